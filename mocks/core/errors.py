@@ -1,0 +1,105 @@
+"""ARM-shaped errors.
+
+Provider ``exceptions.py`` modules subclass :class:`ArmError` with classes named
+exactly after Azure's error codes (moto's convention), e.g. ``ResourceGroupNotFound``.
+The server renders any ArmError as ``{"error": {"code", "message", "target",
+"details", "additionalInfo"}}`` with its status and headers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ArmError(Exception):
+    status = 400
+    code = "BadRequest"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        target: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.target = target
+        self.details = details or []
+        self.headers = headers or {}
+
+    def to_error(self) -> dict[str, Any]:
+        """The inner ``error`` object (also used nested in deployment failures)."""
+        err: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.target:
+            err["target"] = self.target
+        if self.details:
+            err["details"] = self.details
+        return err
+
+    def to_body(self) -> dict[str, Any]:
+        return {"error": self.to_error()}
+
+
+class NotFound(ArmError):
+    status = 404
+    code = "ResourceNotFound"
+
+
+class UnsupportedOperation(ArmError):
+    """Loud answer for anything the local Azure does not speak (never a silent 200)."""
+
+    status = 400
+    code = "LocalAzureUnsupportedOperation"
+
+
+class InvalidRequestContent(ArmError):
+    status = 400
+    code = "InvalidRequestContent"
+
+
+class AuthenticationFailed(ArmError):
+    status = 401
+    code = "AuthenticationFailed"
+
+
+class ExpiredAuthenticationToken(ArmError):
+    status = 401
+    code = "ExpiredAuthenticationToken"
+
+
+class InvalidAuthenticationToken(ArmError):
+    status = 401
+    code = "InvalidAuthenticationToken"
+
+
+class InvalidAuthenticationTokenAudience(ArmError):
+    status = 401
+    code = "InvalidAuthenticationTokenAudience"
+
+
+class AuthorizationFailed(ArmError):
+    status = 403
+    code = "AuthorizationFailed"
+
+
+class Conflict(ArmError):
+    status = 409
+    code = "Conflict"
+
+
+class MissingSubscriptionRegistration(ArmError):
+    status = 409
+    code = "MissingSubscriptionRegistration"
+
+
+class TooManyRequests(ArmError):
+    status = 429
+    code = "SubscriptionRequestsThrottled"

@@ -1,0 +1,249 @@
+"""SQLite state of the local Azure.
+
+One file (``<state-dir>/cloud.db``) in WAL mode, so a restarted server, several
+server processes and ``python -m mocks`` admin commands all see one cloud.
+Every write happens inside :meth:`Store.tx` (``BEGIN IMMEDIATE``), which
+serialises writers across threads and processes.
+
+Two kinds of record:
+
+* **resources** — ARM resources keyed by their id (case-insensitive), with the
+  subscription, resource group and type broken out for listing.  Resource groups
+  themselves are rows of type ``Microsoft.Resources/resourceGroups``.  A row may
+  carry ``ready_at``: while the clock is before it the resource reports the
+  provisioning state it was stored with (Creating/Updating/Deleting); after it,
+  :meth:`resource_get` reports ``Succeeded`` (or removes a resource that was
+  ``Deleting``).  That lazy, clock-driven state machine needs no background thread
+  and survives restarts.
+* **documents** — any other JSON state, by (collection, key): deployments,
+  long-running operations, provider registrations, classic services, identities,
+  fault settings, throttle buckets.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    collection TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated REAL NOT NULL,
+    PRIMARY KEY (collection, key)
+);
+CREATE TABLE IF NOT EXISTS resources (
+    id_key TEXT PRIMARY KEY,
+    subscription TEXT NOT NULL,
+    resource_group TEXT NOT NULL,
+    type TEXT NOT NULL,
+    body TEXT NOT NULL,
+    ready_at REAL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS resources_by_group ON resources (subscription, resource_group);
+"""
+
+_TRANSIENT = {"Creating", "Updating", "Deleting", "Accepted", "Running"}
+
+
+def parse_resource_id(rid: str) -> tuple[str, str]:
+    """(subscription, resource group) of an ARM id, lower-cased; '' where absent."""
+    parts = rid.strip("/").split("/")
+    low = [p.lower() for p in parts]
+    sub = parts[low.index("subscriptions") + 1].lower() if "subscriptions" in low else ""
+    rg = parts[low.index("resourcegroups") + 1].lower() if "resourcegroups" in low else ""
+    return sub, rg
+
+
+class Store:
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self._local = threading.local()
+        with self.tx() as db:
+            db.executescript(_SCHEMA)
+            db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+
+    # -- connections and transactions -------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+            self._local.depth = 0
+        return conn
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; nested calls join the outer one."""
+        conn = self._conn()
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield conn
+            finally:
+                self._local.depth -= 1
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        self._local.depth = 1
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+        finally:
+            self._local.depth = 0
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- meta ---------------------------------------------------------------------------
+    def meta_get(self, key: str) -> Any:
+        row = self._conn().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def meta_set(self, key: str, value: Any) -> None:
+        with self.tx() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    # -- documents ------------------------------------------------------------------------
+    def doc_get(self, collection: str, key: str) -> Any:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT value FROM documents WHERE collection=? AND key=?",
+                (collection, key.lower()),
+            )
+            .fetchone()
+        )
+        return json.loads(row[0]) if row else None
+
+    def doc_put(self, collection: str, key: str, value: Any) -> None:
+        with self.tx() as db:
+            db.execute(
+                "INSERT INTO documents (collection, key, value, updated) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(collection, key) DO UPDATE SET value=excluded.value, "
+                "updated=excluded.updated",
+                (collection, key.lower(), json.dumps(value), self.clock()),
+            )
+
+    def doc_delete(self, collection: str, key: str) -> bool:
+        with self.tx() as db:
+            cur = db.execute(
+                "DELETE FROM documents WHERE collection=? AND key=?", (collection, key.lower())
+            )
+            return cur.rowcount > 0
+
+    def doc_list(self, collection: str, prefix: str = "") -> list[tuple[str, Any]]:
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT key, value FROM documents WHERE collection=? AND key LIKE ? "
+                "ESCAPE '\\' ORDER BY key",
+                (collection, _like_prefix(prefix.lower())),
+            )
+            .fetchall()
+        )
+        return [(k, json.loads(v)) for k, v in rows]
+
+    # -- resources --------------------------------------------------------------------------
+    def resource_put(self, body: dict[str, Any], ready_at: float | None = None) -> None:
+        """Insert or replace an ARM resource; ``body`` must have ``id`` and ``type``."""
+        rid = body["id"]
+        sub, rg = parse_resource_id(rid)
+        now = self.clock()
+        with self.tx() as db:
+            db.execute(
+                "INSERT INTO resources (id_key, subscription, resource_group, type, body, "
+                "ready_at, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(id_key) DO UPDATE SET body=excluded.body, type=excluded.type, "
+                "ready_at=excluded.ready_at, updated=excluded.updated",
+                (rid.lower(), sub, rg, body["type"].lower(), json.dumps(body), ready_at, now, now),
+            )
+
+    def resource_get(self, rid: str) -> dict[str, Any] | None:
+        row = (
+            self._conn()
+            .execute("SELECT body, ready_at FROM resources WHERE id_key=?", (rid.lower(),))
+            .fetchone()
+        )
+        if not row:
+            return None
+        return self._settle(json.loads(row[0]), row[1])
+
+    def resource_delete(self, rid: str) -> bool:
+        with self.tx() as db:
+            cur = db.execute("DELETE FROM resources WHERE id_key=?", (rid.lower(),))
+            return cur.rowcount > 0
+
+    def resource_list(
+        self,
+        subscription: str,
+        resource_group: str | None = None,
+        type_name: str | None = None,
+        id_prefix: str | None = None,
+    ) -> list[dict[str, Any]]:
+        sql = "SELECT body, ready_at FROM resources WHERE subscription=?"
+        args: list[Any] = [subscription.lower()]
+        if resource_group is not None:
+            sql += " AND resource_group=?"
+            args.append(resource_group.lower())
+        if type_name is not None:
+            sql += " AND type=?"
+            args.append(type_name.lower())
+        if id_prefix is not None:
+            sql += " AND id_key LIKE ? ESCAPE '\\'"
+            args.append(_like_prefix(id_prefix.lower()))
+        rows = self._conn().execute(sql + " ORDER BY created, id_key", args).fetchall()
+        out = []
+        for body, ready_at in rows:
+            settled = self._settle(json.loads(body), ready_at)
+            if settled is not None:
+                out.append(settled)
+        return out
+
+    def _settle(self, body: dict[str, Any], ready_at: float | None) -> dict[str, Any] | None:
+        """Apply the clock to a transient provisioning state (see module docstring)."""
+        if ready_at is None or self.clock() < ready_at:
+            return body
+        props = body.get("properties") or {}
+        state = props.get("provisioningState")
+        if state == "Deleting":
+            self.resource_delete(body["id"])
+            return None
+        if state in _TRANSIENT:
+            props["provisioningState"] = "Succeeded"
+            body["properties"] = props
+        self.resource_put(body, ready_at=None)
+        return body
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
