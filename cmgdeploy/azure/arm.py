@@ -1,0 +1,354 @@
+"""Resource Manager calls cmgdeploy makes, over the official SDK clients.
+
+:class:`ArmSession` builds every client with the environment's Resource Manager URL,
+token scope and CA bundle; results are plain dicts in ARM's wire shape (camelCase);
+SDK exceptions become :mod:`cmgdeploy.errors` (ARM code, message, target, details).
+Transport-level retries (429/5xx/resets of one call) are the SDK's RetryPolicy; waits
+for long operations are the caller's polling loop (see ``docs/ARCHITECTURE.md``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from ..errors import AzureError
+from .envtypes import EnvironmentLike, arm_scope, transport_kwargs
+from .translate import translate
+
+T = TypeVar("T")
+
+# api-versions for the raw calls (ARM accepts any supported version).
+SUBSCRIPTIONS_API = "2022-12-01"
+PROVIDERS_API = "2021-04-01"
+STORAGE_API = "2023-05-01"
+KEYVAULT_API = "2023-07-01"
+# Fallback api-version for generic GET/DELETE by id when the type is not known.
+GENERIC_API = "2021-04-01"
+# Without Retry-After azure-core waits polling_interval (30 s default) between polls.
+SDK_POLLING_INTERVAL = 1
+
+
+def plain(model: Any) -> dict[str, Any]:
+    """An SDK model (or dict) as ARM's JSON wire shape."""
+    if model is None:
+        return {}
+    if isinstance(model, dict):
+        return model
+    as_dict = getattr(model, "as_dict", None)
+    return dict(as_dict()) if as_dict else dict(model)
+
+
+@contextlib.contextmanager
+def _azure_call(doing: str) -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        translated = translate(exc, doing=doing)
+        if translated is exc:
+            raise
+        raise translated from None
+
+
+def _is_not_found(exc: Exception) -> bool:
+    from azure.core.exceptions import ResourceNotFoundError
+
+    return isinstance(exc, ResourceNotFoundError)
+
+
+class ArmSession:
+    """One signed-in subscription in one environment."""
+
+    def __init__(self, env: EnvironmentLike, credential: Any, subscription_id: str) -> None:
+        self.env = env
+        self.credential = credential
+        self.subscription_id = subscription_id
+        self._clients: dict[str, Any] = {}
+
+    @property
+    def _sub_path(self) -> str:
+        return f"/subscriptions/{self.subscription_id}"
+
+    # -- clients -------------------------------------------------------------------
+    def _client_kwargs(self) -> dict[str, Any]:
+        return {
+            "base_url": self.env.resource_manager,
+            "credential_scopes": [arm_scope(self.env)],
+            "polling_interval": SDK_POLLING_INTERVAL,
+            **transport_kwargs(self.env),
+        }
+
+    def _client(self, kind: str) -> Any:
+        if kind not in self._clients:
+            self._clients[kind] = self._build(kind)
+        return self._clients[kind]
+
+    def _build(self, kind: str) -> Any:
+        sub = self.subscription_id or "00000000-0000-0000-0000-000000000000"
+        return _client_class(kind)(self.credential, sub, **self._client_kwargs())
+
+    def _call(self, doing: str, fn: Callable[[], T]) -> T:
+        with _azure_call(doing):
+            return fn()
+
+    def _get_or_none(self, doing: str, fn: Callable[[], Any]) -> dict[str, Any] | None:
+        try:
+            return plain(fn())
+        except Exception as exc:
+            if _is_not_found(exc):
+                return None
+            raise translate(exc, doing=doing) from None
+
+    def raw(
+        self, method: str, path: str, api_version: str, body: Any = None, **params: str
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """A call without a typed client: (status, JSON body, headers); errors raised."""
+        from azure.core.exceptions import HttpResponseError
+        from azure.core.rest import HttpRequest
+        from azure.mgmt.core.exceptions import ARMErrorFormat
+
+        request = HttpRequest(
+            method, path, params={"api-version": api_version, **params}, json=body
+        )
+        doing = f"{method} {path}"
+        with _azure_call(doing):
+            response = self._client("resource").send_request(request)
+            if response.status_code >= 400:
+                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+        data = response.json() if response.content else {}
+        return response.status_code, data, dict(response.headers)
+
+    # -- subscriptions and locations -------------------------------------------------
+    def list_subscriptions(self) -> list[dict[str, Any]]:
+        """Subscriptions the credential sees."""
+        return self.raw("GET", "/subscriptions", SUBSCRIPTIONS_API)[1].get("value", [])
+
+    def get_subscription(self) -> dict[str, Any]:
+        path = f"/subscriptions/{self.subscription_id}"
+        return self.raw("GET", path, SUBSCRIPTIONS_API)[1]
+
+    def list_locations(self) -> list[str]:
+        """Names of the regions of the subscription (``westeurope``...)."""
+        path = f"/subscriptions/{self.subscription_id}/locations"
+        values = self.raw("GET", path, SUBSCRIPTIONS_API)[1].get("value", [])
+        return [str(v.get("name", "")).lower() for v in values]
+
+    # -- compute skus ----------------------------------------------------------------
+    def sku_restriction(self, region: str, size: str) -> str | None:
+        """None when ``size`` is offered in ``region`` for this subscription, else why not."""
+        skus = self._call(
+            "listing VM sizes",
+            lambda: list(
+                self._client("compute").resource_skus.list(filter=f"location eq '{region}'")
+            ),
+        )
+        for sku in map(plain, skus):
+            if sku.get("resourceType") == "virtualMachines" and sku.get("name") == size:
+                return _restriction_reason(sku, region)
+        return f"{size} is not offered in {region}"
+
+    # -- providers -----------------------------------------------------------------
+    def provider_state(self, namespace: str) -> str:
+        """``Registered``, ``Registering`` or ``NotRegistered``."""
+        path = f"/subscriptions/{self.subscription_id}/providers/{namespace}"
+        return str(self.raw("GET", path, PROVIDERS_API)[1].get("registrationState", ""))
+
+    def register_provider(self, namespace: str) -> str:
+        path = f"/subscriptions/{self.subscription_id}/providers/{namespace}/register"
+        return str(self.raw("POST", path, PROVIDERS_API)[1].get("registrationState", ""))
+
+    # -- resource groups -------------------------------------------------------------
+    def get_group(self, name: str) -> dict[str, Any] | None:
+        groups = self._client("resource").resource_groups
+        return self._get_or_none(f"reading resource group {name}", lambda: groups.get(name))
+
+    def ensure_group(self, name: str, region: str, tags: dict[str, str]) -> dict[str, Any]:
+        body = {"location": region, "tags": tags}
+        groups = self._client("resource").resource_groups
+        return plain(
+            self._call(
+                f"creating resource group {name}", lambda: groups.create_or_update(name, body)
+            )
+        )
+
+    def delete_group(self, name: str) -> None:
+        groups = self._client("resource").resource_groups
+        self._call(f"deleting resource group {name}", lambda: groups.begin_delete(name).result())
+
+    def list_group_resources(self, group: str) -> list[dict[str, Any]]:
+        res = self._client("resource").resources
+        return [
+            plain(r)
+            for r in self._call(
+                f"listing resources of {group}", lambda: list(res.list_by_resource_group(group))
+            )
+        ]
+
+    def get_resource(self, rid: str, api_version: str = GENERIC_API) -> dict[str, Any] | None:
+        res = self._client("resource").resources
+        return self._get_or_none(
+            f"reading {rid}", lambda: res.get_by_id(rid, api_version=api_version)
+        )
+
+    def delete_resource(self, rid: str, api_version: str = GENERIC_API) -> None:
+        """Delete one resource and wait (the SDK poller honours Retry-After)."""
+        res = self._client("resource").resources
+        try:
+            res.begin_delete_by_id(rid, api_version=api_version).result()
+        except Exception as exc:
+            if not _is_not_found(exc):
+                raise translate(exc, doing=f"deleting {rid}") from None
+
+    # -- name checks ---------------------------------------------------------------
+    def check_storage_name(self, name: str) -> tuple[bool, str]:
+        path = f"{self._sub_path}/providers/Microsoft.Storage/checkNameAvailability"
+        body = {"name": name, "type": "Microsoft.Storage/storageAccounts"}
+        return _availability(self.raw("POST", path, STORAGE_API, body)[1])
+
+    def check_vault_name(self, name: str) -> tuple[bool, str]:
+        path = f"{self._sub_path}/providers/Microsoft.KeyVault/checkNameAvailability"
+        body = {"name": name, "type": "Microsoft.KeyVault/vaults"}
+        return _availability(self.raw("POST", path, KEYVAULT_API, body)[1])
+
+    def check_dns_label(self, region: str, label: str) -> bool:
+        net = self._client("network")
+        result = self._call(
+            f"checking DNS label {label}",
+            lambda: net.check_dns_name_availability(region, domain_name_label=label),
+        )
+        return bool(plain(result).get("available"))
+
+    # -- deployments -----------------------------------------------------------------
+    def get_deployment(self, group: str, name: str) -> dict[str, Any] | None:
+        deps = self._client("deployments").deployments
+        return self._get_or_none(f"reading deployment {name}", lambda: deps.get(group, name))
+
+    def poll_deployment(self, group: str, name: str) -> tuple[dict[str, Any] | None, float | None]:
+        """The deployment and the server's Retry-After (seconds) if it sent one."""
+        deps = self._client("deployments").deployments
+        holder: dict[str, Any] = {}
+
+        def keep(pipeline_response: Any, deserialized: Any, headers: Any) -> Any:
+            holder["retry_after"] = pipeline_response.http_response.headers.get("Retry-After")
+            return deserialized
+
+        found = self._get_or_none(
+            f"reading deployment {name}", lambda: deps.get(group, name, cls=keep)
+        )
+        return found, parse_retry_after(holder.get("retry_after"))
+
+    def begin_deployment(
+        self, group: str, name: str, template: dict[str, Any], parameters: dict[str, Any]
+    ) -> None:
+        """PUT the deployment and return at once; the caller polls (progress, Retry-After)."""
+        body = _deployment_body(template, parameters)
+        deps = self._client("deployments").deployments
+        self._call(
+            f"starting deployment {name}",
+            lambda: deps.begin_create_or_update(group, name, body, polling=False),
+        )
+
+    def deployment_operations(self, group: str, name: str) -> list[dict[str, Any]]:
+        ops = self._client("deployments").deployment_operations
+        return [
+            plain(o)
+            for o in self._call(
+                f"listing operations of deployment {name}", lambda: list(ops.list(group, name))
+            )
+        ]
+
+    def what_if(
+        self, group: str, name: str, template: dict[str, Any], parameters: dict[str, Any]
+    ) -> dict[str, Any]:
+        body = _deployment_body(template, parameters)
+        deps = self._client("deployments").deployments
+        return plain(
+            self._call(
+                f"what-if of deployment {name}",
+                lambda: deps.begin_what_if(group, name, body).result(),
+            )
+        )
+
+    # -- compute and network reads -----------------------------------------------------
+    def get_vmss(self, group: str, name: str) -> dict[str, Any] | None:
+        sets = self._client("compute").virtual_machine_scale_sets
+        return self._get_or_none(f"reading scale set {name}", lambda: sets.get(group, name))
+
+    def vmss_instances(self, group: str, name: str) -> list[dict[str, Any]]:
+        vms = self._client("compute").virtual_machine_scale_set_vms
+        try:
+            return [plain(v) for v in vms.list(group, name, expand="instanceView")]
+        except Exception as exc:
+            if _is_not_found(exc):
+                return []
+            raise translate(exc, doing=f"listing instances of {name}") from None
+
+    def get_public_ip(self, group: str, name: str) -> dict[str, Any] | None:
+        ips = self._client("network").public_ip_addresses
+        return self._get_or_none(f"reading public IP {name}", lambda: ips.get(group, name))
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            with contextlib.suppress(Exception):
+                client.close()
+
+
+def _client_class(kind: str) -> Any:
+    if kind == "resource":
+        from azure.mgmt.resource.resources import ResourceManagementClient
+
+        return ResourceManagementClient
+    if kind == "deployments":
+        from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+
+        return DeploymentsMgmtClient
+    if kind == "compute":
+        from azure.mgmt.compute import ComputeManagementClient
+
+        return ComputeManagementClient
+    from azure.mgmt.network import NetworkManagementClient
+
+    return NetworkManagementClient
+
+
+def _deployment_body(template: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
+    return {"properties": {"mode": "Incremental", "template": template, "parameters": parameters}}
+
+
+def _availability(body: dict[str, Any]) -> tuple[bool, str]:
+    available = bool(body.get("nameAvailable"))
+    return available, str(body.get("message") or body.get("reason") or "")
+
+
+def _restriction_reason(sku: dict[str, Any], region: str) -> str | None:
+    for restriction in sku.get("restrictions") or []:
+        if restriction.get("type") == "Location":
+            code = restriction.get("reasonCode", "NotAvailableForSubscription")
+            return f"{sku.get('name')} is restricted in {region} ({code})"
+    return None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    import email.utils
+    import time
+
+    try:
+        when = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when - time.time())
+
+
+def require(found: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    """``found`` or an AzureError saying ``what`` does not exist."""
+    if found is None:
+        raise AzureError(f"{what} not found", code="ResourceNotFound")
+    return found

@@ -1,0 +1,162 @@
+"""Sign-in to Entra ID through azure-identity, against the environment's authority.
+
+Methods: ``secret`` (client secret), ``certificate`` (PEM or PFX + password),
+``managed-identity``, ``default`` (DefaultAzureCredential chain) and ``device-code``
+(a person at a terminal; tokens cached in a 0600 file under CMGDEPLOY_HOME).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import AuthError, InputError
+from ..redact import register_secret
+from .envtypes import EnvironmentLike, arm_scope, transport_kwargs
+from .translate import sign_in_error
+
+METHODS = ("secret", "certificate", "managed-identity", "default", "device-code")
+TOKEN_CACHE_NAME = "cmgdeploy"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who a token says we are (no secret, no token)."""
+
+    tenant_id: str
+    principal: str
+    principal_type: str
+    expires_on: int
+
+
+def _setting(auth: Any, name: str, env: Any = None) -> Any:
+    """A sign-in setting from the auth settings, else the environment's default."""
+    value = getattr(auth, name, None) if auth is not None else None
+    if value in (None, "") and env is not None:
+        value = getattr(env, name, None)
+    return value
+
+
+def _common(env: EnvironmentLike) -> dict[str, Any]:
+    return {
+        "authority": env.authority,
+        "disable_instance_discovery": not env.instance_discovery,
+        **transport_kwargs(env),
+    }
+
+
+def make_credential(env: EnvironmentLike, auth: Any) -> Any:
+    """An azure-identity credential for ``auth.method`` in ``env`` (no network yet)."""
+    method = _setting(auth, "method") or "secret"
+    if method not in METHODS:
+        raise InputError("auth.method", method, f"one of {', '.join(METHODS)}")
+    builder = {
+        "secret": _secret_credential,
+        "certificate": _certificate_credential,
+        "managed-identity": _managed_identity_credential,
+        "default": _default_credential,
+        "device-code": _device_code_credential,
+    }[method]
+    return builder(env, auth)
+
+
+def _ids(env: EnvironmentLike, auth: Any) -> tuple[str, str]:
+    tenant = _setting(auth, "tenant_id", env)
+    client = _setting(auth, "client_id", env)
+    if not tenant:
+        raise InputError("tenant_id", tenant, "set AZURE_TENANT_ID or [auth] tenant_id")
+    if not client:
+        raise InputError("client_id", client, "set AZURE_CLIENT_ID or [auth] client_id")
+    return str(tenant), str(client)
+
+
+def _secret_credential(env: EnvironmentLike, auth: Any) -> Any:
+    from azure.identity import ClientSecretCredential
+
+    tenant, client = _ids(env, auth)
+    secret = _setting(auth, "client_secret", env)
+    if not secret:
+        raise InputError("client_secret", None, "set AZURE_CLIENT_SECRET")
+    register_secret(secret)
+    return ClientSecretCredential(tenant, client, secret, **_common(env))
+
+
+def _certificate_credential(env: EnvironmentLike, auth: Any) -> Any:
+    from azure.identity import CertificateCredential
+
+    tenant, client = _ids(env, auth)
+    path = _setting(auth, "client_certificate", env)
+    if not path or not Path(path).is_file():
+        raise InputError("client_certificate", path, "a readable PEM or PFX file")
+    password = _setting(auth, "certificate_password")
+    register_secret(password)
+    pw = password.encode() if password else None
+    try:
+        return CertificateCredential(tenant, client, str(path), password=pw, **_common(env))
+    except (ValueError, TypeError) as exc:  # wrong PFX password or not a certificate
+        raise AuthError(f"cannot load the client certificate {path}: {exc}") from None
+
+
+def _managed_identity_credential(env: EnvironmentLike, auth: Any) -> Any:
+    from azure.identity import ManagedIdentityCredential
+
+    client = _setting(auth, "client_id")
+    kwargs = transport_kwargs(env)
+    return (
+        ManagedIdentityCredential(client_id=client, **kwargs)
+        if client
+        else (ManagedIdentityCredential(**kwargs))
+    )
+
+
+def _default_credential(env: EnvironmentLike, auth: Any) -> Any:
+    from azure.identity import DefaultAzureCredential
+
+    # The chain reads AZURE_* itself; authority/discovery still come from the environment.
+    return DefaultAzureCredential(exclude_interactive_browser_credential=True, **_common(env))
+
+
+def _device_code_credential(env: EnvironmentLike, auth: Any) -> Any:
+    from azure.identity import DeviceCodeCredential, TokenCachePersistenceOptions
+
+    tenant, client = _ids(env, auth)
+    # Linux has no keyring in most servers: store unencrypted, but in a 0600 file.
+    cache = TokenCachePersistenceOptions(name=TOKEN_CACHE_NAME, allow_unencrypted_storage=True)
+    return DeviceCodeCredential(
+        client_id=client, tenant_id=tenant, cache_persistence_options=cache, **_common(env)
+    )
+
+
+def get_token(credential: Any, env: EnvironmentLike) -> Any:
+    """An access token for Resource Manager; Entra's refusal → :class:`AuthError`."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    try:
+        return credential.get_token(arm_scope(env))
+    except ClientAuthenticationError as exc:
+        raise sign_in_error(exc) from None
+    except ValueError as exc:  # azure-identity: bad authority / tenant syntax
+        raise AuthError(f"sign-in failed: {exc}") from None
+
+
+def who_am_i(credential: Any, env: EnvironmentLike) -> SignedIn:
+    """Sign in and read tenant and principal from the token's claims (not verified here:
+    ARM verifies it; these are only shown to the user)."""
+    token = get_token(credential, env)
+    register_secret(token.token)
+    claims = _claims(token.token)
+    principal = claims.get("appid") or claims.get("upn") or claims.get("oid") or "unknown"
+    kind = "user" if claims.get("upn") or claims.get("unique_name") else "service principal"
+    return SignedIn(str(claims.get("tid", "")), str(principal), kind, int(token.expires_on))
+
+
+def _claims(jwt: str) -> dict[str, Any]:
+    try:
+        payload = jwt.split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
