@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .faults import FaultInjector
 from .store import Store
 
 
@@ -70,6 +71,7 @@ class Cloud:
         self.config = config or CloudConfig()
         self.base_url = ""
         self.identity: Identity  # set by bootstrap.ensure(cloud)
+        self.faults = FaultInjector(self)  # random/targeted faults (mocks.core.faults)
 
     def now(self) -> float:
         return time.time()
@@ -77,3 +79,7 @@ class Cloud:
     def provisioning_seconds(self, type_name: str) -> float:
         overrides = {k.lower(): v for k, v in self.config.provisioning_overrides.items()}
         return float(overrides.get(type_name.lower(), self.config.provisioning_seconds))
+
+    def take_targeted_fault(self, kind: str, type_name: str) -> dict[str, Any] | None:
+        """Consume a one-shot targeted fault (``{"code", "message"}``) or None."""
+        return self.faults.take_targeted(kind, type_name)

@@ -1,0 +1,149 @@
+"""First-start bootstrap of a local Azure: PKI, identity, initial provider states.
+
+``ensure(cloud)`` is idempotent and safe when several processes share a state dir:
+the identity is created inside one store transaction and then only read.
+
+The identity lives in the store's meta (``identity``); ``endpoint.json`` (mode 0600)
+tells clients where the running server is and how to sign in.
+
+Not simulated: more than one tenant or subscription, app registrations other than the
+one service principal (public clients for the device-code grant are accepted by id).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import string
+import uuid
+from pathlib import Path
+from typing import Any
+
+from .cloud import Cloud, Identity
+from .pki import Pki, ensure_pki, write_private
+
+IDENTITY_KEY = "identity"
+PROVIDERS = "providers"  # document collection, key "{sub}/{namespace}" (lower-cased)
+INITIAL_PROVIDERS = {
+    "Microsoft.Resources": "Registered",
+    "Microsoft.Compute": "Registered",
+    "Microsoft.Network": "Registered",
+    "Microsoft.Storage": "Registered",
+    "Microsoft.KeyVault": "NotRegistered",
+    "Microsoft.ClassicCompute": "NotRegistered",
+}
+_SECRET_ALPHABET = string.ascii_letters + string.digits + "~._-"
+
+
+def ensure(cloud: Cloud) -> Identity:
+    """Create PKI and identity on first use, set ``cloud.identity`` and return it."""
+    pki = ensure_pki(cloud.state_dir)
+    with cloud.store.tx():
+        record = cloud.store.meta_get(IDENTITY_KEY)
+        if record is None:
+            record = _new_identity(pki)
+            cloud.store.meta_set(IDENTITY_KEY, record)
+            register_initial_providers(cloud, record["subscription_id"])
+    cloud.identity = identity_from_record(record)
+    return cloud.identity
+
+
+def _new_identity(pki: Pki) -> dict[str, Any]:
+    return {
+        "tenant_id": str(uuid.uuid4()),
+        "subscription_id": str(uuid.uuid4()),
+        "client_id": str(uuid.uuid4()),
+        "client_secret": "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40)),
+        "client_certificate": str(pki.sp_pem),
+        "client_certificate_thumbprint": pki.sp_thumbprint,
+        "management_certificate": str(pki.management_pem),
+        "management_certificate_thumbprint": pki.management_thumbprint,
+        # Extra fields (not on Identity): the managed-identity endpoint's shared secret
+        # and the object id of the device-code test user.
+        "identity_header": secrets.token_urlsafe(24),
+        "user_object_id": str(uuid.uuid4()),
+    }
+
+
+def identity_from_record(record: dict[str, Any]) -> Identity:
+    fields = Identity.__dataclass_fields__
+    return Identity(**{k: v for k, v in record.items() if k in fields})
+
+
+def identity_record(cloud: Cloud) -> dict[str, Any]:
+    """The full identity record, including the extra fields not on :class:`Identity`."""
+    record = cloud.store.meta_get(IDENTITY_KEY)
+    if record is None:
+        raise RuntimeError("the local Azure is not bootstrapped (call bootstrap.ensure)")
+    return dict(record)
+
+
+def register_initial_providers(cloud: Cloud, subscription_id: str) -> None:
+    """Provider registrations a new subscription starts with (some NotRegistered)."""
+    for namespace, state in INITIAL_PROVIDERS.items():
+        key = f"{subscription_id}/{namespace}"
+        if cloud.store.doc_get(PROVIDERS, key) is None:
+            cloud.store.doc_put(
+                PROVIDERS, key, {"namespace": namespace, "registrationState": state}
+            )
+
+
+def endpoint_info(cloud: Cloud, url: str, pid: int) -> dict[str, Any]:
+    record = identity_record(cloud)
+    return {
+        "url": url,
+        "ca_bundle": str(cloud.state_dir / "ca.pem"),
+        "tenant_id": record["tenant_id"],
+        "subscription_id": record["subscription_id"],
+        "client_id": record["client_id"],
+        "client_secret": record["client_secret"],
+        "client_certificate": record["client_certificate"],
+        "client_certificate_pfx": str(cloud.state_dir / "sp.pfx"),
+        "management_certificate": record["management_certificate"],
+        "identity_endpoint": f"{url}/msi/token",
+        "identity_header": record["identity_header"],
+        "pid": pid,
+    }
+
+
+def write_endpoint(cloud: Cloud, url: str, pid: int | None = None) -> Path:
+    """Write ``endpoint.json`` (0600: it holds the client secret) for a running server."""
+    path = cloud.state_dir / "endpoint.json"
+    info = endpoint_info(cloud, url, os.getpid() if pid is None else pid)
+    write_private(path, json.dumps(info, indent=2).encode())
+    return path
+
+
+def mark_stopped(state_dir: Path, pid: int) -> None:
+    """Drop the pid from ``endpoint.json`` if it is ours, so readers see no live server."""
+    path = Path(state_dir) / "endpoint.json"
+    try:
+        info = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    if info.get("pid") == pid:
+        info["pid"] = None
+        write_private(path, json.dumps(info, indent=2).encode())
+
+
+def read_endpoint(state_dir: Path) -> dict[str, Any] | None:
+    """``endpoint.json`` if a server process named in it is alive, else None."""
+    try:
+        info = json.loads((Path(state_dir) / "endpoint.json").read_text())
+    except (OSError, ValueError):
+        return None
+    pid = info.get("pid")
+    if not isinstance(pid, int) or not _alive(pid):
+        return None
+    return dict(info)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
