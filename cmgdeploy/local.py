@@ -1,0 +1,109 @@
+"""The ``local`` environment: find the running local Azure, or start one in-process.
+
+The state directory is ``$CMGDEPLOY_HOME/local-azure``. A server started by
+``python -m mocks serve`` (or another cmgdeploy run) is found through its
+``endpoint.json`` when its pid is alive and its URL answers; otherwise one is started
+in this process for the duration of the command. The tool uses the values exactly as
+it would use any other environment's: this module only resolves them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import ssl
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CmgError
+from .redact import register_secret
+
+ENDPOINT_FILE = "endpoint.json"
+
+
+@dataclass(frozen=True)
+class LocalEndpoint:
+    """Where the local Azure answers and its test identities (the secret is not in repr)."""
+
+    url: str
+    ca_bundle: str
+    tenant_id: str
+    subscription_id: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    client_certificate: str = ""
+    management_certificate: str = ""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _answers(url: str, ca_bundle: str) -> bool:
+    """True when ``url`` answers over TLS verified with ``ca_bundle``."""
+    context = ssl.create_default_context(cafile=ca_bundle)
+    try:
+        with urllib.request.urlopen(f"{url}/_localazure/health", context=context, timeout=3):
+            return True
+    except urllib.error.HTTPError:
+        return True  # it answered, even if not with 200
+    except (OSError, ValueError):
+        return False
+
+
+def _endpoint_from(data: dict[str, Any]) -> LocalEndpoint:
+    register_secret(data.get("client_secret"))
+    return LocalEndpoint(
+        url=str(data["url"]).rstrip("/"),
+        ca_bundle=str(data["ca_bundle"]),
+        tenant_id=str(data["tenant_id"]),
+        subscription_id=str(data["subscription_id"]),
+        client_id=str(data["client_id"]),
+        client_secret=str(data.get("client_secret", "")),
+        client_certificate=str(data.get("client_certificate", "")),
+        management_certificate=str(data.get("management_certificate", "")),
+    )
+
+
+def find_running(state_dir: Path) -> LocalEndpoint | None:
+    """The local Azure serving ``state_dir``, if one is running and answers."""
+    path = Path(state_dir) / ENDPOINT_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not _pid_alive(int(data.get("pid", 0) or 0)):
+        return None
+    endpoint = _endpoint_from(data)
+    return endpoint if _answers(endpoint.url, endpoint.ca_bundle) else None
+
+
+@contextlib.contextmanager
+def local_azure(state_dir: Path) -> Iterator[LocalEndpoint]:
+    """The running local Azure for ``state_dir``, or one started here until the block ends."""
+    running = find_running(state_dir)
+    if running is not None:
+        yield running
+        return
+    try:
+        import importlib
+
+        local_azure_class = importlib.import_module("mocks").LocalAzure
+    except ImportError as exc:
+        raise CmgError(
+            f"the local Azure (package mocks) is not installed: {exc}",
+            code="LocalAzureMissing",
+            hint="install cmgdeploy from a clone with `bash scripts/setup.sh`",
+        ) from None
+    with local_azure_class(Path(state_dir), port=0) as server:
+        yield _endpoint_from(dict(server.endpoint))
