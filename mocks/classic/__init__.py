@@ -1,0 +1,1 @@
+"""Classic Azure Service Management (XML over mutual TLS) and classic CMG seeding."""
