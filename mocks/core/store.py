@@ -72,8 +72,10 @@ class Store:
         self.path = Path(path)
         self.clock = clock
         self._local = threading.local()
+        # executescript() commits any open transaction itself, so it runs on its own
+        # (every statement is IF NOT EXISTS, safe to repeat from several processes).
+        self._conn().executescript(_SCHEMA)
         with self.tx() as db:
-            db.executescript(_SCHEMA)
             db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
