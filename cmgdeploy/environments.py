@@ -1,0 +1,182 @@
+"""Azure environments: the AzureEnvironments table (built-in clouds plus user-added rows).
+
+Rows live in the site database; the built-ins are (re)written there on every open so
+their values follow the code. ``local`` has no fixed URLs: they come from the running
+local Azure (``cmgdeploy/local.py``) when the environment is resolved.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cmgdeploy import validate
+from cmgdeploy.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from cmgdeploy.sitedb import SiteDB
+
+NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{1,63}")
+DEFAULT_ENVIRONMENT = "AzurePublicCloud"
+LOCAL = "local"
+
+
+@dataclass(frozen=True)
+class AzureEnvironment:
+    """One row of the AzureEnvironments table.
+
+    ``audience`` is the token audience without a trailing slash, so the scope is
+    ``audience + "/.default"``. Suffixes carry no leading dot.
+    """
+
+    name: str
+    authority: str
+    resource_manager: str
+    service_management: str | None
+    audience: str
+    storage_suffix: str
+    keyvault_suffix: str
+    public_ip_suffix: str
+    instance_discovery: bool = True
+    ca_bundle: str | None = None
+    is_builtin: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+BUILTIN_ENVIRONMENTS: tuple[AzureEnvironment, ...] = (
+    AzureEnvironment(
+        name="AzurePublicCloud",
+        authority="https://login.microsoftonline.com",
+        resource_manager="https://management.azure.com/",
+        service_management="https://management.core.windows.net/",
+        audience="https://management.azure.com",
+        storage_suffix="core.windows.net",
+        keyvault_suffix="vault.azure.net",
+        public_ip_suffix="cloudapp.azure.com",
+        is_builtin=True,
+    ),
+    AzureEnvironment(
+        name="AzureUSGovernmentCloud",
+        authority="https://login.microsoftonline.us",
+        resource_manager="https://management.usgovcloudapi.net/",
+        service_management="https://management.core.usgovcloudapi.net/",
+        audience="https://management.usgovcloudapi.net",
+        storage_suffix="core.usgovcloudapi.net",
+        keyvault_suffix="vault.usgovcloudapi.net",
+        public_ip_suffix="cloudapp.usgovcloudapi.net",
+        is_builtin=True,
+    ),
+    AzureEnvironment(
+        name="AzureChinaCloud",
+        authority="https://login.chinacloudapi.cn",
+        resource_manager="https://management.chinacloudapi.cn",
+        service_management="https://management.core.chinacloudapi.cn/",
+        audience="https://management.chinacloudapi.cn",
+        storage_suffix="core.chinacloudapi.cn",
+        keyvault_suffix="vault.azure.cn",
+        public_ip_suffix="cloudapp.chinacloudapi.cn",
+        is_builtin=True,
+    ),
+    # URLs are filled in at run time from the local Azure's endpoint.json; the
+    # suffixes are the public cloud's, which is what the local Azure imitates.
+    AzureEnvironment(
+        name=LOCAL,
+        authority="",
+        resource_manager="",
+        service_management="",
+        audience="",
+        storage_suffix="core.windows.net",
+        keyvault_suffix="vault.azure.net",
+        public_ip_suffix="cloudapp.azure.com",
+        instance_discovery=False,
+        is_builtin=True,
+    ),
+)
+BUILTIN_NAMES = frozenset(env.name.lower() for env in BUILTIN_ENVIRONMENTS)
+
+
+def environment_name(value: Any, field_name: str = "environment") -> str:
+    """A row name: a letter, then 1–63 letters, digits, ``_`` or ``-``."""
+    if not isinstance(value, str) or not NAME_RE.fullmatch(value):
+        raise InputError(field_name, value, "a letter followed by 1–63 letters, digits, '_' or '-'")
+    return value
+
+
+def build_environment(
+    name: str,
+    *,
+    authority: str,
+    resource_manager: str,
+    service_management: str | None = None,
+    audience: str | None = None,
+    storage_suffix: str = "core.windows.net",
+    keyvault_suffix: str = "vault.azure.net",
+    public_ip_suffix: str = "cloudapp.azure.com",
+    ca_bundle: str | Path | None = None,
+    instance_discovery: bool = True,
+) -> AzureEnvironment:
+    """Validate the options of ``environments add`` and build the row (not stored)."""
+    environment_name(name, "name")
+    if name.lower() in BUILTIN_NAMES:
+        raise UsageError(f"{name} is a built-in environment and cannot be replaced")
+    manager = validate.https_url(resource_manager, "--resource-manager")
+    return AzureEnvironment(
+        name=name,
+        authority=validate.https_url(authority, "--authority").rstrip("/"),
+        resource_manager=manager,
+        service_management=(
+            validate.https_url(service_management, "--service-management")
+            if service_management
+            else None
+        ),
+        audience=validate.https_url(audience or manager, "--audience").rstrip("/"),
+        storage_suffix=validate.dns_suffix(storage_suffix, "--storage-suffix"),
+        keyvault_suffix=validate.dns_suffix(keyvault_suffix, "--keyvault-suffix"),
+        public_ip_suffix=validate.dns_suffix(public_ip_suffix, "--public-ip-suffix"),
+        instance_discovery=instance_discovery,
+        ca_bundle=str(validate.readable_file(ca_bundle, "--ca-bundle")) if ca_bundle else None,
+    )
+
+
+def list_environments(db: SiteDB) -> tuple[AzureEnvironment, ...]:
+    """All rows, built-ins first, then the added ones by name."""
+    return db.list_environments()
+
+
+def get_environment(db: SiteDB, name: str) -> AzureEnvironment:
+    """The row called ``name`` (case-insensitive); unknown → InputError listing the known."""
+    found = db.get_environment(name)
+    if found is None:
+        known = ", ".join(env.name for env in db.list_environments())
+        raise InputError("environment", name, f"one of: {known} (add others with environments add)")
+    return found
+
+
+def add_environment(
+    db: SiteDB, env: AzureEnvironment, *, replace: bool = False
+) -> AzureEnvironment:
+    """Store a user row; an existing user row needs ``replace=True``."""
+    if env.is_builtin or env.name.lower() in BUILTIN_NAMES:
+        raise UsageError(f"{env.name} is a built-in environment and cannot be replaced")
+    if db.get_environment(env.name) is not None and not replace:
+        raise UsageError(f"environment {env.name} already exists; remove it first")
+    db.put_environment(env)
+    return env
+
+
+def remove_environment(db: SiteDB, name: str) -> AzureEnvironment:
+    """Remove a user row; built-ins and rows still used by a CMG are refused."""
+    env = get_environment(db, name)
+    if env.is_builtin:
+        raise UsageError(f"{env.name} is a built-in environment and cannot be removed")
+    users = [svc.name for svc in db.list_services() if svc.environment.lower() == env.name.lower()]
+    if users:
+        raise UsageError(
+            f"environment {env.name} is used by CMG {', '.join(users)}; run down for it first"
+        )
+    db.delete_environment(env.name)
+    return env
