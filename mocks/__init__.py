@@ -1,0 +1,122 @@
+"""A local Azure: Entra ID, Resource Manager and classic Service Management on 127.0.0.1.
+
+In-process use (tests, the tool's embedded mode)::
+
+    from mocks import LocalAzure
+    with LocalAzure(state_dir) as az:
+        az.url, az.ca_bundle, az.identity, az.endpoint
+
+Standalone: ``python -m mocks serve --state-dir DIR``. See ``mocks/README.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from mocks.core import bootstrap
+from mocks.core.cloud import Cloud, CloudConfig, Identity
+from mocks.core.server import LocalAzureHTTPServer, check_loopback, make_server
+
+__all__ = ["CloudConfig", "LocalAzure", "read_endpoint"]
+
+
+def read_endpoint(state_dir: Path | str) -> dict[str, Any] | None:
+    """``endpoint.json`` of the state dir if the server process named in it is alive."""
+    return bootstrap.read_endpoint(Path(state_dir))
+
+
+class LocalAzure:
+    """One local Azure (one state dir) served from a background thread of this process.
+
+    Bootstraps the state dir (PKI, identity) on construction. ``config``, when given,
+    becomes the persisted configuration of the state dir; ``faults`` (the faults JSON)
+    replaces its fault settings.
+    """
+
+    def __init__(
+        self,
+        state_dir: Path | str,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        config: CloudConfig | None = None,
+        faults: dict[str, Any] | None = None,
+    ) -> None:
+        check_loopback(host)
+        self.host, self.port = host, port
+        self.cloud = Cloud(Path(state_dir))
+        bootstrap.ensure(self.cloud)
+        if config is not None:
+            bootstrap.save_config(self.cloud, config)
+        if faults is not None:
+            self.cloud.faults.set(faults)
+        bootstrap.refresh_config(self.cloud)
+        self._server: LocalAzureHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def state_dir(self) -> Path:
+        return self.cloud.state_dir
+
+    @property
+    def url(self) -> str:
+        return self.cloud.base_url
+
+    @property
+    def ca_bundle(self) -> str:
+        return str(self.cloud.state_dir / "ca.pem")
+
+    @property
+    def identity(self) -> Identity:
+        return self.cloud.identity
+
+    @property
+    def endpoint(self) -> dict[str, Any]:
+        """What ``endpoint.json`` says (url, ca_bundle, tenant, subscription, credentials)."""
+        return bootstrap.endpoint_info(self.cloud, self.url, os.getpid())
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> LocalAzure:
+        """Listen and serve from a daemon thread; writes ``endpoint.json``."""
+        if self._server is not None:
+            return self
+        self._server = make_server(self.cloud, self.host, self.port)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"local-azure-{self.url}",
+            daemon=True,
+        )
+        self._thread.start()
+        bootstrap.write_endpoint(self.cloud, self.url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close open connections and mark ``endpoint.json`` stopped."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        bootstrap.mark_stopped(self.cloud.state_dir, os.getpid())
+
+    def __enter__(self) -> LocalAzure:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

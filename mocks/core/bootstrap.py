@@ -20,10 +20,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .cloud import Cloud, Identity
+from .cloud import Cloud, CloudConfig, Identity
 from .pki import Pki, ensure_pki, write_private
 
 IDENTITY_KEY = "identity"
+CONFIG_KEY = "config"
 PROVIDERS = "providers"  # document collection, key "{sub}/{namespace}" (lower-cased)
 INITIAL_PROVIDERS = {
     "Microsoft.Resources": "Registered",
@@ -87,6 +88,23 @@ def register_initial_providers(cloud: Cloud, subscription_id: str) -> None:
             cloud.store.doc_put(
                 PROVIDERS, key, {"namespace": namespace, "registrationState": state}
             )
+
+
+def save_config(cloud: Cloud, config: CloudConfig) -> None:
+    """Persist the base configuration so every process on this state dir agrees."""
+    cloud.store.meta_set(CONFIG_KEY, config.to_dict())
+    refresh_config(cloud)
+
+
+def load_config(cloud: Cloud) -> CloudConfig:
+    """The persisted base configuration (defaults if none was saved)."""
+    return CloudConfig.from_dict(cloud.store.meta_get(CONFIG_KEY) or {})
+
+
+def refresh_config(cloud: Cloud) -> CloudConfig:
+    """Re-read the base configuration and apply the faults' overrides to ``cloud.config``."""
+    cloud.config = cloud.faults.overlay(load_config(cloud))
+    return cloud.config
 
 
 def endpoint_info(cloud: Cloud, url: str, pid: int) -> dict[str, Any]:

@@ -1,0 +1,432 @@
+"""The local Azure's HTTPS server and request dispatch (CONTRACTS.md section 1.1).
+
+A ``ThreadingHTTPServer`` (daemon threads, HTTP/1.1 keep-alive) on a loopback address,
+wrapped in TLS with the state dir's server certificate. Client certificates are
+optional at the TLS layer (``CERT_OPTIONAL``, trust anchor = the local CA), so classic
+Service Management handlers receive ``request.client_cert_der`` while ARM clients
+connect without one. The TLS handshake runs in the connection's own thread, so a
+slow or broken client never blocks ``accept``.
+
+:class:`Dispatcher` is the transport-free part: request ids, faults, authentication,
+throttling, the handler, error rendering, response headers and the request log.
+
+Not simulated: HTTP/2, request body size limits, ARM's regional front doors.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import logging
+import socket
+import ssl
+import struct
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from . import bootstrap, requestlog, throttle
+from .cloud import Cloud
+from .errors import ArmError, TooManyRequests
+from .http import Request, Response
+from .routing import Route, Router
+from .store import parse_resource_id
+from .tokens import verify_arm_token
+
+ROUTE_MODULES = [
+    "mocks.entra.urls",
+    "mocks.admin.urls",
+    "mocks.resources.urls",
+    "mocks.compute.urls",
+    "mocks.network.urls",
+    "mocks.keyvault.urls",
+    "mocks.storage.urls",
+    "mocks.classic.urls",
+]
+LOG = logging.getLogger("mocks.server")
+
+
+class ConnectionResetFault(Exception):
+    """Raised by the dispatcher when a "preset" fault drops the connection unanswered."""
+
+
+# -- routing --------------------------------------------------------------------------
+def import_routes(module_name: str) -> list[Route]:
+    """``ROUTES`` of one provider module; [] only while that module does not exist yet."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if missing and (module_name == missing or module_name.startswith(missing + ".")):
+            return []
+        raise
+    return list(module.ROUTES)
+
+
+def build_router(modules: list[str] | None = None) -> Router:
+    router = Router()
+    for name in ROUTE_MODULES if modules is None else modules:
+        router.extend(import_routes(name))
+    return router
+
+
+def check_loopback(host: str) -> None:
+    """Refuse anything but a loopback address: the local Azure is never on the network."""
+    if host == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(
+            f"the local Azure only listens on a loopback address (127.0.0.1, ::1 or "
+            f"localhost); refusing to bind {host!r}"
+        )
+
+
+# -- dispatch ---------------------------------------------------------------------------
+def _default_kind(method: str) -> str:
+    if method in ("GET", "HEAD"):
+        return "read"
+    return "delete" if method == "DELETE" else "write"
+
+
+def _error_response(exc: ArmError) -> Response:
+    return Response.json(exc.status, exc.to_body(), exc.headers)
+
+
+class Dispatcher:
+    """Turns a :class:`Request` into a :class:`Response` (CONTRACTS 1.1, steps 1–7)."""
+
+    def __init__(self, cloud: Cloud, router: Router) -> None:
+        self.cloud = cloud
+        self.router = router
+
+    def dispatch(self, request: Request) -> Response:
+        started = time.monotonic()
+        self._assign_ids(request)
+        bootstrap.refresh_config(self.cloud)
+        route, params, path_known = self.router.match(request.method, request.path)
+        request.params = params
+        kind = route.throttle_kind(request.method) if route else _default_kind(request.method)
+        state: dict[str, Any] = {"fault": None}
+        try:
+            response = self._guarded(request, route, path_known, kind, state)
+        except ConnectionResetFault:
+            self._log(request, route, kind, 0, started, state["fault"])
+            raise
+        self._finish_headers(request, response, state)
+        self._log(request, route, kind, response.status, started, state["fault"])
+        return response
+
+    def _assign_ids(self, request: Request) -> None:
+        request.request_id = str(uuid.uuid4())
+        request.correlation_id = (
+            request.header("x-ms-correlation-request-id")
+            or request.header("x-ms-client-request-id")
+            or str(uuid.uuid4())
+        )
+
+    def _guarded(
+        self,
+        request: Request,
+        route: Route | None,
+        path_known: bool,
+        kind: str,
+        state: dict[str, Any],
+    ) -> Response:
+        try:
+            if route is None or route.auth != "admin":
+                fault = self._random_fault(kind, state)
+                if fault is not None:
+                    return fault
+            return self._route(request, route, path_known, kind, state)
+        except ArmError as exc:
+            return _error_response(exc)
+        except ConnectionResetFault:
+            raise
+        except Exception as exc:  # the contract: any handler bug is a 500, never a traceback
+            LOG.exception("handler failed for %s %s", request.method, request.path)
+            return _error_response(ArmError(str(exc), code="InternalServerError", status=500))
+
+    def _random_fault(self, kind: str, state: dict[str, Any]) -> Response | None:
+        faults = self.cloud.faults
+        delay = faults.latency_seconds()
+        if delay > 0:
+            time.sleep(delay)  # injected latency is the point of this fault
+        name = faults.roll(kind)
+        if name is None:
+            return None
+        state["fault"] = name
+        faults.record(name)
+        if name == "reset":
+            raise ConnectionResetFault()
+        retry = {"Retry-After": str(faults.retry_after())}
+        if name == "429":
+            raise TooManyRequests(
+                "The request was throttled (injected fault).",
+                headers=retry,
+            )
+        if name == "503":
+            raise ArmError(
+                "The service is temporarily unavailable (injected fault).",
+                code="ServiceUnavailable",
+                status=503,
+                headers=retry,
+            )
+        raise ArmError(
+            "The server encountered an internal error (injected fault).",
+            code="InternalServerError",
+            status=500,
+        )
+
+    def _route(
+        self,
+        request: Request,
+        route: Route | None,
+        path_known: bool,
+        kind: str,
+        state: dict[str, Any],
+    ) -> Response:
+        if route is None:
+            self._unsupported(request, path_known)
+        assert route is not None
+        if route.auth == "arm":
+            request.principal = verify_arm_token(self.cloud, request.header("authorization"))
+            self._throttle(request, kind, state)
+        return route.handler(self.cloud, request)
+
+    def _unsupported(self, request: Request, path_known: bool) -> None:
+        what = f"{request.method} {request.path}"
+        if path_known:
+            raise ArmError(
+                f"The local Azure does not support {what} (method not allowed on this path).",
+                code="LocalAzureUnsupportedOperation",
+                status=405,
+            )
+        raise ArmError(
+            f"The local Azure does not support {what}: no registered provider serves it.",
+            code="NoRegisteredProviderFound",
+            status=404,
+        )
+
+    def _throttle(self, request: Request, kind: str, state: dict[str, Any]) -> None:
+        forced = self.cloud.faults.throttled(request.path)
+        if forced is not None:
+            state["fault"] = "throttle"
+            self.cloud.faults.record("throttle")
+            raise TooManyRequests(
+                "Number of requests for this scope exceeded the limit (injected throttle).",
+                headers={"Retry-After": str(forced)},
+            )
+        subscription, _ = parse_resource_id(request.path)
+        principal = request.principal.client_id if request.principal else ""
+        decision = throttle.take(self.cloud, subscription, principal, kind)
+        state["ratelimit"] = (decision.header, str(decision.remaining))
+        if not decision.allowed:
+            raise TooManyRequests(
+                f"Number of {kind} requests for subscription '{subscription}' actor "
+                f"'{principal}' exceeded. Please try again after '{decision.retry_after}' "
+                "seconds.",
+                headers={"Retry-After": str(decision.retry_after), decision.header: "0"},
+            )
+
+    def _finish_headers(self, request: Request, response: Response, state: dict[str, Any]) -> None:
+        headers = response.headers
+        headers.setdefault("x-ms-request-id", request.request_id)
+        headers.setdefault("x-ms-correlation-request-id", request.correlation_id)
+        if "ratelimit" in state:
+            name, remaining = state["ratelimit"]
+            headers.setdefault(name, remaining)
+
+    def _log(
+        self,
+        request: Request,
+        route: Route | None,
+        kind: str,
+        status: int,
+        started: float,
+        fault: str | None,
+    ) -> None:
+        api_version = request.query.get("api-version")
+        requestlog.append(
+            self.cloud.state_dir,
+            {
+                "time": requestlog.utc_iso(time.time()),
+                "method": request.method,
+                "path": request.path,
+                "query": {"api-version": api_version} if api_version is not None else {},
+                "status": status,
+                "duration_ms": round((time.monotonic() - started) * 1000, 2),
+                "user_agent": request.header("user-agent"),
+                "request_id": request.request_id,
+                "kind": kind,
+                "operation": route.name if route else None,
+                "fault": fault,
+                "principal": request.principal.client_id if request.principal else None,
+            },
+        )
+
+
+# -- HTTP transport ---------------------------------------------------------------------
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: every answer has a Content-Length
+    timeout = 120  # idle keep-alive connections give their thread back
+    server: LocalAzureHTTPServer
+
+    def setup(self) -> None:
+        self.request.settimeout(self.timeout)
+        self.request.do_handshake()
+        super().setup()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The request log (requestlog.py) is the record; stderr lines could leak queries.
+        return None
+
+    def _serve(self) -> None:
+        try:
+            request = self._request()
+        except ValueError as exc:
+            self.send_error(400, str(exc))
+            return
+        try:
+            response = self.server.dispatcher.dispatch(request)
+        except ConnectionResetFault:
+            self._reset()
+            return
+        self._write(response)
+
+    do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+    def _request(self) -> Request:
+        url = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        return Request(
+            method=self.command,
+            path=unquote(url.path),
+            query=Request.parse_query(url.query),
+            headers=headers,
+            body=self._body(headers),
+            client_cert_der=self.request.getpeercert(binary_form=True),
+        )
+
+    def _body(self, headers: dict[str, str]) -> bytes:
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            return self._chunked_body()
+        length = int(headers.get("content-length") or 0)
+        if length < 0:
+            raise ValueError("negative Content-Length")
+        return self.rfile.read(length) if length else b""
+
+    def _chunked_body(self) -> bytes:
+        chunks: list[bytes] = []
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline().strip():
+                    pass  # trailers
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def _write(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD" and response.body:
+            self.wfile.write(response.body)
+
+    def _reset(self) -> None:
+        # SO_LINGER 0 turns close() into a TCP RST: the client sees a reset connection.
+        self.close_connection = True
+        try:
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.server.abort(self.request)
+
+
+class LocalAzureHTTPServer(ThreadingHTTPServer):
+    """HTTPS + threads; tracks open connections so ``stop`` can close idle keep-alives."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], dispatcher: Dispatcher, context: ssl.SSLContext):
+        self.dispatcher = dispatcher
+        self.context = context
+        self._open: set[Any] = set()
+        self._aborted: set[Any] = set()
+        self._open_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        super().server_bind()
+        self.socket = self.context.wrap_socket(
+            self.socket, server_side=True, do_handshake_on_connect=False
+        )
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+            aborted = request in self._aborted
+            self._aborted.discard(request)
+        if aborted:
+            # No FIN first: close() with SO_LINGER 0 sends a TCP RST.
+            self.close_request(request)
+        else:
+            super().shutdown_request(request)
+
+    def abort(self, request: Any) -> None:
+        """Drop a connection without an answer (a reset fault): closed, not shut down."""
+        with self._open_lock:
+            self._aborted.add(request)
+
+    def close_connections(self) -> None:
+        with self._open_lock:
+            conns, self._open = list(self._open), set()
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Handshake failures and clients hanging up are routine; anything else is logged.
+        LOG.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+
+def tls_context(cloud: Cloud) -> ssl.SSLContext:
+    """Server TLS: our certificate; optional client certificates issued by our CA."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cloud.state_dir / "server.pem", cloud.state_dir / "server.key")
+    context.load_verify_locations(cloud.state_dir / "ca.pem")
+    context.verify_mode = ssl.CERT_OPTIONAL
+    return context
+
+
+def make_server(cloud: Cloud, host: str = "127.0.0.1", port: int = 0) -> LocalAzureHTTPServer:
+    """Bind (loopback only), set ``cloud.base_url`` and return the unstarted server."""
+    check_loopback(host)
+    dispatcher = Dispatcher(cloud, build_router())
+    server = LocalAzureHTTPServer((host, port), dispatcher, tls_context(cloud))
+    bound_host, bound_port = server.server_address[:2]
+    shown = "127.0.0.1" if host == "localhost" else str(bound_host)
+    shown = f"[{shown}]" if ":" in shown else shown
+    cloud.base_url = f"https://{shown}:{bound_port}"
+    return server
