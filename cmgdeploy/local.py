@@ -107,3 +107,67 @@ def local_azure(state_dir: Path) -> Iterator[LocalEndpoint]:
         ) from None
     with local_azure_class(Path(state_dir), port=0) as server:
         yield _endpoint_from(dict(server.endpoint))
+
+
+@dataclass(frozen=True)
+class ResolvedEnvironment:
+    """An AzureEnvironments row with its run-time values: live URLs for ``local`` and
+    the default identity (tenant, subscription, service principal) when it has one."""
+
+    row: Any
+    authority: str
+    resource_manager: str
+    audience: str
+    ca_bundle: str | None
+    tenant_id: str | None = None
+    subscription_id: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    client_certificate: str | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.row.name)
+
+    @property
+    def instance_discovery(self) -> bool:
+        return bool(self.row.instance_discovery)
+
+    @property
+    def storage_suffix(self) -> str:
+        return str(self.row.storage_suffix)
+
+    @property
+    def public_ip_suffix(self) -> str:
+        return str(self.row.public_ip_suffix)
+
+    @property
+    def service_management(self) -> str | None:
+        return self.row.service_management or None
+
+
+def _is_local(row: Any) -> bool:
+    return str(row.name).lower() == "local" and not row.resource_manager
+
+
+@contextlib.contextmanager
+def resolve_environment(row: Any, state_dir: Path) -> Iterator[ResolvedEnvironment]:
+    """The row as used for one command; for ``local``, the local Azure in ``state_dir``."""
+    if not _is_local(row):
+        yield ResolvedEnvironment(
+            row, row.authority, row.resource_manager, row.audience, row.ca_bundle
+        )
+        return
+    with local_azure(state_dir) as ep:
+        yield ResolvedEnvironment(
+            row,
+            authority=ep.url,
+            resource_manager=ep.url + "/",
+            audience=ep.url,
+            ca_bundle=ep.ca_bundle,
+            tenant_id=ep.tenant_id,
+            subscription_id=ep.subscription_id,
+            client_id=ep.client_id,
+            client_secret=ep.client_secret,
+            client_certificate=ep.client_certificate,
+        )

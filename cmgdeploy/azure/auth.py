@@ -50,7 +50,7 @@ def _common(env: EnvironmentLike) -> dict[str, Any]:
 
 def make_credential(env: EnvironmentLike, auth: Any) -> Any:
     """An azure-identity credential for ``auth.method`` in ``env`` (no network yet)."""
-    method = _setting(auth, "method") or "secret"
+    method = sign_in_method(env, auth)
     if method not in METHODS:
         raise InputError("auth.method", method, f"one of {', '.join(METHODS)}")
     builder = {
@@ -61,6 +61,19 @@ def make_credential(env: EnvironmentLike, auth: Any) -> Any:
         "device-code": _device_code_credential,
     }[method]
     return builder(env, auth)
+
+
+def sign_in_method(env: EnvironmentLike, auth: Any) -> str:
+    """The method to use: the configured one, or for ``auto`` the first that has what
+    it needs (a secret, then a certificate, then the environment's own test identity)."""
+    method = str(_setting(auth, "method") or "auto")
+    if method != "auto":
+        return method
+    if _setting(auth, "client_secret"):
+        return "secret"
+    if _setting(auth, "client_certificate"):
+        return "certificate"
+    return "secret" if getattr(env, "client_secret", None) else "default"
 
 
 def _ids(env: EnvironmentLike, auth: Any) -> tuple[str, str]:
@@ -91,7 +104,7 @@ def _certificate_credential(env: EnvironmentLike, auth: Any) -> Any:
     path = _setting(auth, "client_certificate", env)
     if not path or not Path(path).is_file():
         raise InputError("client_certificate", path, "a readable PEM or PFX file")
-    password = _setting(auth, "certificate_password")
+    password = _setting(auth, "client_certificate_password")
     register_secret(password)
     pw = password.encode() if password else None
     try:

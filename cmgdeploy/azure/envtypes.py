@@ -12,12 +12,18 @@ from typing import Any, Protocol
 class EnvironmentLike(Protocol):
     """An Azure environment after resolution (URLs, trust, defaults)."""
 
-    name: str
-    authority: str
-    resource_manager: str
-    audience: str
-    instance_discovery: bool
-    ca_bundle: str | None
+    @property
+    def name(self) -> str: ...
+    @property
+    def authority(self) -> str: ...
+    @property
+    def resource_manager(self) -> str: ...
+    @property
+    def audience(self) -> str: ...
+    @property
+    def instance_discovery(self) -> bool: ...
+    @property
+    def ca_bundle(self) -> str | None: ...
 
 
 def arm_scope(env: EnvironmentLike) -> str:

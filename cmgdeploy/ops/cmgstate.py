@@ -1,0 +1,163 @@
+"""Read a CMG's live state from Azure and the site database into a :class:`CmgStatus`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..results import CmgStatus, ResourceState
+from ..sitedb import CmgService
+from ..template import CMG_TAG
+from .context import OpContext
+
+VMSS_TYPE = "microsoft.compute/virtualmachinescalesets"
+PUBLIC_IP_TYPE = "microsoft.network/publicipaddresses"
+TERMINAL = {"succeeded", "failed", "canceled"}
+
+
+def ours(resource: dict[str, Any], cmg: str) -> bool:
+    """True when ``resource`` carries cmgdeploy's tag for CMG ``cmg``."""
+    return (resource.get("tags") or {}).get(CMG_TAG) == cmg
+
+
+def find_owned(session: Any, group: str, cmg: str, type_lower: str) -> dict[str, Any] | None:
+    """The first resource of ``type_lower`` in ``group`` tagged for ``cmg``."""
+    if session.get_group(group) is None:
+        return None
+    for res in session.list_group_resources(group):
+        if str(res.get("type", "")).lower() == type_lower and ours(res, cmg):
+            return res
+    return None
+
+
+def deployment_state(deployment: dict[str, Any] | None) -> str | None:
+    if deployment is None:
+        return None
+    return str((deployment.get("properties") or {}).get("provisioningState") or "") or None
+
+
+def resource_states(operations: list[dict[str, Any]]) -> tuple[ResourceState, ...]:
+    """Each target resource's latest provisioning state from deployment operations."""
+    states: dict[str, ResourceState] = {}
+    for op in operations:
+        props = op.get("properties") or {}
+        target = props.get("targetResource") or {}
+        if not target.get("id"):
+            continue
+        error = ((props.get("statusMessage") or {}).get("error") or {}).get("message")
+        states[str(target["id"]).lower()] = ResourceState(
+            type=str(target.get("resourceType", "")),
+            name=str(target.get("resourceName", "")),
+            state=str(props.get("provisioningState", "")),
+            error=error,
+        )
+    return tuple(states.values())
+
+
+def overall_state(dep_state: str | None, vmss: dict[str, Any] | None, instances: list[Any]) -> str:
+    """Ready | Provisioning | Error | Deleting | NotFound from what Azure shows."""
+    vmss_state = _prov(vmss)
+    if dep_state and dep_state.lower() in ("failed", "canceled"):
+        return "Error"
+    if vmss is None:
+        return "Provisioning" if dep_state else "NotFound"
+    if vmss_state.lower() == "deleting":
+        return "Deleting"
+    if vmss_state.lower() == "failed" or any(_prov(i).lower() == "failed" for i in instances):
+        return "Error"
+    settled = dep_state is None or dep_state.lower() == "succeeded"
+    if settled and vmss_state.lower() == "succeeded" and _all_running(instances, vmss):
+        return "Ready"
+    return "Provisioning"
+
+
+def _prov(resource: dict[str, Any] | None) -> str:
+    return str(((resource or {}).get("properties") or {}).get("provisioningState") or "")
+
+
+def _all_running(instances: list[dict[str, Any]], vmss: dict[str, Any]) -> bool:
+    capacity = int((vmss.get("sku") or {}).get("capacity") or 0)
+    ok = [i for i in instances if _prov(i).lower() == "succeeded"]
+    return len(ok) >= capacity
+
+
+def read_status(ctx: OpContext, session: Any, svc: CmgService) -> CmgStatus:
+    """Azure's and the site database's view of ``svc``, with the overall state."""
+    group = svc.resource_group or ""
+    dep = session.get_deployment(group, svc.deployment_name) if svc.deployment_name else None
+    vmss = find_owned(session, group, svc.name, VMSS_TYPE)
+    instances = session.vmss_instances(group, vmss["name"]) if vmss else []
+    if vmss:
+        vmss = session.get_vmss(group, vmss["name"]) or vmss
+    ip = find_owned(session, group, svc.name, PUBLIC_IP_TYPE)
+    ip_full = session.get_public_ip(group, ip["name"]) if ip else None
+    ops = session.deployment_operations(group, svc.deployment_name) if dep else []
+    return _status(ctx, svc, dep, vmss, instances, ip_full, resource_states(ops))
+
+
+def _status(
+    ctx: OpContext,
+    svc: CmgService,
+    dep: dict[str, Any] | None,
+    vmss: dict[str, Any] | None,
+    instances: list[dict[str, Any]],
+    ip: dict[str, Any] | None,
+    resources: tuple[ResourceState, ...],
+) -> CmgStatus:
+    dep_state = deployment_state(dep)
+    ip_props = (ip or {}).get("properties") or {}
+    errors = _deployment_errors(dep)
+    return CmgStatus(
+        name=svc.name,
+        state=overall_state(dep_state, vmss, instances),
+        environment=svc.environment,
+        region=svc.region,
+        resource_group=svc.resource_group,
+        subscription=svc.subscription,
+        instances=int((vmss.get("sku") or {}).get("capacity") or 0) if vmss else svc.instances,
+        vm_size=str((vmss.get("sku") or {}).get("name")) if vmss else svc.vm_size,
+        fqdn=(ip_props.get("dnsSettings") or {}).get("fqdn") or svc.fqdn,
+        public_ip=ip_props.get("ipAddress"),
+        deployment_name=svc.deployment_name,
+        deployment_state=dep_state,
+        vmss_state=_prov(vmss) or None,
+        instance_states=tuple((str(i.get("instanceId", "")), _prov(i)) for i in instances),
+        connection_points=_points(ctx, svc.name),
+        site_roles=_roles(ctx, svc.name),
+        resources=resources,
+        errors=errors,
+    )
+
+
+def _deployment_errors(dep: dict[str, Any] | None) -> tuple[dict[str, Any], ...]:
+    from ..azure.translate import detail_chain
+
+    error = ((dep or {}).get("properties") or {}).get("error")
+    return tuple(d.to_dict() for d in detail_chain(error)) if error else ()
+
+
+def _points(ctx: OpContext, cmg: str) -> tuple[dict[str, Any], ...]:
+    return tuple(
+        {
+            "server": p.server,
+            "site_code": p.site_code,
+            "protocol": p.protocol,
+            "ports": list(p.ports),
+        }
+        for p in ctx.db.list_connection_points(cmg)
+    )
+
+
+def _roles(ctx: OpContext, cmg: str) -> tuple[dict[str, Any], ...]:
+    return tuple(
+        {"server": r.server, "role": r.role, "https": r.https, "cmg_enabled": r.cmg_enabled}
+        for r in ctx.db.list_site_roles(cmg)
+    )
+
+
+def not_found(ctx: OpContext, name: str) -> CmgStatus:
+    """The status of a CMG the site database does not know."""
+    return CmgStatus(
+        name=name, state="NotFound", environment=ctx.env.name, region=None,
+        resource_group=None, subscription=None, instances=None, vm_size=None, fqdn=None,
+        public_ip=None, deployment_name=None, deployment_state=None, vmss_state=None,
+    )  # fmt: skip

@@ -1,0 +1,82 @@
+"""``cmgdeploy down``: delete what cmgdeploy created for one CMG, and nothing else.
+
+Resources tagged ``cmgdeploy-cmg=<name>`` are deleted (scale set first, then what it
+used); the resource group only when cmgdeploy created it and it is then empty; then
+the site-database records and the kept inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InputError
+from ..locks import CmgLock
+from ..paths import lock_dir
+from ..results import DownResult
+from ..template import load_template
+from .cmgstate import ours
+from .context import OpContext, open_session
+from .servercert import remove_lab_cert
+
+# Dependents before what they depend on.
+DELETE_ORDER = (
+    "microsoft.compute/virtualmachinescalesets",
+    "microsoft.network/loadbalancers",
+    "microsoft.network/publicipaddresses",
+    "microsoft.network/virtualnetworks",
+    "microsoft.network/networksecuritygroups",
+    "microsoft.keyvault/vaults",
+    "microsoft.storage/storageaccounts",
+)
+
+
+def _order(resource: dict[str, Any]) -> int:
+    rtype = str(resource.get("type", "")).lower()
+    return DELETE_ORDER.index(rtype) if rtype in DELETE_ORDER else len(DELETE_ORDER)
+
+
+def down(ctx: OpContext, name: str) -> DownResult:
+    """Delete CMG ``name``'s resources, its group if ours and empty, its site records."""
+    svc = ctx.db.get_service(name)
+    if svc is None:
+        raise InputError("name", name, "a CMG in the site database (see `cmgdeploy status`)")
+    if not ctx.confirm(f"delete CMG {name} and its resources in {svc.resource_group}?"):
+        raise InputError("confirmation", "no", "answer yes, or pass --yes")
+    with CmgLock(lock_dir(), name, command="down"):
+        session = open_session(ctx, svc.subscription)
+        try:
+            result = _delete_azure(ctx, session, name, svc.resource_group or "", svc.created_rg)
+        finally:
+            session.close()
+        ctx.db.delete_service(name)
+        remove_lab_cert(ctx.home, name)
+        (ctx.home / "cmgs" / f"{name}.json").unlink(missing_ok=True)
+    return result
+
+
+def _delete_azure(
+    ctx: OpContext, session: Any, name: str, group: str, created_rg: bool
+) -> DownResult:
+    if session.get_group(group) is None:
+        return DownResult(name, resource_group=group, site_records_removed=True)
+    versions = load_template().api_versions()
+    everything = session.list_group_resources(group)
+    mine = sorted((r for r in everything if ours(r, name)), key=_order)
+    for res in mine:
+        ctx.progress(f"deleting {res.get('type')} {res.get('name')}")
+        session.delete_resource(
+            res["id"], versions.get(str(res.get("type", "")).lower(), "2021-04-01")
+        )
+    left = [str(r.get("id")) for r in session.list_group_resources(group)]
+    deleted_group = created_rg and not left
+    if deleted_group:
+        ctx.progress(f"deleting resource group {group}")
+        session.delete_group(group)
+    return DownResult(
+        name,
+        deleted_resources=tuple(str(r["id"]) for r in mine),
+        kept_resources=tuple(left),
+        deleted_group=deleted_group,
+        resource_group=group,
+        site_records_removed=True,
+    )

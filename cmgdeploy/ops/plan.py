@@ -1,0 +1,69 @@
+"""``cmgdeploy plan``: ARM what-if for the same inputs plus the site-database diff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import site
+from ..results import PlanChange, PlanResult
+from .context import OpContext, open_session
+from .up import prepare
+
+
+def plan(ctx: OpContext, spec: Any) -> PlanResult:
+    """What ``up`` with ``spec`` would change, per resource and per site record (no write)."""
+    prepared = prepare(ctx, spec)
+    session = open_session(ctx, spec.subscription)
+    try:
+        azure = _azure_changes(session, spec, prepared)
+    finally:
+        session.close()
+    current = site.SiteConfig(
+        spec.name, ctx.db.list_connection_points(spec.name), ctx.db.list_site_roles(spec.name)
+    )
+    site_changes = tuple(
+        PlanChange("site", f"{c.kind} {c.key}", c.action.capitalize(), _site_deltas(c.changes))
+        for c in site.site_diff(current, prepared.site_config)
+    )
+    return PlanResult(spec.name, prepared.deployment, azure + site_changes)
+
+
+def _azure_changes(session: Any, spec: Any, prepared: Any) -> tuple[PlanChange, ...]:
+    if session.get_group(spec.resource_group) is None:
+        return tuple(
+            PlanChange("azure", r.get("type", "") + " (new resource group)", "Create")
+            for r in prepared.template.body.get("resources") or []
+        )
+    result = session.what_if(
+        spec.resource_group, prepared.deployment, prepared.template.body, prepared.parameters
+    )
+    changes = (result.get("properties") or result).get("changes") or []
+    return tuple(
+        PlanChange(
+            "azure",
+            str(c.get("resourceId", "")),
+            str(c.get("changeType", "")),
+            tuple(_flat(c.get("delta") or [])),
+        )
+        for c in changes
+    )
+
+
+def _flat(delta: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Property deltas flattened to ``{"path", "change", "before", "after"}``."""
+    out: list[dict[str, Any]] = []
+    for d in delta:
+        if d.get("children"):
+            out.extend(_flat(d["children"]))
+        else:
+            out.append(
+                {"path": d.get("path"), "change": d.get("propertyChangeType"),
+                 "before": d.get("before"), "after": d.get("after")}
+            )  # fmt: skip
+    return out
+
+
+def _site_deltas(changes: dict[str, tuple[Any, Any]]) -> tuple[dict[str, Any], ...]:
+    return tuple(
+        {"path": k, "change": "Modify", "before": b, "after": a} for k, (b, a) in changes.items()
+    )

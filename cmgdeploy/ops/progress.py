@@ -1,0 +1,101 @@
+"""Wait for a deployment and the scale set: progress events, Retry-After, a deadline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..azure.retry import poll_delay
+from ..errors import AzureError, ErrorDetail, WaitTimeout
+from ..results import CmgStatus, ResourceState
+from ..sitedb import CmgService
+from .cmgstate import TERMINAL, deployment_state, read_status, resource_states
+from .context import OpContext
+
+
+class Deadline:
+    """The end of the wait, on the context's clock."""
+
+    def __init__(self, ctx: OpContext, name: str) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.end = ctx.clock() + ctx.timeout
+
+    def remaining(self) -> float:
+        return self.end - self.ctx.clock()
+
+    def check(self) -> None:
+        if self.remaining() <= 0:
+            raise WaitTimeout(
+                f"gave up waiting after {self.ctx.timeout:g} s; the Azure operation continues",
+                hint=f"follow it with `cmgdeploy status --name {self.name} --watch`",
+            )
+
+
+def _report(ctx: OpContext, states: tuple[ResourceState, ...], seen: dict[str, str]) -> None:
+    for res in states:
+        key = f"{res.type}/{res.name}"
+        if seen.get(key) != res.state:
+            seen[key] = res.state
+            ctx.progress(f"{res.type} {res.name}: {res.state}")
+
+
+def wait_for_deployment(ctx: OpContext, session: Any, group: str, name: str, cmg: str) -> None:
+    """Poll deployment ``name`` until it ends; Failed → AzureError with each failed resource."""
+    deadline, seen, attempt = Deadline(ctx, cmg), {}, 0  # type: ignore[var-annotated]
+    while True:
+        dep, retry_after = session.poll_deployment(group, name)
+        ops = session.deployment_operations(group, name) if dep else []
+        _report(ctx, resource_states(ops), seen)
+        state = (deployment_state(dep) or "Accepted").lower()
+        if state in TERMINAL:
+            if state != "succeeded":
+                raise deployment_failed(name, dep or {}, ops)
+            return
+        deadline.check()
+        ctx.sleep(poll_delay(attempt, retry_after, deadline.remaining()))
+        attempt += 1
+
+
+def deployment_failed(name: str, dep: dict[str, Any], ops: list[dict[str, Any]]) -> AzureError:
+    """The deployment's error with, innermost last, each failed resource's own error."""
+    from ..azure.translate import detail_chain
+
+    props = dep.get("properties") or {}
+    outer = detail_chain(props.get("error")) or [ErrorDetail("DeploymentFailed", "", None)]
+    causes = _failed_operations(ops)
+    inner = causes[-1] if causes else outer[-1]
+    return AzureError(
+        f"deployment {name} {props.get('provisioningState', 'failed')}: "
+        f"{inner.message} ({inner.code}{', ' + inner.target if inner.target else ''})",
+        code=outer[0].code,
+        target=outer[0].target,
+        details=[*outer[1:], *causes],
+        hint="fix the cause and run `cmgdeploy up` again (it resumes)",
+    )
+
+
+def _failed_operations(ops: list[dict[str, Any]]) -> list[ErrorDetail]:
+    from ..azure.translate import detail_chain
+
+    causes: list[ErrorDetail] = []
+    for op in ops:
+        props = op.get("properties") or {}
+        if str(props.get("provisioningState", "")).lower() != "failed":
+            continue
+        target = (props.get("targetResource") or {}).get("id")
+        error = (props.get("statusMessage") or {}).get("error") or {}
+        for detail in detail_chain(error):
+            causes.append(ErrorDetail(detail.code, detail.message, detail.target or target))
+    return causes
+
+
+def wait_until_ready(ctx: OpContext, session: Any, svc: CmgService) -> CmgStatus:
+    """Poll the CMG's status until Ready or Error (or the deadline)."""
+    deadline, attempt = Deadline(ctx, svc.name), 0
+    while True:
+        status = read_status(ctx, session, svc)
+        if status.state in ("Ready", "Error"):
+            return status
+        deadline.check()
+        ctx.sleep(poll_delay(attempt, None, deadline.remaining()))
+        attempt += 1

@@ -1,0 +1,307 @@
+"""``cmgdeploy up``: preflight → deploy → register the site → wait until Ready.
+
+Issue 3 steps 1–4. Every check that can fail without Azure runs before the first call;
+every preflight read runs before the first write; a re-run with the same inputs makes
+no write; a running deployment of ours is attached to, not started again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import site
+from ..errors import AuthError, AzureError, InputError
+from ..locks import CmgLock
+from ..paths import ensure_private_dir, lock_dir, write_private_file
+from ..redact import register_secret
+from ..results import CmgStatus
+from ..sitedb import CmgService
+from ..template import (
+    Template,
+    build_parameters,
+    cmg_tags,
+    deployment_name,
+    load_template,
+    select_declared,
+    validate_parameters,
+)
+from .cmgstate import VMSS_TYPE, deployment_state, find_owned, ours
+from .context import OpContext, open_session
+from .progress import wait_for_deployment, wait_until_ready
+from .servercert import server_certificate
+
+PROVIDERS = ("Microsoft.Compute", "Microsoft.Network", "Microsoft.KeyVault", "Microsoft.Storage")
+RUNNING = {"accepted", "running", "creating", "updating", "deploying"}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything computed locally before any Azure call (parameters hold secrets)."""
+
+    spec: Any
+    template: Template
+    parameters: dict[str, Any] = dataclasses.field(repr=False)
+    deployment: str
+    site_config: site.SiteConfig
+
+
+def prepare(ctx: OpContext, spec: Any) -> Prepared:
+    """Certificate, template, parameters and site rules, all checked locally."""
+    cert, notes = server_certificate(spec, ctx.home, ctx.env.public_ip_suffix)
+    for note in [*spec.warnings, *notes, *site.site_warnings(spec)]:
+        ctx.warnings.add(note)
+    admin_password = generate_admin_password()
+    template = load_template()
+    params = build_parameters(
+        spec, cert, admin_password, ctx.env, tuple(spec.trusted_ca_thumbprints)
+    )
+    params = select_declared(template, params)
+    validate_parameters(template, params)
+    name = deployment_name(spec.name, spec.input_hash(), template)
+    return Prepared(spec, template, params, name, site.plan_site(spec))
+
+
+def generate_admin_password() -> str:
+    """A fresh VM admin password per deployment: never printed, logged or stored.
+
+    Nobody signs in to CMG VMs; Azure only requires one. Mixed classes, 32 characters.
+    """
+    password = "Aa1!" + secrets.token_urlsafe(28)
+    register_secret(password)
+    return password
+
+
+def up(ctx: OpContext, spec: Any, command: str = "up") -> CmgStatus:
+    """Deploy or converge CMG ``spec`` and wait (unless ``ctx.no_wait``)."""
+    prepared = prepare(ctx, spec)
+    with CmgLock(lock_dir(), spec.name, command=command):
+        session = open_session(ctx, spec.subscription)
+        try:
+            return converge(ctx, session, prepared)
+        finally:
+            session.close()
+
+
+def converge(ctx: OpContext, session: Any, prepared: Prepared) -> CmgStatus:
+    """Make Azure and the site database match ``prepared`` (the body of up and scale)."""
+    spec = prepared.spec
+    group = session.get_group(spec.resource_group)
+    dep = session.get_deployment(spec.resource_group, prepared.deployment) if group else None
+    svc = ctx.db.get_service(spec.name)
+    if _unchanged(session, spec, prepared, dep, svc):
+        return _no_changes(ctx, session, prepared, svc)
+    if (deployment_state(dep) or "").lower() in RUNNING:
+        ctx.progress(f"attaching to running deployment {prepared.deployment}")
+        svc = _record(ctx, session, prepared, svc, created_rg=bool(svc and svc.created_rg))
+    else:
+        preflight(ctx, session, spec, group)
+        svc = _deploy(ctx, session, prepared, group, svc)
+    if ctx.no_wait:
+        return _status_now(ctx, session, svc, "deployment started; not waiting (--no-wait)")
+    return _wait(ctx, session, prepared, svc)
+
+
+def _unchanged(
+    session: Any, spec: Any, prepared: Prepared, dep: Any, svc: CmgService | None
+) -> bool:
+    if (deployment_state(dep) or "").lower() != "succeeded":
+        return False
+    if svc is not None and svc.deployment_name != prepared.deployment:
+        return False  # e.g. scaled since: this older deployment is not the live state
+    vmss = find_owned(session, spec.resource_group, spec.name, VMSS_TYPE)
+    capacity = int(((vmss or {}).get("sku") or {}).get("capacity") or 0)
+    return vmss is not None and capacity == spec.instances
+
+
+def _no_changes(
+    ctx: OpContext, session: Any, prepared: Prepared, svc: CmgService | None
+) -> CmgStatus:
+    svc = _record(ctx, session, prepared, svc, created_rg=bool(svc and svc.created_rg))
+    _register_site(ctx, prepared)
+    status = wait_until_ready(ctx, session, svc)
+    _save(ctx, svc, status.state, status.fqdn)
+    return dataclasses.replace(status, changed=False, summary="no changes")
+
+
+def _deploy(
+    ctx: OpContext, session: Any, prepared: Prepared, group: Any, svc: CmgService | None
+) -> CmgService:
+    spec = prepared.spec
+    if not ctx.confirm(f"deploy CMG {spec.name} to {spec.resource_group} ({spec.region})?"):
+        raise InputError("confirmation", "no", "answer yes, or pass --yes")
+    created = group is None or bool(svc and svc.created_rg)
+    if group is None:
+        ctx.progress(f"creating resource group {spec.resource_group}")
+        tags = dict(cmg_tags(spec.name, tuple(spec.tags)))
+        session.ensure_group(spec.resource_group, spec.region, tags)
+    svc = _record(ctx, session, prepared, svc, created_rg=created)
+    ctx.progress(f"starting deployment {prepared.deployment}")
+    session.begin_deployment(
+        spec.resource_group, prepared.deployment, prepared.template.body, prepared.parameters
+    )
+    save_inputs(ctx.home, spec)
+    return svc
+
+
+def _record(
+    ctx: OpContext, session: Any, prepared: Prepared, svc: CmgService | None, created_rg: bool
+) -> CmgService:
+    spec = prepared.spec
+    row = CmgService(
+        name=spec.name,
+        environment=ctx.env.name,
+        region=spec.region,
+        instances=spec.instances,
+        state="Provisioning",
+        subscription=session.subscription_id,
+        resource_group=spec.resource_group,
+        vm_size=spec.vm_size,
+        fqdn=svc.fqdn if svc else None,
+        input_hash=spec.input_hash(),
+        deployment_name=prepared.deployment,
+        created_rg=created_rg,
+    )
+    return ctx.db.upsert_service(row)
+
+
+def _wait(ctx: OpContext, session: Any, prepared: Prepared, svc: CmgService) -> CmgStatus:
+    spec = prepared.spec
+    try:
+        wait_for_deployment(ctx, session, spec.resource_group, prepared.deployment, spec.name)
+    except AzureError:
+        _save(ctx, svc, "Error", svc.fqdn)
+        raise
+    _register_site(ctx, prepared)
+    status = wait_until_ready(ctx, session, svc)
+    _save(ctx, svc, status.state, status.fqdn)
+    return dataclasses.replace(status, changed=True, summary=f"deployed {prepared.deployment}")
+
+
+def _status_now(ctx: OpContext, session: Any, svc: CmgService, summary: str) -> CmgStatus:
+    from .cmgstate import read_status
+
+    return dataclasses.replace(read_status(ctx, session, svc), changed=True, summary=summary)
+
+
+def _save(ctx: OpContext, svc: CmgService, state: str, fqdn: str | None) -> None:
+    ctx.db.upsert_service(dataclasses.replace(svc, state=state, fqdn=fqdn or svc.fqdn))
+
+
+def _register_site(ctx: OpContext, prepared: Prepared) -> None:
+    config = prepared.site_config
+    ctx.db.replace_site(config.cmg, config.connection_points, config.site_roles)
+
+
+# -- preflight ---------------------------------------------------------------------------
+def preflight(ctx: OpContext, session: Any, spec: Any, group: dict[str, Any] | None) -> None:
+    """Issue 3 step 1: every read-only check, then provider registration."""
+    ctx.progress("preflight: region, VM size, resource group, names, providers")
+    if spec.region not in session.list_locations():
+        raise InputError("region", spec.region, "a region of this subscription and environment")
+    reason = session.sku_restriction(spec.region, spec.vm_size)
+    if reason:
+        raise InputError("vm_size", spec.vm_size, f"a size offered here: {reason}")
+    if group is not None and _norm(group.get("location")) != spec.region:
+        raise InputError(
+            "resource_group",
+            spec.resource_group,
+            f"a group in the CMG's region {spec.region} (it is in {group.get('location')})",
+        )
+    _check_names(session, spec, group)
+    _ensure_providers(ctx, session)
+
+
+def _norm(location: Any) -> str:
+    return str(location or "").replace(" ", "").lower()
+
+
+def _check_names(session: Any, spec: Any, group: dict[str, Any] | None) -> None:
+    owned = set()
+    if group is not None:
+        owned = {
+            str(r.get("type", "")).lower()
+            for r in session.list_group_resources(spec.resource_group)
+            if ours(r, spec.name)
+        }
+    checks = [("microsoft.keyvault/vaults", session.check_vault_name, "VaultAlreadyExists")]
+    if spec.content_from_storage:
+        checks.append(
+            (
+                "microsoft.storage/storageaccounts",
+                session.check_storage_name,
+                "StorageAccountAlreadyTaken",
+            )
+        )
+    for rtype, check, code in checks:
+        if rtype not in owned:
+            available, why = check(spec.name)
+            if not available:
+                raise _name_taken(spec.name, rtype, code, why)
+    if "microsoft.network/publicipaddresses" not in owned and not session.check_dns_label(
+        spec.region, spec.name
+    ):
+        raise _name_taken(spec.name, "DNS label", "DnsRecordInUse", "the DNS label is in use")
+
+
+def _name_taken(name: str, what: str, code: str, why: str) -> AzureError:
+    return AzureError(
+        f"the name {name!r} is not available for {what}: {why}",
+        code=code,
+        target=what,
+        hint="choose another --name (it must be globally unique)",
+    )
+
+
+def _ensure_providers(ctx: OpContext, session: Any) -> None:
+    missing = [ns for ns in PROVIDERS if session.provider_state(ns).lower() != "registered"]
+    for ns in missing:
+        ctx.progress(f"registering resource provider {ns}")
+        try:
+            session.register_provider(ns)
+        except AuthError as exc:
+            exc.hint = f"ask an owner of the subscription to run: az provider register -n {ns}"
+            raise
+    _wait_registered(ctx, session, missing)
+
+
+def _wait_registered(ctx: OpContext, session: Any, namespaces: list[str]) -> None:
+    from ..azure.retry import poll_delay
+    from .progress import Deadline
+
+    deadline, attempt = Deadline(ctx, "providers"), 0
+    pending = list(namespaces)
+    while pending:
+        pending = [ns for ns in pending if session.provider_state(ns).lower() != "registered"]
+        if not pending:
+            return
+        deadline.check()
+        ctx.sleep(poll_delay(attempt, None, deadline.remaining()))
+        attempt += 1
+
+
+# -- inputs kept for scale ---------------------------------------------------------------
+def inputs_path(home: Path, name: str) -> Path:
+    return ensure_private_dir(home / "cmgs") / f"{name}.json"
+
+
+def save_inputs(home: Path, spec: Any) -> None:
+    """Keep the spec's non-secret inputs so ``scale`` can redeploy the same template."""
+    data = spec.to_dict()
+    data["tags"] = [f"{k}={v}" for k, v in (data.get("tags") or {}).items()]
+    for key in ("environment", "server_cert_thumbprint", "trusted_ca_thumbprints"):
+        data.pop(key, None)
+    write_private_file(inputs_path(home, spec.name), json.dumps(data, default=str).encode())
+
+
+def load_inputs(home: Path, name: str) -> dict[str, Any] | None:
+    path = home / "cmgs" / f"{name}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
