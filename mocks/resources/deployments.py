@@ -1,0 +1,574 @@
+"""Template deployments at resource-group scope, and the driver that runs them.
+
+A deployment is a document (collection ``deployments``, key = lower-cased id) that
+holds everything needed to resume it: the template, the raw parameters, the scope,
+the mode and one entry per planned resource with its state.  Nothing runs in the
+background: :func:`advance` is called on every read of the deployment, its status,
+its operations and of resources in its group, and moves the plan forward against
+the clock inside one store transaction (so two server processes sharing a state
+directory never start the same resource twice).
+
+Not simulated: ``templateLink``/``parametersLink`` (refused loudly), Key Vault
+parameter references, ``onErrorDeployment`` rollback, nested/linked deployments,
+subscription/management-group/tenant scope deployments, ``$top`` paging.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from mocks.core import lro
+from mocks.core.errors import ArmError, UnsupportedOperation
+from mocks.templates import DeploymentScope, TemplateError, Unresolved, parse_cli_body, prepare
+
+from . import catalog, models
+from .exceptions import (
+    DeploymentActive,
+    DeploymentCannotBeCancelled,
+    DeploymentNotFound,
+    InvalidDeploymentMode,
+    InvalidTemplate,
+    InvalidTemplateDeployment,
+)
+from .provisioning import ResourceRef, canonical_type, mark_deleting, write_resource
+from .views import deployment_body, iso_time
+
+if TYPE_CHECKING:
+    from mocks.core.cloud import Cloud
+    from mocks.templates import PlannedResource, PreparedDeployment
+
+COLLECTION = "deployments"
+ACTIVE = {"Accepted", "Running"}
+TERMINAL = {"Succeeded", "Failed", "Canceled"}
+HISTORY_LIMIT = 800  # ARM's per-group limit
+HISTORY_TRIM_TO = 700  # ARM trims automatically once past this many
+DEPLOYMENT_FAILED = (
+    "At least one resource deployment operation failed. Please list deployment operations "
+    "for details. Please see https://aka.ms/arm-deployment-operations for usage details."
+)
+
+
+# -- ids, times -----------------------------------------------------------------------------
+def deployment_id(sub: str, group: str, name: str) -> str:
+    return (
+        f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.Resources/"
+        f"deployments/{name}"
+    )
+
+
+def _operation_id() -> str:
+    return secrets.token_hex(8).upper()
+
+
+def _status_code(status: int) -> str:
+    """ARM's statusCode text for an HTTP status: 409 -> 'Conflict'."""
+    try:
+        return HTTPStatus(status).phrase.replace(" ", "")
+    except ValueError:
+        return str(status)
+
+
+# -- scope and template -----------------------------------------------------------------------
+def template_environment(cloud: Cloud) -> dict[str, Any]:
+    """What ``environment()`` returns inside a template (public-cloud suffixes)."""
+    base = cloud.base_url
+    return {
+        "name": "AzureCloud",
+        "gallery": "https://gallery.azure.com/",
+        "graph": "https://graph.windows.net/",
+        "portal": "https://portal.azure.com",
+        "graphAudience": "https://graph.windows.net/",
+        "activeDirectoryDataLake": "https://datalake.azure.net/",
+        "batch": "https://batch.core.windows.net/",
+        "media": "https://rest.media.azure.net",
+        "sqlManagement": "https://management.core.windows.net:8443/",
+        "vmImageAliasDoc": base + "/metadata/vm-image-aliases",
+        "resourceManager": base + "/",
+        "authentication": {
+            "loginEndpoint": base + "/",
+            "audiences": ["https://management.core.windows.net/", "https://management.azure.com/"],
+            "tenant": "common",
+            "identityProvider": "AAD",
+        },
+        "suffixes": {
+            "acrLoginServer": ".azurecr.io",
+            "azureDatalakeAnalyticsCatalogAndJob": "azuredatalakeanalytics.net",
+            "azureDatalakeStoreFileSystem": "azuredatalakestore.net",
+            "keyvaultDns": ".vault.azure.net",
+            "sqlServerHostname": ".database.windows.net",
+            "storage": "core.windows.net",
+        },
+    }
+
+
+def _scope(cloud: Cloud, doc: dict[str, Any]) -> DeploymentScope:
+    return DeploymentScope(
+        subscription_id=doc["subscription"],
+        tenant_id=cloud.identity.tenant_id,
+        resource_group=doc["group"],
+        resource_group_location=doc["group_location"],
+        resource_group_tags=doc.get("group_tags") or {},
+        deployment_name=doc["name"],
+        environment=template_environment(cloud),
+    )
+
+
+def parse_request(raw: bytes) -> dict[str, Any]:
+    """The deployment request's ``properties`` (lenient about azure-cli's body)."""
+    try:
+        body = parse_cli_body(raw)
+    except TemplateError as exc:
+        raise ArmError(exc.message, code="InvalidRequestContent") from exc
+    except ValueError as exc:
+        msg = f"The request content was invalid: {exc}"
+        raise ArmError(msg, code="InvalidRequestContent") from exc
+    props = body.get("properties") if isinstance(body, dict) else None
+    if not isinstance(props, dict):
+        raise ArmError(
+            "The request content was invalid and could not be deserialized: 'Required "
+            "property 'properties' not found in JSON.'",
+            code="InvalidRequestContent",
+        )
+    _refuse_links(props)
+    mode = props.get("mode") or "Incremental"
+    if mode not in ("Incremental", "Complete"):
+        raise InvalidDeploymentMode(
+            f"The deployment mode '{mode}' is not supported. Supported values: "
+            "'Incremental', 'Complete'."
+        )
+    if not isinstance(props.get("template"), dict):
+        raise InvalidTemplate("The template of the deployment is missing or is not an object.")
+    return {**props, "mode": mode, "parameters": props.get("parameters") or {}}
+
+
+def _refuse_links(props: dict[str, Any]) -> None:
+    for key in ("templateLink", "parametersLink"):
+        if props.get(key):
+            raise UnsupportedOperation(
+                f"The local Azure does not support '{key}' deployments: send the template "
+                "and its parameters inline."
+            )
+
+
+def template_hash(template: dict[str, Any]) -> str:
+    digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
+    return str(int(digest[:16], 16))
+
+
+def _prepare(cloud: Cloud, doc: dict[str, Any]) -> PreparedDeployment:
+    return prepare(doc["template"], doc["parameters"], _scope(cloud, doc))
+
+
+def validate_plan(cloud: Cloud, doc: dict[str, Any]) -> PreparedDeployment:
+    """Preflight: the engine's checks, then every type's provider registration (409)."""
+    try:
+        prepared = _prepare(cloud, doc)
+    except TemplateError as exc:
+        raise ArmError(exc.message, code=exc.code, target=exc.target) from exc
+    unknown = [r for r in prepared.resources if _namespace_unknown(r.type)]
+    if unknown:
+        raise InvalidTemplateDeployment(
+            f"The template deployment '{doc['name']}' is not valid according to the "
+            "validation procedure. See inner errors for details.",
+            details=[_no_provider(r) for r in unknown],
+        )
+    for res in prepared.resources:
+        models.require_registered(cloud, doc["subscription"], res.type)
+    return prepared
+
+
+def _namespace_unknown(type_name: str) -> bool:
+    from mocks.core import registry
+
+    known = catalog.canonical_namespace(type_name.split("/")[0])
+    return known is None and registry.lookup(type_name) is None
+
+
+def _no_provider(res: PlannedResource) -> dict[str, Any]:
+    return {
+        "code": "NoRegisteredProviderFound",
+        "target": res.id,
+        "message": f"No registered resource provider found for type '{res.type}' and API "
+        f"version '{res.api_version}'.",
+    }
+
+
+# -- the document -------------------------------------------------------------------------------
+def _new_doc(
+    cloud: Cloud, sub: str, group: dict[str, Any], name: str, props: dict[str, Any]
+) -> dict[str, Any]:
+    now = cloud.now()
+    return {
+        "id": deployment_id(sub, group["name"], name),
+        "name": name,
+        "subscription": sub,
+        "group": group["name"],
+        "group_location": group["location"],
+        "group_tags": group.get("tags") or {},
+        "template": props["template"],
+        "parameters": props["parameters"],
+        "mode": props["mode"],
+        "correlation_id": "",
+        "status_op": str(uuid.uuid4()),
+        "started": now,
+        "ended": None,
+        "state": "Accepted",
+        "template_hash": template_hash(props["template"]),
+        "resources": [],
+        "deletes": [],
+        "outputs_op": None,
+        "outputs": {},
+        "error": None,
+        "display_parameters": {},
+        "echo": {k: props[k] for k in ("debugSetting", "onErrorDeployment") if k in props},
+    }
+
+
+def _plan_entries(prepared: PreparedDeployment) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r.id,
+            "type": canonical_type(r.type),
+            "name": r.name,
+            "api_version": r.api_version,
+            "depends_on": list(r.depends_on),
+            "symbolic": r.symbolic,
+            "state": "Pending",
+        }
+        for r in prepared.resources
+    ]
+
+
+def _load(cloud: Cloud, sub: str, group: str, name: str) -> dict[str, Any] | None:
+    return cloud.store.doc_get(COLLECTION, deployment_id(sub, group, name))
+
+
+def _save(cloud: Cloud, doc: dict[str, Any]) -> None:
+    cloud.store.doc_put(COLLECTION, doc["id"], doc)
+
+
+# -- public operations -----------------------------------------------------------------------
+def create_or_update(
+    cloud: Cloud, sub: str, group_name: str, name: str, raw: bytes, correlation_id: str = ""
+) -> tuple[dict[str, Any], bool]:
+    """PUT a deployment: validate, store, start.  Returns (document, created)."""
+    group = models.require_group_writable(cloud, sub, group_name)
+    props = parse_request(raw)
+    with cloud.store.tx():
+        existing = advance(cloud, sub, group["name"], name)
+        if existing and existing["state"] in ACTIVE:
+            raise DeploymentActive(name, iso_time(existing["started"]))
+        doc = _new_doc(cloud, sub, group, name, props)
+        doc["correlation_id"] = correlation_id or str(uuid.uuid4())
+        prepared = validate_plan(cloud, doc)
+        doc["resources"] = _plan_entries(prepared)
+        doc["display_parameters"] = prepared.parameters_for_display()
+        _save(cloud, doc)
+        _trim_history(cloud, sub, group["name"])
+    return advance(cloud, sub, group["name"], name) or doc, existing is None
+
+
+def validate(cloud: Cloud, sub: str, group_name: str, name: str, raw: bytes) -> dict[str, Any]:
+    """POST …/validate: the would-be deployment with provisioningState Succeeded."""
+    group = models.require_group_writable(cloud, sub, group_name)
+    props = parse_request(raw)
+    doc = _new_doc(cloud, sub, group, name, props)
+    try:
+        prepared = validate_plan(cloud, doc)
+    except ArmError as exc:
+        if exc.status == 409:  # registration: the SDK's policy registers and retries
+            raise
+        raise ValidationFailed(exc) from exc
+    doc["resources"] = _plan_entries(prepared)
+    doc["display_parameters"] = prepared.parameters_for_display()
+    doc.update(state="Succeeded", ended=doc["started"])
+    body = deployment_body(doc)
+    body["properties"]["validatedResources"] = [{"id": r["id"]} for r in doc["resources"]]
+    return body
+
+
+class ValidationFailed(Exception):
+    """Validate answers 400 with a DeploymentValidateResult carrying ``error``."""
+
+    def __init__(self, error: ArmError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def get(cloud: Cloud, sub: str, group_name: str, name: str) -> dict[str, Any]:
+    models.get_group(cloud, sub, group_name)
+    doc = advance(cloud, sub, group_name, name)
+    if doc is None:
+        raise DeploymentNotFound(name)
+    return doc
+
+
+def list_group(cloud: Cloud, sub: str, group_name: str) -> list[dict[str, Any]]:
+    group = models.get_group(cloud, sub, group_name)
+    advance_group(cloud, sub, group["name"])
+    docs = [doc for _k, doc in cloud.store.doc_list(COLLECTION, _group_prefix(sub, group_name))]
+    return sorted(docs, key=lambda d: d["started"])
+
+
+def cancel(cloud: Cloud, sub: str, group_name: str, name: str) -> None:
+    """POST …/cancel: Accepted/Running -> Canceled; running resources finish alone."""
+    with cloud.store.tx():
+        doc = get(cloud, sub, group_name, name)
+        if doc["state"] not in ACTIVE:
+            raise DeploymentCannotBeCancelled(name, doc["state"])
+        doc.update(state="Canceled", ended=cloud.now())
+        _save(cloud, doc)
+
+
+def delete(cloud: Cloud, sub: str, group_name: str, name: str) -> dict[str, Any] | None:
+    """DELETE: removes the record (not the resources); None when it did not exist."""
+    models.get_group(cloud, sub, group_name)
+    with cloud.store.tx():
+        doc = _load(cloud, sub, group_name, name)
+        if doc is None:
+            return None
+        cloud.store.doc_delete(COLLECTION, doc["id"])
+    return lro.start(
+        cloud,
+        kind="deployment-delete",
+        subscription_id=sub,
+        namespace="Microsoft.Resources",
+        location=doc["group_location"],
+        target_id=doc["id"],
+    )
+
+
+def forget_group(cloud: Cloud, sub: str, group_name: str) -> None:
+    """The group is going away: its deployment history goes with it."""
+    with cloud.store.tx():
+        for key, _doc in cloud.store.doc_list(COLLECTION, _group_prefix(sub, group_name)):
+            cloud.store.doc_delete(COLLECTION, key)
+
+
+def _group_prefix(sub: str, group_name: str) -> str:
+    return deployment_id(sub, group_name, "")
+
+
+def _trim_history(cloud: Cloud, sub: str, group_name: str) -> None:
+    docs = [d for _k, d in cloud.store.doc_list(COLLECTION, _group_prefix(sub, group_name))]
+    if len(docs) <= HISTORY_TRIM_TO:
+        return
+    done = sorted((d for d in docs if d["state"] in TERMINAL), key=lambda d: d["started"])
+    for doc in done[: len(docs) - HISTORY_TRIM_TO]:
+        cloud.store.doc_delete(COLLECTION, doc["id"])
+
+
+# -- the driver ----------------------------------------------------------------------------------
+def advance_group(cloud: Cloud, sub: str, group_name: str) -> None:
+    """Advance every active deployment of a group (called on reads of its resources)."""
+    for _key, doc in cloud.store.doc_list(COLLECTION, _group_prefix(sub, group_name)):
+        if doc["state"] in ACTIVE:
+            advance(cloud, sub, doc["group"], doc["name"])
+
+
+def advance(cloud: Cloud, sub: str, group_name: str, name: str) -> dict[str, Any] | None:
+    """Move a deployment forward against the clock; returns the (saved) document."""
+    with cloud.store.tx():
+        doc = _load(cloud, sub, group_name, name)
+        if doc is None or doc["state"] not in ACTIVE:
+            return doc
+        _Driver(cloud, doc).run()
+        _save(cloud, doc)
+        return doc
+
+
+class _Driver:
+    """One pass of the state machine over a deployment document (in a transaction)."""
+
+    def __init__(self, cloud: Cloud, doc: dict[str, Any]) -> None:
+        self.cloud = cloud
+        self.doc = doc
+        self._prepared: PreparedDeployment | None = None
+
+    @property
+    def prepared(self) -> PreparedDeployment:
+        if self._prepared is None:
+            self._prepared = _prepare(self.cloud, self.doc)
+        return self._prepared
+
+    def run(self) -> None:
+        self.doc["state"] = "Running"
+        try:
+            while self._settle_running() | self._start_ready():
+                pass
+            self._finish_if_done()
+        except TemplateError as exc:  # the template stopped evaluating mid-way
+            self._fail_deployment(exc.to_error())
+
+    # resources ---------------------------------------------------------------------------
+    def _settle_running(self) -> bool:
+        changed = False
+        for entry in [*self.doc["resources"], *self.doc["deletes"]]:
+            if entry["state"] == "Running":
+                changed |= self._settle(entry)
+        return changed
+
+    def _settle(self, entry: dict[str, Any]) -> bool:
+        body = self.cloud.store.resource_get(entry["id"])
+        if entry["operation"] == "Delete":
+            if body is not None:
+                return False
+            return self._finish(entry, "Succeeded", "OK")
+        if body is None:
+            err = {"code": "ResourceNotFound", "message": f"'{entry['id']}' was deleted."}
+            return self._finish(entry, "Failed", "NotFound", err)
+        state = body.get("properties", {}).get("provisioningState")
+        if state == "Succeeded":
+            return self._finish(entry, "Succeeded", "Created" if entry["created"] else "OK")
+        if state == "Failed":
+            err = {"code": "ResourceDeploymentFailure", "message": "Provisioning failed."}
+            return self._finish(entry, "Failed", "Conflict", err)
+        return False
+
+    def _finish(
+        self, entry: dict[str, Any], state: str, code: str, error: dict[str, Any] | None = None
+    ) -> bool:
+        entry.update(state=state, status_code=code, error=error, ended=self.cloud.now())
+        return True
+
+    def _blocked(self) -> bool:
+        return self.doc["state"] != "Running" or any(
+            e["state"] == "Failed" for e in self.doc["resources"]
+        )
+
+    def _start_ready(self) -> bool:
+        if self._blocked():
+            return False
+        states = {e["id"].lower(): e["state"] for e in self.doc["resources"]}
+        started = False
+        for entry in self.doc["resources"]:
+            deps = [states.get(d.lower(), "Succeeded") for d in entry["depends_on"]]
+            if entry["state"] == "Pending" and all(s == "Succeeded" for s in deps):
+                self._start(entry)
+                started = True
+                if self._blocked():
+                    break
+        return started
+
+    def _start(self, entry: dict[str, Any]) -> None:
+        entry.update(
+            state="Running", operation="Create", operation_id=_operation_id(),
+            started=self.cloud.now(), created=False,
+        )  # fmt: skip
+        fault = self.cloud.faults.take_targeted("fail_deployment", entry["type"])
+        if fault is not None:
+            self._finish(entry, "Failed", "Conflict", {**fault, "target": entry["id"]})
+            return
+        try:
+            requested = self.prepared.evaluate_resource(self._planned(entry), self._reference)
+            _body, created = write_resource(self.cloud, ResourceRef.from_id(entry["id"]), requested)
+        except ArmError as exc:
+            err = {**exc.to_error(), "target": entry["id"]}
+            self._finish(entry, "Failed", _status_code(exc.status), err)
+            return
+        except Unresolved as exc:
+            err = {"code": "ResourceNotFound", "message": f"'{exc.resource_id}' not found."}
+            self._finish(entry, "Failed", "NotFound", err)
+            return
+        entry["created"] = created
+        self._settle(entry)
+
+    def _planned(self, entry: dict[str, Any]) -> PlannedResource:
+        for res in self.prepared.resources:
+            if res.id.lower() == entry["id"].lower():
+                return res
+        raise TemplateError(f"The resource '{entry['id']}' is no longer in the template.")
+
+    def _reference(self, rid: str, api_version: str | None, full: bool) -> dict[str, Any]:
+        body = self.cloud.store.resource_get(rid)
+        if body is None:
+            raise Unresolved(rid)
+        return body if full else dict(body.get("properties") or {})
+
+    # completion ----------------------------------------------------------------------------
+    def _finish_if_done(self) -> None:
+        entries = self.doc["resources"]
+        if any(e["state"] == "Running" for e in [*entries, *self.doc["deletes"]]):
+            return
+        failed = [e for e in entries if e["state"] == "Failed"]
+        if failed:
+            self._fail_deployment(_deployment_failed(failed))
+        elif self.doc["state"] == "Running" and all(e["state"] == "Succeeded" for e in entries):
+            if self.doc["mode"] == "Complete" and not self.doc.get("deletes_started"):
+                self._start_complete_mode_deletes()
+                return
+            self._evaluate_outputs()
+
+    def _start_complete_mode_deletes(self) -> None:
+        self.doc["deletes_started"] = True
+        keep = [e["id"].lower() for e in self.doc["resources"]]
+        rows = models.list_group_resources(self.cloud, self.doc["subscription"], self.doc["group"])
+        for body in rows:
+            rid = body["id"].lower()
+            if rid in keep or any(rid.startswith(k + "/") for k in keep):
+                continue
+            if body["properties"].get("provisioningState") == "Deleting":
+                continue
+            mark_deleting(self.cloud, body, self.cloud.provisioning_seconds(body["type"]))
+            self.doc["deletes"].append(_delete_entry(self.cloud, body))
+        self._settle_running()
+        self._finish_if_done()
+
+    def _evaluate_outputs(self) -> None:
+        try:
+            outputs = self.prepared.evaluate_outputs(self._reference)
+        except Unresolved as exc:
+            raise TemplateError(f"The resource '{exc.resource_id}' was not found.") from exc
+        now = self.cloud.now()
+        self.doc.update(outputs=outputs, state="Succeeded", ended=now)
+        self.doc["outputs_op"] = {"operation_id": _operation_id(), "started": now, "ended": now}
+
+    def _fail_deployment(self, error: dict[str, Any]) -> None:
+        self.doc.update(state="Failed", error=error, ended=self.cloud.now())
+
+
+def _delete_entry(cloud: Cloud, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": body["id"],
+        "type": body["type"],
+        "name": body["name"],
+        "api_version": "",
+        "depends_on": [],
+        "symbolic": "",
+        "state": "Running",
+        "operation": "Delete",
+        "operation_id": _operation_id(),
+        "started": cloud.now(),
+        "created": False,
+    }
+
+
+def _deployment_failed(failed: list[dict[str, Any]]) -> dict[str, Any]:
+    details = []
+    for entry in failed:
+        err = dict(entry.get("error") or {"code": "Failed", "message": "Failed."})
+        err.setdefault("target", entry["id"])
+        details.append(err)
+    return {"code": "DeploymentFailed", "message": DEPLOYMENT_FAILED, "details": details}
+
+
+# -- status ------------------------------------------------------------------------------------
+def status(cloud: Cloud, sub: str, group_name: str, name: str, op_id: str) -> dict[str, Any]:
+    """``…/deployments/{name}/operationStatuses/{id}`` body."""
+    doc = get(cloud, sub, group_name, name)
+    state = "Running" if doc["state"] in ACTIVE else doc["state"]
+    body: dict[str, Any] = {"id": f"{doc['id']}/operationStatuses/{op_id}", "status": state}
+    if doc.get("error"):
+        body["error"] = doc["error"]
+    return body
+
+
+def status_url(cloud: Cloud, doc: dict[str, Any]) -> str:
+    return (
+        f"{cloud.base_url}{doc['id']}/operationStatuses/{doc['status_op']}?api-version=2025-04-01"
+    )

@@ -1,0 +1,240 @@
+"""Writing and deleting ARM resources through the type registry.
+
+Shared by the generic by-id routes and the deployment driver, so a resource gets
+the same validation, read-only properties and provisioning state machine whichever
+way it is written (CONTRACTS 1.2).  Types without a registered class are stored as
+generic resources: their body is kept as sent (plus id/name/type/location/tags),
+like ARM would for a provider the local Azure does not model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mocks.core import registry
+from mocks.core.errors import NotFound
+
+from . import catalog
+from .exceptions import (
+    InvalidResourceType,
+    LocationRequired,
+    NoRegisteredProviderFound,
+    ResourceNotFound,
+)
+from .models import GROUP_TYPE
+
+if TYPE_CHECKING:
+    from mocks.core.cloud import Cloud
+
+_OPTIONAL_TOP_LEVEL = ("sku", "kind", "zones", "identity", "plan", "managedBy", "extendedLocation")
+
+
+@dataclass
+class ResourceRef:
+    """A resource id split into its parts (child types have several type/name pairs)."""
+
+    subscription: str
+    group: str
+    namespace: str
+    types: list[str]
+    names: list[str]
+
+    @classmethod
+    def parse(cls, sub: str, group: str, rest: str) -> ResourceRef:
+        """``rest`` = ``{ns}/{type}/{name}[/{childType}/{childName}…]`` (maybe a collection)."""
+        parts = [p for p in rest.split("/") if p]
+        return cls(sub, group, parts[0], parts[1::2], parts[2::2])
+
+    @classmethod
+    def from_id(cls, rid: str) -> ResourceRef:
+        parts = rid.strip("/").split("/")
+        return cls.parse(parts[1], parts[3], "/".join(parts[5:]))
+
+    @property
+    def is_collection(self) -> bool:
+        return len(self.types) != len(self.names)
+
+    @property
+    def type_name(self) -> str:
+        return "/".join([self.namespace, *self.types])
+
+    @property
+    def name(self) -> str:
+        return "/".join(self.names)
+
+    def resource_id(self, type_name: str | None = None) -> str:
+        canonical = (type_name or self.type_name).split("/")
+        segments = [canonical[0]]
+        for typ, name in zip(canonical[1:], self.names, strict=False):
+            segments += [typ, name]
+        return (
+            f"/subscriptions/{self.subscription}/resourceGroups/{self.group}/providers/"
+            + "/".join(segments)
+        )
+
+    def parent_id(self) -> str | None:
+        if len(self.types) < 2:
+            return None
+        parent = ResourceRef(
+            self.subscription, self.group, self.namespace, self.types[:-1], self.names[:-1]
+        )
+        return parent.resource_id(canonical_type(parent.type_name))
+
+
+def canonical_type(type_name: str) -> str:
+    """ARM's casing of a type: the registered class's, the catalog's, else as given."""
+    cls = registry.lookup(type_name)
+    if cls is not None:
+        return type(cls).type_name
+    return catalog.canonical_type(type_name) or type_name
+
+
+def require_known_type(type_name: str, api_version: str) -> None:
+    """404 NoRegisteredProviderFound / InvalidResourceType for types nobody models."""
+    if registry.lookup(type_name) is not None or catalog.canonical_type(type_name):
+        return
+    if catalog.canonical_namespace(type_name.split("/")[0]) is None:
+        raise NoRegisteredProviderFound(type_name, api_version)
+    raise InvalidResourceType(type_name, api_version)
+
+
+def type_behaviour(type_name: str) -> registry.ResourceType:
+    return registry.lookup(type_name) or registry.ResourceType()
+
+
+def provisioning_seconds(cloud: Cloud, type_name: str) -> float:
+    """Config override, else the type's own duration, else the cloud default."""
+    overrides = {k.lower() for k in cloud.config.provisioning_overrides}
+    behaviour = registry.lookup(type_name)
+    if type_name.lower() in overrides or behaviour is None:
+        return cloud.provisioning_seconds(type_name)
+    own = type(behaviour).provisioning_seconds
+    return cloud.provisioning_seconds(type_name) if own is None else float(own)
+
+
+def build_body(
+    cloud: Cloud, ref: ResourceRef, requested: dict[str, Any], existing: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The generic part of a stored body: id, name, type, location, tags, properties."""
+    type_name = canonical_type(ref.type_name)
+    body: dict[str, Any] = {
+        "id": existing["id"] if existing else ref.resource_id(type_name),
+        "name": ref.name if len(ref.names) == 1 else ref.names[-1],
+        "type": type_name,
+        "location": _location(cloud, ref, requested, existing),
+        "tags": requested.get("tags") or {},
+    }
+    for key in _OPTIONAL_TOP_LEVEL:
+        if requested.get(key) is not None:
+            body[key] = requested[key]
+    body["properties"] = dict(requested.get("properties") or {})
+    body["properties"].pop("provisioningState", None)
+    return body
+
+
+def _location(
+    cloud: Cloud, ref: ResourceRef, requested: dict[str, Any], existing: dict[str, Any] | None
+) -> str:
+    raw = requested.get("location")
+    if raw:
+        return catalog.normalize_location(str(raw))
+    if existing and existing.get("location"):
+        return str(existing["location"])
+    parent_id = ref.parent_id()
+    if parent_id is None:
+        raise LocationRequired()
+    parent = cloud.store.resource_get(parent_id)
+    if parent is None:
+        raise ParentResourceNotFound(parent_id)
+    return str(parent.get("location", ""))
+
+
+class ParentResourceNotFound(NotFound):
+    code = "ParentResourceNotFound"
+
+    def __init__(self, parent_id: str) -> None:
+        super().__init__(
+            "Can not perform requested operation on nested resource. Parent resource "
+            f"'{parent_id.split('/providers/')[-1]}' not found."
+        )
+
+
+def write_resource(
+    cloud: Cloud, ref: ResourceRef, requested: dict[str, Any]
+) -> tuple[dict[str, Any], bool]:
+    """Normalize, store as Creating/Updating with ``ready_at``, run ``after_put``.
+
+    Returns (stored body, created).  Raises the type's ArmError when Azure would refuse.
+    """
+    with cloud.store.tx():
+        existing = cloud.store.resource_get(ref.resource_id())
+        if existing and existing["properties"].get("provisioningState") == "Deleting":
+            existing = None
+        if ref.parent_id() and cloud.store.resource_get(ref.parent_id() or "") is None:
+            raise ParentResourceNotFound(ref.parent_id() or "")
+        behaviour = type_behaviour(ref.type_name)
+        body = build_body(cloud, ref, requested, existing)
+        body = behaviour.normalize(cloud, body["id"], body, existing)
+        body.setdefault("properties", {})["provisioningState"] = (
+            "Updating" if existing else "Creating"
+        )
+        ready_at = cloud.now() + provisioning_seconds(cloud, ref.type_name)
+        cloud.store.resource_put(body, ready_at=ready_at)
+        behaviour.after_put(cloud, body)
+    return body, existing is None
+
+
+def merge_patch(existing: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """ARM PATCH: tags replaced wholesale, objects merged recursively."""
+    out = dict(existing)
+    for key, value in patch.items():
+        if key == "tags":
+            out["tags"] = value or {}
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_patch(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def get_resource(cloud: Cloud, ref: ResourceRef) -> dict[str, Any]:
+    body = cloud.store.resource_get(ref.resource_id())
+    if body is None:
+        raise ResourceNotFound(f"{ref.type_name}/{ref.name}", ref.group)
+    return body
+
+
+def list_children(cloud: Cloud, ref: ResourceRef) -> list[dict[str, Any]]:
+    """GET on a collection path: the resources of that type under the parent."""
+    rows = cloud.store.resource_list(
+        ref.subscription, resource_group=ref.group, type_name=canonical_type(ref.type_name)
+    )
+    parent = ref.parent_id()
+    if parent is None:
+        return rows
+    return [r for r in rows if r["id"].lower().startswith(parent.lower() + "/")]
+
+
+def mark_deleting(cloud: Cloud, body: dict[str, Any], seconds: float) -> None:
+    """Put a resource into Deleting; the store removes it once ``seconds`` pass."""
+    body.setdefault("properties", {})["provisioningState"] = "Deleting"
+    cloud.store.resource_put(body, ready_at=cloud.now() + seconds)
+    if body["type"].lower() != GROUP_TYPE.lower():
+        type_behaviour(body["type"]).on_delete(cloud, body)
+
+
+def delete_resource(cloud: Cloud, ref: ResourceRef) -> dict[str, Any] | None:
+    """Start deleting a resource and its children; None when it does not exist."""
+    with cloud.store.tx():
+        body = cloud.store.resource_get(ref.resource_id())
+        if body is None:
+            return None
+        seconds = provisioning_seconds(cloud, ref.type_name)
+        if body["properties"].get("provisioningState") != "Deleting":
+            children = cloud.store.resource_list(
+                ref.subscription, resource_group=ref.group, id_prefix=body["id"] + "/"
+            )
+            for res in [*children, body]:
+                mark_deleting(cloud, res, seconds)
+    return body
