@@ -1,0 +1,3 @@
+"""Microsoft.Compute of the local Azure; importing it registers its resource types."""
+
+from . import models as models

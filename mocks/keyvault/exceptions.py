@@ -1,0 +1,58 @@
+"""Errors of Microsoft.KeyVault, named after Azure's codes."""
+
+from __future__ import annotations
+
+from mocks.core.errors import ArmError
+
+_RULES = (
+    "A vault's name must be between 3-24 alphanumeric characters. The name must begin "
+    "with a letter, end with a letter or digit, and not contain consecutive hyphens."
+)
+
+
+class VaultNameNotValid(ArmError):
+    status = 400
+    code = "VaultNameNotValid"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"The vault name '{name}' is invalid. {_RULES} Follow this link for more "
+            "information: https://go.microsoft.com/fwlink/?linkid=2147742"
+        )
+
+
+class VaultAlreadyExists(ArmError):
+    status = 409
+    code = "VaultAlreadyExists"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"The vault name '{name}' is already in use. Vault names are globally unique so "
+            "it is possible that the name is already taken. If you are sure that the vault "
+            "name was not taken then it is possible that a vault with the same name was "
+            "recently deleted but not purged after being placed in a recoverable state. If "
+            "the vault is in a recoverable state then the vault will need to be purged before "
+            "reusing the name. For more information on VaultAlreadyExists, soft delete and "
+            "purging a vault follow this link https://go.microsoft.com/fwlink/?linkid=2147740."
+        )
+
+
+class ParentResourceNotFound(ArmError):
+    status = 404
+    code = "ParentResourceNotFound"
+
+    def __init__(self, parent_id: str) -> None:
+        super().__init__(
+            "Can not perform requested operation on nested resource. Parent resource "
+            f"'{parent_id.rstrip('/').split('/')[-1]}' not found."
+        )
+
+
+class BadRequest(ArmError):
+    status = 400
+    code = "BadRequest"
+
+
+class InvalidRequestContent(ArmError):
+    status = 400
+    code = "InvalidRequestContent"

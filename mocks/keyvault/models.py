@@ -1,0 +1,204 @@
+"""Microsoft.KeyVault/vaults and vaults/secrets (management plane) in the local Azure.
+
+Simulated: vault name rules, global uniqueness (``names/keyvault``) including names
+held by soft-deleted vaults, ``vaultUri``, ``checkNameAvailability``, and secrets
+created through ARM: the value is kept (document collection ``keyvault/secrets``)
+but never returned, ``secretUri``/``secretUriWithVersion`` are filled and a new
+version is made only when the value changes.
+
+Simplifications (documented in COVERAGE.md): re-creating a soft-deleted vault from
+the same subscription recovers it implicitly (Azure wants ``createMode: recover``
+or a purge); soft-deleted vaults are never purged by time.  Not simulated: the data
+plane (``https://{vault}.vault.azure.net``), access policies or RBAC enforcement,
+network ACLs, keys and certificates objects, purge protection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from mocks.core.registry import ResourceType, resource_type
+from mocks.storage import reservations
+from mocks.storage.models import iso_time
+
+from .exceptions import ParentResourceNotFound, VaultAlreadyExists, VaultNameNotValid
+
+if TYPE_CHECKING:
+    from mocks.core.cloud import Cloud
+
+NAMES = "names/keyvault"
+DELETED = "keyvault/deleted"  # name -> {id, subscription, location, deletionDate}
+SECRETS = "keyvault/secrets"  # secret id -> {versions: [{version, digest, value, created}]}
+KEYVAULT_SUFFIX = ".vault.azure.net"  # the public cloud's Key Vault DNS suffix
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
+
+
+def name_is_valid(name: str) -> bool:
+    return bool(_NAME_RE.match(name)) and "--" not in name
+
+
+def vault_uri(name: str) -> str:
+    return f"https://{name.lower()}{KEYVAULT_SUFFIX}/"
+
+
+def _subscription(rid: str) -> str:
+    return rid.strip("/").split("/")[1].lower()
+
+
+def name_taken(cloud: Cloud, name: str, rid: str) -> bool:
+    """True when another live vault or another subscription's deleted vault holds it."""
+    owner = reservations.owner_of(cloud, NAMES, name)
+    if owner is not None:
+        return owner.lower() != rid.lower()
+    deleted = cloud.store.doc_get(DELETED, name.lower())
+    return bool(deleted) and deleted["subscription"] != _subscription(rid)
+
+
+def check_name_availability(cloud: Cloud, name: str) -> dict[str, Any]:
+    """The body of ``POST …/Microsoft.KeyVault/checkNameAvailability``."""
+    if not name_is_valid(name):
+        return {
+            "nameAvailable": False,
+            "reason": "AccountNameInvalid",
+            "message": VaultNameNotValid(name).message,
+        }
+    held = reservations.owner_of(cloud, NAMES, name) or cloud.store.doc_get(DELETED, name.lower())
+    if held:
+        return {
+            "nameAvailable": False,
+            "reason": "AlreadyExists",
+            "message": f"The vault name '{name}' is already in use.",
+        }
+    return {"nameAvailable": True}
+
+
+def _vault_properties(cloud: Cloud, body: dict[str, Any]) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "sku": {"family": "A", "name": "standard"},
+        "accessPolicies": [],
+        "enabledForDeployment": False,
+        "enabledForDiskEncryption": False,
+        "enabledForTemplateDeployment": False,
+        "enableSoftDelete": True,
+        "softDeleteRetentionInDays": 90,
+        "enableRbacAuthorization": False,
+        "publicNetworkAccess": "Enabled",
+    }
+    identity = getattr(cloud, "identity", None)
+    if identity is not None:
+        props["tenantId"] = identity.tenant_id
+    props.update(body.get("properties") or {})
+    props.pop("createMode", None)  # a request-only property
+    props["vaultUri"] = vault_uri(body["name"])
+    return props
+
+
+@resource_type
+class Vault(ResourceType):
+    """A key vault: name rules, global uniqueness with soft delete, ``vaultUri``."""
+
+    type_name = "Microsoft.KeyVault/vaults"
+
+    def normalize(
+        self, cloud: Cloud, rid: str, body: dict[str, Any], existing: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        name = body["name"]
+        if not name_is_valid(name):
+            raise VaultNameNotValid(name)
+        body["properties"] = _vault_properties(cloud, body)
+        with cloud.store.tx():
+            if name_taken(cloud, name, rid):
+                raise VaultAlreadyExists(name)
+            # Same subscription re-creating a soft-deleted vault: implicit recover.
+            cloud.store.doc_delete(DELETED, name.lower())
+            reservations.reserve(cloud, NAMES, name, rid)
+        return body
+
+    def on_delete(self, cloud: Cloud, body: dict[str, Any]) -> None:
+        with cloud.store.tx():
+            reservations.release(cloud, NAMES, body["name"], body["id"])
+            for secret in cloud.store.resource_list(
+                _subscription(body["id"]), id_prefix=body["id"] + "/secrets/"
+            ):
+                cloud.store.resource_delete(secret["id"])
+                cloud.store.doc_delete(SECRETS, secret["id"])
+            if (body.get("properties") or {}).get("enableSoftDelete", True):
+                cloud.store.doc_put(DELETED, body["name"].lower(), _deleted_record(cloud, body))
+
+
+def _deleted_record(cloud: Cloud, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": body["id"],
+        "subscription": _subscription(body["id"]),
+        "location": body.get("location", ""),
+        "deletionDate": iso_time(cloud.now()),
+    }
+
+
+def parent_vault_id(secret_id: str) -> str:
+    return secret_id.rsplit("/secrets/", 1)[0]
+
+
+def _version_for(cloud: Cloud, rid: str, value: str | None) -> dict[str, Any]:
+    """The secret's version for ``value``: the current one if unchanged, else a new one."""
+    record = cloud.store.doc_get(SECRETS, rid) or {"versions": []}
+    versions = record["versions"]
+    if value is None and versions:
+        return dict(versions[-1])
+    digest = hashlib.sha256((value or "").encode()).hexdigest()
+    if versions and versions[-1]["digest"] == digest:
+        return dict(versions[-1])
+    version = {
+        "version": uuid.uuid4().hex,
+        "digest": digest,
+        "value": value or "",
+        "created": cloud.now(),
+    }
+    versions.append(version)
+    cloud.store.doc_put(SECRETS, rid, record)
+    return version
+
+
+def secret_exists(cloud: Cloud, vault_id: str, name: str, version: str | None) -> bool:
+    """Whether the vault holds secret ``name`` (and that ``version`` of it, if given)."""
+    record = cloud.store.doc_get(SECRETS, f"{vault_id}/secrets/{name}")
+    if not record or cloud.store.resource_get(f"{vault_id}/secrets/{name}") is None:
+        return False
+    return version is None or any(v["version"] == version for v in record["versions"])
+
+
+@resource_type
+class Secret(ResourceType):
+    """A secret created through ARM; its value is stored apart and never returned."""
+
+    type_name = "Microsoft.KeyVault/vaults/secrets"
+
+    def normalize(
+        self, cloud: Cloud, rid: str, body: dict[str, Any], existing: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        vault = cloud.store.resource_get(parent_vault_id(rid))
+        if vault is None:
+            raise ParentResourceNotFound(parent_vault_id(rid))
+        props = dict(body.get("properties") or {})
+        version = _version_for(cloud, rid, props.pop("value", None))
+        uri = f"{vault['properties']['vaultUri']}secrets/{rid.rsplit('/', 1)[-1]}"
+        props.update(
+            secretUri=uri,
+            secretUriWithVersion=f"{uri}/{version['version']}",
+            attributes=_attributes(version["created"], cloud.now(), props.get("attributes")),
+        )
+        body["properties"] = props
+        body["location"] = vault.get("location", body.get("location", ""))
+        return body
+
+    def on_delete(self, cloud: Cloud, body: dict[str, Any]) -> None:
+        cloud.store.doc_delete(SECRETS, body["id"])
+
+
+def _attributes(created: float, now: float, given: dict[str, Any] | None) -> dict[str, Any]:
+    attrs = {"enabled": True, "created": int(created), "updated": int(now)}
+    attrs.update({k: v for k, v in (given or {}).items() if k in ("enabled", "nbf", "exp")})
+    return attrs

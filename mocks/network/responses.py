@@ -1,0 +1,48 @@
+"""HTTP handlers of Microsoft.Network (no logic: parse, call models, answer)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mocks.core.http import Request, Response
+
+from . import models
+from .exceptions import InvalidRequestContent, NotFound
+
+if TYPE_CHECKING:
+    from mocks.core.cloud import Cloud
+
+
+def check_dns_name_availability(cloud: Cloud, request: Request) -> Response:
+    """``GET …/Microsoft.Network/locations/{region}/CheckDnsNameAvailability?domainNameLabel=x``."""
+    label = request.query.get("domainnamelabel")
+    if not label:
+        raise InvalidRequestContent("The query parameter 'domainNameLabel' is required.")
+    region = request.params["location"].replace(" ", "").lower()
+    return Response.json(200, {"available": models.label_available(cloud, region, label)})
+
+
+def _vnet_id(request: Request) -> str:
+    p = request.params
+    return (
+        f"/subscriptions/{p['subscription']}/resourceGroups/{p['group']}"
+        f"/providers/Microsoft.Network/virtualNetworks/{p['vnet']}"
+    )
+
+
+def get_subnet(cloud: Cloud, request: Request) -> Response:
+    """``GET …/virtualNetworks/{vnet}/subnets/{subnet}`` (served from the network)."""
+    subnet = models.subnet_of(cloud, _vnet_id(request), request.params["subnet"])
+    if subnet is None:
+        raise NotFound(
+            f"Resource {_vnet_id(request)}/subnets/{request.params['subnet']} not found."
+        )
+    return Response.json(200, subnet)
+
+
+def list_subnets(cloud: Cloud, request: Request) -> Response:
+    """``GET …/virtualNetworks/{vnet}/subnets``."""
+    subnets = models.subnets_of(cloud, _vnet_id(request))
+    if subnets is None:
+        raise NotFound(f"Resource {_vnet_id(request)} not found.")
+    return Response.json(200, {"value": subnets})

@@ -1,0 +1,153 @@
+"""Key Vault and Storage resource types of the local Azure (unit level, no server)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mocks.compute.models import store_write
+from mocks.core.cloud import Cloud
+from mocks.core.errors import ArmError
+from mocks.core.registry import lookup
+from mocks.keyvault import models as kv
+from mocks.storage import models as st
+
+SUB = "00000000-0000-0000-0000-000000000001"
+OTHER_SUB = "00000000-0000-0000-0000-000000000002"
+
+
+def rid(name: str, type_path: str, sub: str = SUB, rg: str = "rg1") -> str:
+    return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/{type_path}/{name}"
+
+
+def put(cloud: Cloud, type_name: str, res_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    existing = cloud.store.resource_get(res_id)
+    full = {"id": res_id, "name": res_id.split("/")[-1], "type": type_name, "tags": {}, **body}
+    full.setdefault("location", "westeurope")
+    return store_write(cloud, res_id, full, existing)
+
+
+def delete(cloud: Cloud, res_id: str) -> None:
+    body = cloud.store.resource_get(res_id)
+    assert body is not None
+    rtype = lookup(body["type"])
+    assert rtype is not None
+    rtype.on_delete(cloud, body)
+    cloud.store.resource_delete(res_id)
+
+
+@pytest.fixture
+def cloud(tmp_path: Path) -> Cloud:
+    return Cloud(tmp_path / "state")
+
+
+def code_of(exc: pytest.ExceptionInfo[ArmError]) -> tuple[int, str]:
+    return exc.value.status, exc.value.code
+
+
+# -- storage ---------------------------------------------------------------------------------
+def test_storage_account_gets_endpoints_and_defaults(cloud: Cloud) -> None:
+    body = put(
+        cloud,
+        st.StorageAccount.type_name,
+        rid("cmgstore1", "Microsoft.Storage/storageAccounts"),
+        {},
+    )
+    props = body["properties"]
+    assert props["primaryEndpoints"]["blob"] == "https://cmgstore1.blob.core.windows.net/"
+    assert props["primaryLocation"] == "westeurope"
+    assert body["sku"] == {"name": "Standard_LRS", "tier": "Standard"}
+    assert body["kind"] == "StorageV2"
+    assert props["provisioningState"] == "Creating"
+
+
+@pytest.mark.parametrize("name", ["ab", "UpperCase1", "with-dash", "a" * 25])
+def test_storage_account_bad_name_is_account_name_invalid(cloud: Cloud, name: str) -> None:
+    with pytest.raises(ArmError) as exc:
+        put(cloud, st.StorageAccount.type_name, rid(name, "Microsoft.Storage/storageAccounts"), {})
+    assert code_of(exc) == (400, "AccountNameInvalid")
+    assert st.check_name_availability(cloud, name)["reason"] == "AccountNameInvalid"
+
+
+def test_storage_name_is_global_owner_may_reput_and_delete_frees(cloud: Cloud) -> None:
+    mine = rid("cmgshared", "Microsoft.Storage/storageAccounts")
+    theirs = rid("cmgshared", "Microsoft.Storage/storageAccounts", sub=OTHER_SUB, rg="x")
+    put(cloud, st.StorageAccount.type_name, mine, {})
+    put(cloud, st.StorageAccount.type_name, mine, {"tags": {"a": "b"}})  # owner re-PUT
+    with pytest.raises(ArmError) as exc:
+        put(cloud, st.StorageAccount.type_name, theirs, {})
+    assert code_of(exc) == (409, "StorageAccountAlreadyTaken")
+    assert exc.value.message == "The storage account named cmgshared is already taken."
+    check = st.check_name_availability(cloud, "cmgshared")
+    assert check["nameAvailable"] is False and check["reason"] == "AlreadyExists"
+    delete(cloud, mine)
+    assert st.check_name_availability(cloud, "cmgshared") == {"nameAvailable": True}
+    put(cloud, st.StorageAccount.type_name, theirs, {})
+
+
+# -- key vault ---------------------------------------------------------------------------------
+def vault(cloud: Cloud, name: str, sub: str = SUB, **props: Any) -> dict[str, Any]:
+    return put(
+        cloud,
+        kv.Vault.type_name,
+        rid(name, "Microsoft.KeyVault/vaults", sub=sub),
+        {"properties": {"tenantId": "t", "sku": {"family": "A", "name": "standard"}, **props}},
+    )
+
+
+def test_vault_uri_and_defaults(cloud: Cloud) -> None:
+    body = vault(cloud, "CmgVault1", enabledForDeployment=True)
+    assert body["properties"]["vaultUri"] == "https://cmgvault1.vault.azure.net/"
+    assert body["properties"]["enabledForDeployment"] is True
+    assert body["properties"]["enableSoftDelete"] is True
+
+
+@pytest.mark.parametrize("name", ["ab", "1abc", "abc-", "a--b", "a" * 25, "under_score"])
+def test_vault_bad_name_is_vault_name_not_valid(cloud: Cloud, name: str) -> None:
+    with pytest.raises(ArmError) as exc:
+        vault(cloud, name)
+    assert code_of(exc) == (400, "VaultNameNotValid")
+    assert kv.check_name_availability(cloud, name)["reason"] == "AccountNameInvalid"
+
+
+def test_vault_name_global_and_held_after_soft_delete(cloud: Cloud) -> None:
+    body = vault(cloud, "cmgvault")
+    with pytest.raises(ArmError) as exc:
+        vault(cloud, "CMGVAULT", sub=OTHER_SUB)
+    assert code_of(exc) == (409, "VaultAlreadyExists")
+    delete(cloud, body["id"])
+    assert kv.check_name_availability(cloud, "cmgvault")["reason"] == "AlreadyExists"
+    with pytest.raises(ArmError):
+        vault(cloud, "cmgvault", sub=OTHER_SUB)
+    # The same subscription recovers it by re-creating it.
+    vault(cloud, "cmgvault")
+    assert cloud.store.doc_get(kv.DELETED, "cmgvault") is None
+
+
+def secret(cloud: Cloud, vault_name: str, name: str, value: str | None) -> dict[str, Any]:
+    props = {} if value is None else {"value": value}
+    sid = rid(vault_name, "Microsoft.KeyVault/vaults") + f"/secrets/{name}"
+    return put(cloud, kv.Secret.type_name, sid, {"properties": props})
+
+
+def test_secret_value_never_returned_and_versions_follow_value(cloud: Cloud) -> None:
+    vault(cloud, "cmgvault2")
+    first = secret(cloud, "cmgvault2", "servercert", "s3cr3t-value")
+    stored = cloud.store.resource_get(first["id"])
+    assert stored is not None and "s3cr3t-value" not in str(stored)
+    uri = first["properties"]["secretUri"]
+    assert uri == "https://cmgvault2.vault.azure.net/secrets/servercert"
+    v1 = first["properties"]["secretUriWithVersion"]
+    assert v1.startswith(uri + "/") and len(v1.rsplit("/", 1)[1]) == 32
+    same = secret(cloud, "cmgvault2", "servercert", "s3cr3t-value")
+    assert same["properties"]["secretUriWithVersion"] == v1
+    changed = secret(cloud, "cmgvault2", "servercert", "other")
+    assert changed["properties"]["secretUriWithVersion"] != v1
+
+
+def test_secret_without_vault_is_parent_not_found(cloud: Cloud) -> None:
+    with pytest.raises(ArmError) as exc:
+        secret(cloud, "novault", "s", "v")
+    assert code_of(exc) == (404, "ParentResourceNotFound")
