@@ -45,6 +45,8 @@ ROUTE_MODULES = [
     "mocks.keyvault.urls",
     "mocks.storage.urls",
     "mocks.classic.urls",
+    # Last: by-id catch-alls; every more specific provider route above must win.
+    "mocks.resources.generic_urls",
 ]
 LOG = logging.getLogger("mocks.server")
 
