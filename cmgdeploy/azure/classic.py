@@ -36,7 +36,7 @@ NS = "{http://schemas.microsoft.com/windowsazure}"
 API_VERSION = "2014-10-01"
 TIMEOUT = (10.0, 60.0)  # connect, read (seconds)
 TRANSIENT_STATUS = {429, 500, 502, 503, 504}
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 6  # one call; 429/5xx/resets are retried, honouring Retry-After
 PASSWORD_FIELD = "management_cert_password"  # CMGDEPLOY_MANAGEMENT_CERT_PASSWORD
 CERT_FIELD = "management_cert"
 

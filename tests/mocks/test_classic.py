@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -141,3 +142,31 @@ def test_unready_fault_makes_the_cmg_not_ready(az: LocalAzure, client: ClassicCl
     assert not shown.ready
     assert shown.summary.state == "Suspended"
     assert {i.instance_status for i in shown.service.deployment.role_instances} == {"BusyRole"}  # type: ignore[union-attr]
+
+
+def test_transient_faults_are_retried_honouring_retry_after(az: LocalAzure) -> None:
+    slept: list[float] = []
+
+    def short_sleep(seconds: float) -> None:
+        slept.append(seconds)
+        time.sleep(min(seconds, 0.01))  # keep the test fast; the values are asserted
+
+    seeded = models.seed_classic(az.cloud, "flakycmg", "westeurope", 1)
+    cert = ManagementCertificate.load(az.identity.management_certificate)
+    client = ClassicClient(
+        az.url,
+        az.identity.subscription_id,
+        cert,
+        az.ca_bundle,
+        poll_interval=0.02,
+        sleep=short_sleep,
+    )
+    az.cloud.faults.set({"seed": 7, "p503": 0.3, "retry_after": 2, "scope": "all"})
+    try:
+        assert show_classic(client, "flakycmg").ready
+        client.delete_deployment("flakycmg", seeded["deployment"])
+        client.delete_hosted_service("flakycmg")
+    finally:
+        az.cloud.faults.set({})
+    assert 2.0 in slept  # the 503s' Retry-After was honoured
+    assert "flakycmg" not in {s.name for s in client_for(az, cert).list_hosted_services()}
