@@ -18,7 +18,7 @@ import pytest
 from mocks import LocalAzure
 from mocks.core.cloud import CloudConfig
 
-FAST = {"provisioning_seconds": 0.05, "poll_retry_after": 0.05}
+FAST: dict[str, Any] = {"provisioning_seconds": 0.05, "poll_retry_after": 0.05}
 
 
 @pytest.fixture(scope="session")
