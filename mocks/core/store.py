@@ -62,9 +62,14 @@ def parse_resource_id(rid: str) -> tuple[str, str]:
     """(subscription, resource group) of an ARM id, lower-cased; '' where absent."""
     parts = rid.strip("/").split("/")
     low = [p.lower() for p in parts]
-    sub = parts[low.index("subscriptions") + 1].lower() if "subscriptions" in low else ""
-    rg = parts[low.index("resourcegroups") + 1].lower() if "resourcegroups" in low else ""
-    return sub, rg
+    return _segment_after(parts, low, "subscriptions"), _segment_after(parts, low, "resourcegroups")
+
+
+def _segment_after(parts: list[str], low: list[str], name: str) -> str:
+    # A collection path (".../resourcegroups") has no segment after the name.
+    if name not in low or low.index(name) + 1 >= len(parts):
+        return ""
+    return parts[low.index(name) + 1].lower()
 
 
 class Store:
