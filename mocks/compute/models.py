@@ -391,10 +391,12 @@ def vmss_instance_view(cloud: Cloud, vmss: dict[str, Any]) -> dict[str, Any]:
 
 # -- updates (PATCH) ---------------------------------------------------------------------
 def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """ARM PATCH: objects merge recursively, everything else (lists too) replaces."""
+    """ARM PATCH: tags replaced wholesale, other objects merge recursively, lists replace."""
     out = dict(target)
     for key, value in patch.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if key == "tags":
+            out["tags"] = value or {}
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = merge_patch(out[key], value)
         else:
             out[key] = value
