@@ -109,7 +109,7 @@ def _load_pfx(path: Path, data: bytes, password: str | None) -> tuple[x509.Certi
         )
     secret = password.encode() if password else None
     try:
-        key, cert, _extra = pkcs12.load_key_and_certificates(data, secret)
+        key, cert, extra = pkcs12.load_key_and_certificates(data, secret)
     except ValueError:
         # The structure checked out above, so a failure here is the password (or MAC).
         hint = "the PFX password is wrong" if password else "the PFX needs a password"
@@ -118,6 +118,8 @@ def _load_pfx(path: Path, data: bytes, password: str | None) -> tuple[x509.Certi
             "(hidden)",
             f"{hint}; set CMGDEPLOY_SERVER_CERT_PASSWORD or answer the prompt",
         ) from None
+    if cert is None and extra and key is None:
+        cert = extra[0]  # a PFX without a key keeps its certificate in the "other" bag
     if cert is None:
         raise InputError(FIELD, str(path), "a PFX that contains a certificate")
     return cert, key

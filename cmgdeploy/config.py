@@ -52,6 +52,14 @@ SECRET_KEYS = {
     "client_certificate_password": "AZURE_CLIENT_CERTIFICATE_PASSWORD",
     "password": "the matching environment variable",
 }
+# Repeatable flags are spelt in the singular on the command line.
+FLAG_NAMES = {
+    "connection_points": "--connection-point",
+    "management_points": "--management-point",
+    "software_update_points": "--software-update-point",
+    "trusted_cas": "--trusted-ca",
+    "tags": "--tag",
+}
 AUTH_METHODS = ("auto", "secret", "certificate", "managed-identity", "default", "device-code")
 
 SecretPrompt = Callable[[str], str]
@@ -148,7 +156,7 @@ def resolve(
     """Pick the value of one setting by precedence: flag > env > file > default."""
     flag = flags.get(key)
     if flag is not None and flag != [] and flag != ():
-        return Setting(flag, "--" + key.replace("_", "-"))
+        return Setting(flag, FLAG_NAMES.get(key, "--" + key.replace("_", "-")))
     env_name = env_var or f"CMGDEPLOY_{key.upper()}"
     if env.get(env_name, "").strip():
         return Setting(env[env_name], env_name)
