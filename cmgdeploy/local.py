@@ -124,6 +124,8 @@ class ResolvedEnvironment:
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     client_certificate: str | None = None
+    management_certificate: str | None = None
+    local_service_management: str | None = None
 
     @property
     def name(self) -> str:
@@ -143,7 +145,7 @@ class ResolvedEnvironment:
 
     @property
     def service_management(self) -> str | None:
-        return self.row.service_management or None
+        return self.local_service_management or self.row.service_management or None
 
 
 def _is_local(row: Any) -> bool:
@@ -170,4 +172,6 @@ def resolve_environment(row: Any, state_dir: Path) -> Iterator[ResolvedEnvironme
             client_id=ep.client_id,
             client_secret=ep.client_secret,
             client_certificate=ep.client_certificate,
+            management_certificate=ep.management_certificate,
+            local_service_management=ep.url + "/",
         )

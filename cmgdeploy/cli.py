@@ -1,0 +1,707 @@
+"""The command line: parse, call one operation, render. The one place that exits.
+
+Error boundary (:func:`main`): a :class:`CmgError` prints ``cmgdeploy: error: …`` (and
+the JSON envelope with ``-o json``) and exits with its code; Click usage errors exit 2
+(with an envelope too); Ctrl-C exits 130; other exceptions exit 1, with a traceback
+only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from . import paths
+from .errors import CmgError, ExitCode, Interrupted, UsageError
+from .render import Renderer
+
+EPILOG = """\b
+Examples:
+  cmgdeploy -e local up --region westeurope --name contosocmg --self-signed-cert --site-code PS1 --connection-point cp1.contoso.com --management-point mp1.contoso.com --yes
+  cmgdeploy -e local status --name contosocmg -o json
+  cmgdeploy -e local scale --name contosocmg --instances 3
+  cmgdeploy -e local down --name contosocmg --yes
+
+\b
+Exit codes: 0 ok, 1 Azure operation failed, 2 bad input/usage,
+3 authentication failed, 4 timed out (Azure continues),
+5 another run holds the lock, 130 interrupted."""  # noqa: E501
+
+
+class Output(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@dataclass
+class State:
+    """Global options, shared by every command."""
+
+    environment: str | None = None
+    config: Path | None = None
+    output: str = "text"
+    verbose: bool = False
+    debug: bool = False
+    site_db: Path | None = None
+    renderer: Renderer = field(default_factory=Renderer)
+
+
+app = typer.Typer(
+    help="Deploy and run a Configuration Manager cloud management gateway (CMG) in Azure.",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+auth_app = typer.Typer(help="Sign-in checks.", no_args_is_help=True)
+env_app = typer.Typer(
+    help="The AzureEnvironments table (clouds cmgdeploy can deploy to).", no_args_is_help=True
+)
+site_app = typer.Typer(
+    help="The site database: connection points and site roles.", no_args_is_help=True
+)
+classic_app = typer.Typer(
+    help="Classic (cloud service) CMGs via Service Management.", no_args_is_help=True
+)
+app.add_typer(auth_app, name="auth")
+app.add_typer(env_app, name="environments")
+app.add_typer(site_app, name="site")
+app.add_typer(classic_app, name="classic")
+
+
+@app.callback()
+def global_options(
+    ctx: typer.Context,
+    environment: str = typer.Option(
+        None,
+        "--environment",
+        "-e",
+        envvar="CMGDEPLOY_ENVIRONMENT",
+        help="AzureEnvironments row (default AzurePublicCloud; local = the embedded local Azure).",
+    ),
+    config: Path = typer.Option(
+        None, "--config", "-c", help="TOML file (default ./cmgdeploy.toml if present)."
+    ),
+    output: Output = typer.Option(
+        Output.text, "--output", "-o", help="text for people, json for scripts."
+    ),
+    verbose: bool = typer.Option(
+        False, "--verbose", help="Progress lines on stderr even when it is not a terminal."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of unexpected errors."),
+    site_db: Path = typer.Option(
+        None,
+        "--site-db",
+        envvar="CMGDEPLOY_SITE_DB",
+        help="Site database (default $CMGDEPLOY_HOME/site.db).",
+    ),
+) -> None:
+    """Global options (before the command)."""
+    renderer = Renderer(output=output.value, verbose=verbose)
+    ctx.obj = State(environment, config, output.value, verbose, debug, site_db, renderer)
+
+
+# -- the run harness ---------------------------------------------------------------------------
+def _state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, State) else State()
+
+
+def _is_tty() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def run(ctx: typer.Context, command: str, body: Callable[[Any], Any]) -> None:
+    """Call ``body(op_context_factory)``, render its result or error, exit with the code."""
+    state = _state(ctx)
+    warnings: list[str] = []
+    try:
+        result = body(_Session(state, warnings))
+        state.renderer.result(command, result, warnings)
+    except CmgError as err:
+        state.renderer.error(command, err, warnings)
+        raise typer.Exit(int(err.exit_code)) from None
+    except KeyboardInterrupt:
+        stopped = Interrupted(
+            "interrupted; the Azure operation continues",
+            hint="follow it with `cmgdeploy status --name <name> --watch`",
+        )
+        state.renderer.error(command, stopped, warnings)
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    raise typer.Exit(0)
+
+
+class _Session:
+    """Lazily opened pieces one command may need (config, site DB, environment, context)."""
+
+    def __init__(self, state: State, warnings: list[str]) -> None:
+        self.state = state
+        self.warnings = warnings
+        self._config: Any = None
+
+    @property
+    def config(self) -> Any:
+        from .config import read_config
+
+        if self._config is None:
+            self._config = read_config(self.state.config)
+        return self._config
+
+    def environment_name(self) -> str:
+        from .config import resolve
+        from .environments import DEFAULT_ENVIRONMENT
+
+        flags = {"environment": self.state.environment}
+        return str(
+            resolve(
+                "environment", flags, os.environ, self.config, default=DEFAULT_ENVIRONMENT
+            ).value
+        )
+
+    def site_db(self) -> Any:
+        from .sitedb import SiteDB
+
+        return SiteDB(self.state.site_db or paths.site_db_path())
+
+    @contextlib.contextmanager
+    def op_context(
+        self, *, yes: bool = True, timeout: float = 3600.0, no_wait: bool = False
+    ) -> Iterator[Any]:
+        """The OpContext with the resolved environment (the local Azure runs inside)."""
+        from .config import load_auth_settings
+        from .environments import get_environment
+        from .local import resolve_environment
+        from .ops.context import OpContext
+
+        prompt = _prompt_secret if _is_tty() else None
+        auth = load_auth_settings({}, os.environ, self.config, secret_prompt=prompt)
+        with self.site_db() as db:
+            row = get_environment(db, self.environment_name())
+            with resolve_environment(row, paths.local_azure_dir()) as env:
+                ctx = OpContext(
+                    env=env,
+                    db=db,
+                    home=paths.cmgdeploy_home(),
+                    auth=auth,
+                    progress=self.state.renderer.progress,
+                    confirm=_confirmer(yes),
+                    timeout=timeout,
+                    no_wait=no_wait,
+                )
+                try:
+                    yield ctx
+                finally:
+                    self.warnings.extend(w for w in ctx.warnings.items if w not in self.warnings)
+
+
+def _prompt_secret(label: str) -> str:
+    return str(typer.prompt(label, hide_input=True))
+
+
+def _confirmer(yes: bool) -> Callable[[str], bool]:
+    def confirm(question: str) -> bool:
+        if yes or not _is_tty():
+            return True
+        return bool(typer.confirm(question, default=False))
+
+    return confirm
+
+
+# -- spec options (up, plan) --------------------------------------------------------------------
+def _spec_flags(**given: Any) -> dict[str, Any]:
+    flags = {k: (list(v) if isinstance(v, list | tuple) else v) for k, v in given.items()}
+    return {k: v for k, v in flags.items() if v is not None and v != []}
+
+
+def _load_spec(s: _Session, flags: dict[str, Any]) -> Any:
+    from .spec import load_spec
+
+    flags["environment"] = s.environment_name()
+    prompt = _prompt_secret if _is_tty() else None
+    return load_spec(flags, os.environ, s.config, password_prompt=prompt)
+
+
+NAME = typer.Option(None, "--name", help="CMG name (prefix): 3–24 lowercase letters/digits.")
+REGION = typer.Option(None, "--region", help="Azure region, e.g. westeurope.")
+RG = typer.Option(None, "--resource-group", help="Resource group (default <name>-cmg-rg).")
+SUB = typer.Option(None, "--subscription", help="Subscription id (default: the only/default one).")
+INSTANCES = typer.Option(None, "--instances", help="VM instances, 1–16 (default 1).")
+VM_SIZE = typer.Option(
+    None, "--vm-size", help="Standard_B2s | Standard_A2_v2 (default) | Standard_A4_v2."
+)
+CERT = typer.Option(
+    None,
+    "--server-cert",
+    help="Server certificate PFX (password: CMGDEPLOY_SERVER_CERT_PASSWORD or a prompt).",
+)
+SELF_SIGNED = typer.Option(
+    None,
+    "--self-signed-cert",
+    help="Make a lab certificate with the right CN (clients must trust it).",
+)
+TRUSTED = typer.Option(None, "--trusted-ca", help="Trusted root/intermediate CA file (repeatable).")
+SITE_CODE = typer.Option(None, "--site-code", help="ConfigMgr site code (3 characters).")
+CP = typer.Option(None, "--connection-point", help="CMG connection point server FQDN (repeatable).")
+MP = typer.Option(
+    None,
+    "--management-point",
+    help="HTTPS management point FQDN to enable for CMG traffic (repeatable).",
+)
+SUP = typer.Option(
+    None, "--software-update-point", help="Software update point FQDN to enable (repeatable)."
+)
+YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+NO_WAIT = typer.Option(False, "--no-wait", help="Return once Azure accepted the deployment.")
+TIMEOUT = typer.Option(3600.0, "--timeout", help="Seconds to wait before exit 4 (Azure continues).")
+
+
+@app.command(epilog=EPILOG)
+def up(
+    ctx: typer.Context,
+    name: str = NAME,
+    region: str = REGION,
+    resource_group: str = RG,
+    subscription: str = SUB,
+    instances: int = INSTANCES,
+    vm_size: str = VM_SIZE,
+    server_cert: str = CERT,
+    self_signed_cert: bool = SELF_SIGNED,
+    trusted_ca: list[str] = TRUSTED,
+    site_code: str = SITE_CODE,
+    connection_point: list[str] = CP,
+    management_point: list[str] = MP,
+    software_update_point: list[str] = SUP,
+    yes: bool = YES,
+    no_wait: bool = NO_WAIT,
+    timeout: float = TIMEOUT,
+) -> None:
+    """Deploy the CMG (preflight, deploy, register the site, wait until Ready)."""
+    flags = _spec_flags(
+        name=name,
+        region=region,
+        resource_group=resource_group,
+        subscription=subscription,
+        instances=instances,
+        vm_size=vm_size,
+        server_cert=server_cert,
+        self_signed_cert=self_signed_cert,
+        trusted_cas=trusted_ca,
+        site_code=site_code,
+        connection_points=connection_point,
+        management_points=management_point,
+        software_update_points=software_update_point,
+    )
+
+    def body(s: _Session) -> Any:
+        from .ops.up import up as do_up
+
+        spec = _load_spec(s, flags)
+        with s.op_context(yes=yes, timeout=timeout, no_wait=no_wait) as op:
+            return do_up(op, spec)
+
+    run(ctx, "up", body)
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    name: str = NAME,
+    region: str = REGION,
+    resource_group: str = RG,
+    subscription: str = SUB,
+    instances: int = INSTANCES,
+    vm_size: str = VM_SIZE,
+    server_cert: str = CERT,
+    self_signed_cert: bool = SELF_SIGNED,
+    trusted_ca: list[str] = TRUSTED,
+    site_code: str = SITE_CODE,
+    connection_point: list[str] = CP,
+    management_point: list[str] = MP,
+    software_update_point: list[str] = SUP,
+) -> None:
+    """Show what `up` would change (ARM what-if + site database diff); writes nothing."""
+    flags = _spec_flags(
+        name=name,
+        region=region,
+        resource_group=resource_group,
+        subscription=subscription,
+        instances=instances,
+        vm_size=vm_size,
+        server_cert=server_cert,
+        self_signed_cert=self_signed_cert,
+        trusted_cas=trusted_ca,
+        site_code=site_code,
+        connection_points=connection_point,
+        management_points=management_point,
+        software_update_points=software_update_point,
+    )
+
+    def body(s: _Session) -> Any:
+        from .ops.plan import plan as do_plan
+
+        spec = _load_spec(s, flags)
+        with s.op_context() as op:
+            return do_plan(op, spec)
+
+    run(ctx, "plan", body)
+
+
+def _name_of(s: _Session, name: str | None) -> str:
+    from .config import resolve
+    from .validate import cmg_name
+
+    setting = resolve("name", {"name": name}, os.environ, s.config)
+    if setting.value is None:
+        raise UsageError("give --name (or CMGDEPLOY_NAME, or name in the config file)")
+    return str(cmg_name(setting.value, setting.source))
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    name: str = NAME,
+    watch: bool = typer.Option(False, "--watch", help="Keep reading until Ready or Error."),
+    timeout: float = TIMEOUT,
+) -> None:
+    """Show the CMG's state in Azure and in the site database."""
+
+    def body(s: _Session) -> Any:
+        from .ops.status import status as do_status
+
+        cmg = _name_of(s, name)
+        with s.op_context(timeout=timeout) as op:
+            return do_status(
+                op, cmg, watch=watch, on_update=lambda st: op.progress(f"{cmg}: {st.state}")
+            )
+
+    run(ctx, "status", body)
+
+
+@app.command()
+def scale(
+    ctx: typer.Context,
+    name: str = NAME,
+    instances: int = typer.Option(..., "--instances", help="New instance count, 1–16."),
+    yes: bool = YES,
+    no_wait: bool = NO_WAIT,
+    timeout: float = TIMEOUT,
+) -> None:
+    """Change the instance count through the same template, and wait."""
+
+    def body(s: _Session) -> Any:
+        from .ops.scale import scale as do_scale
+        from .validate import instances as check_instances
+
+        cmg = _name_of(s, name)
+        check_instances(instances, "--instances")  # before anything touches Azure
+        with s.op_context(yes=yes, timeout=timeout, no_wait=no_wait) as op:
+            return do_scale(op, cmg, instances)
+
+    run(ctx, "scale", body)
+
+
+@app.command()
+def down(ctx: typer.Context, name: str = NAME, yes: bool = YES) -> None:
+    """Delete what cmgdeploy created for the CMG, and its site records."""
+
+    def body(s: _Session) -> Any:
+        from .ops.down import down as do_down
+
+        cmg = _name_of(s, name)
+        if not yes and not _is_tty():
+            raise UsageError("down deletes Azure resources: pass --yes when not at a terminal")
+        with s.op_context(yes=yes) as op:
+            return do_down(op, cmg)
+
+    run(ctx, "down", body)
+
+
+@auth_app.command("check")
+def auth_check(ctx: typer.Context, subscription: str = SUB) -> None:
+    """Sign in and show tenant, subscription and principal (no secret shown)."""
+
+    def body(s: _Session) -> Any:
+        from .ops.auth_check import auth_check as do_check
+
+        with s.op_context() as op:
+            return do_check(op, subscription)
+
+    run(ctx, "auth check", body)
+
+
+# -- environments ----------------------------------------------------------------------------
+@env_app.command("list")
+def env_list(ctx: typer.Context) -> None:
+    """List the AzureEnvironments rows."""
+
+    def body(s: _Session) -> Any:
+        from .environments import list_environments
+        from .results import TableResult
+
+        with s.site_db() as db:
+            rows = tuple(_env_row(e) for e in list_environments(db))
+        return TableResult("Azure environments", rows)
+
+    run(ctx, "environments list", body)
+
+
+def _env_row(env: Any) -> dict[str, Any]:
+    data = env.to_dict()
+    return {
+        k: data.get(k) for k in ("name", "resource_manager", "authority", "audience", "is_builtin")
+    }
+
+
+@env_app.command("show")
+def env_show(ctx: typer.Context, name: str = typer.Argument(..., help="Row name.")) -> None:
+    """Show one AzureEnvironments row."""
+
+    def body(s: _Session) -> Any:
+        from .environments import get_environment
+
+        with s.site_db() as db:
+            return get_environment(db, name)
+
+    run(ctx, "environments show", body)
+
+
+@env_app.command("add")
+def env_add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="New row name."),
+    authority: str = typer.Option(..., "--authority", help="Entra ID authority URL (https)."),
+    resource_manager: str = typer.Option(
+        ..., "--resource-manager", help="Resource Manager URL (https)."
+    ),
+    service_management: str = typer.Option(
+        None, "--service-management", help="Service Management URL."
+    ),
+    audience: str = typer.Option(
+        None, "--audience", help="Token audience (default the Resource Manager URL)."
+    ),
+    storage_suffix: str = typer.Option("core.windows.net", "--storage-suffix"),
+    keyvault_suffix: str = typer.Option("vault.azure.net", "--keyvault-suffix"),
+    public_ip_suffix: str = typer.Option("cloudapp.azure.com", "--public-ip-suffix"),
+    ca_bundle: str = typer.Option(None, "--ca-bundle", help="PEM of CAs to trust for this cloud."),
+    no_instance_discovery: bool = typer.Option(
+        False, "--no-instance-discovery", help="For non-Microsoft authorities."
+    ),
+) -> None:
+    """Add an AzureEnvironments row (https URLs only)."""
+
+    def body(s: _Session) -> Any:
+        from .environments import add_environment, build_environment
+
+        env = build_environment(
+            name,
+            authority=authority,
+            resource_manager=resource_manager,
+            service_management=service_management,
+            audience=audience,
+            storage_suffix=storage_suffix,
+            keyvault_suffix=keyvault_suffix,
+            public_ip_suffix=public_ip_suffix,
+            ca_bundle=ca_bundle,
+            instance_discovery=not no_instance_discovery,
+        )
+        with s.site_db() as db:
+            return add_environment(db, env)
+
+    run(ctx, "environments add", body)
+
+
+@env_app.command("remove")
+def env_remove(ctx: typer.Context, name: str = typer.Argument(..., help="Row name.")) -> None:
+    """Remove a row you added (built-in rows cannot be removed)."""
+
+    def body(s: _Session) -> Any:
+        from .environments import remove_environment
+
+        with s.site_db() as db:
+            return remove_environment(db, name)
+
+    run(ctx, "environments remove", body)
+
+
+# -- site ----------------------------------------------------------------------------------------
+@site_app.command("show")
+def site_show(ctx: typer.Context) -> None:
+    """Show the CMG services, connection points and site roles."""
+
+    def body(s: _Session) -> Any:
+        from .results import TableResult
+
+        with s.site_db() as db:
+            points = tuple(p.to_dict() for p in db.list_connection_points())
+            roles = [r.to_dict() for r in db.list_site_roles()]
+            services = [v.to_dict() for v in db.list_services()]
+        return TableResult("Connection points", points, {"site_roles": roles, "services": services})
+
+    run(ctx, "site show", body)
+
+
+@site_app.command("export")
+def site_export(
+    ctx: typer.Context,
+    format: str = typer.Option(
+        "powershell", "--format", help="Only powershell (ConfigMgr cmdlets)."
+    ),
+) -> None:
+    """Write the ConfigMgr PowerShell that makes a real site match the site database."""
+
+    def body(s: _Session) -> Any:
+        from .errors import InputError
+        from .results import TextResult
+        from .site import export_powershell
+
+        if format != "powershell":
+            raise InputError("--format", format, "powershell")
+        with s.site_db() as db:
+            text = export_powershell(
+                db.list_services(), db.list_connection_points(), db.list_site_roles()
+            )
+        return TextResult("powershell", text)
+
+    run(ctx, "site export", body)
+
+
+# -- classic ---------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _classic_client(s: _Session) -> Iterator[Any]:
+    from .azure.classic import ClassicClient, ManagementCertificate
+    from .config import load_management_cert
+
+    with s.op_context() as op:
+        settings = load_management_cert({}, os.environ, s.config)
+        path = settings.path if settings else op.env.management_certificate
+        if not path:
+            raise UsageError(
+                "give --management-cert / CMGDEPLOY_MANAGEMENT_CERT for Service Management"
+            )
+        sub = op.env.subscription_id or os.environ.get("CMGDEPLOY_SUBSCRIPTION")
+        with ManagementCertificate.load(path, settings.password if settings else None) as cert:
+            client = ClassicClient(
+                op.env.service_management or "", sub or "", cert, op.env.ca_bundle
+            )
+            try:
+                yield client
+            finally:
+                client.close()
+
+
+@classic_app.command("list")
+def classic_list(ctx: typer.Context) -> None:
+    """List classic cloud services (Service Management)."""
+
+    def body(s: _Session) -> Any:
+        from .ops.classic import list_classic
+
+        with _classic_client(s) as client:
+            return list_classic(client)
+
+    run(ctx, "classic list", body)
+
+
+@classic_app.command("show")
+def classic_show(
+    ctx: typer.Context, name: str = typer.Argument(..., help="Cloud service name.")
+) -> None:
+    """Show one classic cloud service with its role instances."""
+
+    def body(s: _Session) -> Any:
+        from .ops.classic import show_classic
+
+        with _classic_client(s) as client:
+            return show_classic(client, name)
+
+    run(ctx, "classic show", body)
+
+
+# -- entry point ---------------------------------------------------------------------------------
+def _wants_json(argv: list[str]) -> bool:
+    for i, arg in enumerate(argv):
+        if arg in ("-o", "--output") and i + 1 < len(argv) and argv[i + 1] == "json":
+            return True
+        if arg in ("--output=json", "-ojson"):
+            return True
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: the one error boundary (see the module docstring)."""
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    renderer = Renderer(output="json" if _wants_json(args) else "text")
+    command = _command_name(args)
+    try:
+        code = app(args=args, prog_name="cmgdeploy", standalone_mode=False)
+        return int(code or 0)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except NoArgsIsHelpError as exc:
+        print(exc.format_message(), file=sys.stderr)
+        return int(ExitCode.BAD_INPUT)
+    except ClickException as exc:
+        # Click's usage errors are exit 2; keep Click's own code for the others.
+        code = ExitCode.BAD_INPUT if exc.exit_code == 2 else ExitCode.AZURE_FAILED
+        err: CmgError = UsageError(exc.format_message(), hint=_usage_hint(exc))
+        err.exit_code = code
+        renderer.error(command, err, [])
+        return int(code)
+    except (typer.Abort, KeyboardInterrupt):
+        stopped = Interrupted(
+            "interrupted; the Azure operation continues",
+            hint=f"follow it with `cmgdeploy status --name {_arg_after(args, '--name') or 'NAME'}`",
+        )
+        renderer.error(command, stopped, [])
+        return int(ExitCode.INTERRUPTED)
+    except Exception as exc:
+        if "--debug" in args:
+            traceback.print_exc()
+        err = CmgError(
+            f"unexpected error: {type(exc).__name__}: {exc}",
+            code="InternalError",
+            hint="run again with --debug for the traceback",
+        )
+        renderer.error(command, err, [])
+        return int(ExitCode.AZURE_FAILED)
+
+
+def _usage_hint(exc: Any) -> str:
+    ctx = getattr(exc, "ctx", None)
+    return f"see `{ctx.command_path} --help`" if ctx else "see `cmgdeploy --help`"
+
+
+def _arg_after(args: list[str], flag: str) -> str | None:
+    return args[args.index(flag) + 1] if flag in args and args.index(flag) + 1 < len(args) else None
+
+
+VALUE_OPTIONS = {"-e", "--environment", "-c", "--config", "-o", "--output", "--site-db"}
+
+
+def _command_name(args: list[str]) -> str:
+    words = [
+        a
+        for i, a in enumerate(args)
+        if not a.startswith("-") and (i == 0 or args[i - 1] not in VALUE_OPTIONS)
+    ]
+    groups = {"auth", "environments", "site", "classic"}
+    if words and words[0] in groups and len(words) > 1:
+        return f"{words[0]} {words[1]}"
+    return words[0] if words else ""
+
+
+def entry() -> None:
+    """``sys.exit(main())`` for console scripts."""
+    sys.exit(main())

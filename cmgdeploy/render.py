@@ -1,0 +1,181 @@
+"""Output: text for people (rich tables), the JSON envelope for scripts, progress.
+
+stdout carries the result only (text, or one JSON envelope even on failure); stderr
+carries progress, warnings and errors. Colour only on a TTY and never with NO_COLOR
+(rich's own rules). Every string shown passes through :func:`cmgdeploy.redact.redact`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from .errors import CmgError, ExitCode
+from .redact import redact
+
+STATUS_KEYS = (
+    "name", "state", "fqdn", "public_ip", "region", "resource_group", "instances",
+    "vm_size", "deployment_name", "deployment_state", "vmss_state", "environment",
+)  # fmt: skip
+
+
+@dataclass
+class Renderer:
+    """Where and how one command's output goes."""
+
+    output: str = "text"  # "text" | "json"
+    verbose: bool = False
+    quiet: bool = False
+
+    @property
+    def stdout(self) -> TextIO:
+        return sys.stdout
+
+    @property
+    def stderr(self) -> TextIO:
+        return sys.stderr
+
+    def _console(self, stream: TextIO) -> Any:
+        from rich.console import Console
+
+        return Console(file=stream, highlight=False, soft_wrap=True)
+
+    # -- progress and warnings (stderr) ------------------------------------------------
+    def progress(self, message: str) -> None:
+        """A progress line: rich on a TTY, plain with --verbose, nothing when quiet."""
+        if self.quiet:
+            return
+        text = redact(message)
+        if self.stderr.isatty():
+            self._console(self.stderr).print(f"[dim]…[/dim] {_escape(text)}")
+        elif self.verbose:
+            print(f"cmgdeploy: {text}", file=self.stderr, flush=True)
+
+    def warnings(self, items: list[str]) -> None:
+        if self.output == "json":
+            return  # in the envelope
+        for item in items:
+            print(f"cmgdeploy: warning: {redact(item)}", file=self.stderr)
+
+    # -- results -------------------------------------------------------------------------
+    def result(self, command: str, result: Any, warnings: list[str]) -> None:
+        data = result.to_dict() if hasattr(result, "to_dict") else result
+        if self.output == "json":
+            self._envelope(command, ExitCode.OK, data, [], warnings)
+            return
+        self.warnings(warnings)
+        text_of(result, data, self._console(self.stdout))
+
+    def error(self, command: str, err: CmgError, warnings: list[str]) -> None:
+        print(f"cmgdeploy: error: {redact(err.message)}", file=self.stderr)
+        if err.hint:
+            print(f"cmgdeploy: hint: {redact(err.hint)}", file=self.stderr)
+        if self.output == "json":
+            errors = [d.to_dict() for d in err.error_chain()]
+            self._envelope(command, err.exit_code, None, errors, warnings)
+        else:
+            self.warnings(warnings)
+
+    def _envelope(
+        self,
+        command: str,
+        code: ExitCode,
+        data: Any,
+        errors: list[dict[str, Any]],
+        warnings: list[str],
+    ) -> None:
+        body = {
+            "command": command,
+            "ok": code == ExitCode.OK,
+            "exit_code": int(code),
+            "data": data,
+            "errors": errors,
+            "warnings": list(warnings),
+        }
+        print(redact(json.dumps(body, indent=2, default=str)), file=self.stdout, flush=True)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+# -- text per result type ------------------------------------------------------------------
+def text_of(result: Any, data: Any, console: Any) -> None:
+    """Print ``result`` for people, by its type name (falls back to key/value lines)."""
+    kind = type(result).__name__
+    printer = {
+        "CmgStatus": _status_text,
+        "PlanResult": _plan_text,
+        "TextResult": lambda d, c: c.out(redact(d["text"]), end=""),
+        "TableResult": _table_result_text,
+    }.get(kind, _mapping_text)
+    printer(data, console)
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_edge=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*[_escape(redact(_cell(v))) for v in row])
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _status_text(data: dict[str, Any], console: Any) -> None:
+    if data.get("summary"):
+        console.print(_escape(redact(data["summary"])))
+    keys = STATUS_KEYS
+    console.print(
+        _table(f"CMG {data['name']}", ["field", "value"], [[k, data.get(k)] for k in keys])
+    )
+    points = [[p["server"], p.get("site_code"), p["ports"]] for p in data["connection_points"]]
+    if points:
+        console.print(_table("Connection points", ["server", "site", "ports"], points))
+    roles = [[r["server"], r["role"], r["cmg_enabled"]] for r in data["site_roles"]]
+    if roles:
+        console.print(_table("Site roles", ["server", "role", "CMG traffic"], roles))
+    res = [[r["type"], r["name"], r["state"], r.get("error")] for r in data["resources"]]
+    if res:
+        console.print(_table("Resources", ["type", "name", "state", "error"], res))
+    for err in data.get("errors") or []:
+        console.print(_escape(redact(f"error: {err['code']}: {err['message']}")))
+
+
+def _plan_text(data: dict[str, Any], console: Any) -> None:
+    rows = []
+    for change in data["changes"]:
+        deltas = "; ".join(
+            f"{d['path']}: {d.get('before')} → {d.get('after')}" for d in change["deltas"]
+        )
+        rows.append([change["scope"], change["target"], change["change"], deltas])
+    console.print(_table(f"Plan for {data['name']} ({data['deployment_name']})",
+                         ["scope", "target", "change", "property changes"], rows))  # fmt: skip
+
+
+def _table_result_text(data: dict[str, Any], console: Any) -> None:
+    rows = data.get("rows") or []
+    columns = list(rows[0].keys()) if rows else ["(none)"]
+    console.print(_table(data["title"], columns, [[r.get(c) for c in columns] for r in rows]))
+
+
+def _mapping_text(data: Any, console: Any) -> None:
+    if not isinstance(data, dict):
+        console.out(redact(str(data)))
+        return
+    rows = [[k, json.dumps(v, default=str) if isinstance(v, dict | list) else v]
+            for k, v in data.items()]  # fmt: skip
+    console.print(_table("", ["field", "value"], rows))
