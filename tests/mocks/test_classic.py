@@ -67,6 +67,7 @@ def test_delete_deployment_then_service_through_async_operations(
     assert busy.value.code == "ConflictError"
     client.delete_deployment("gonecmg", seeded["deployment"])
     assert client.get_hosted_service("gonecmg").deployment is None
+    assert show_classic(client, "gonecmg").summary.state == "NoDeployment"
     client.delete_hosted_service("gonecmg")
     with pytest.raises(AzureError) as gone:
         client.get_hosted_service("gonecmg")
@@ -85,6 +86,17 @@ def test_repeated_delete_waits_for_the_deletion_in_progress(
     )
     client.delete_deployment("twicecmg", seeded["deployment"])
     assert client.get_hosted_service("twicecmg").deployment is None
+    models.delete_service(az.cloud, sub, "twicecmg", "earlier-run-2")
+    client.delete_hosted_service("twicecmg")
+    with pytest.raises(AzureError) as gone:
+        client.get_hosted_service("twicecmg")
+    assert gone.value.code == "ResourceNotFound"
+
+
+def test_unknown_operation_is_not_found(client: ClassicClient) -> None:
+    with pytest.raises(AzureError) as exc:
+        client.get_operation("0" * 32)
+    assert exc.value.code == "ResourceNotFound"
 
 
 def test_unknown_service_is_resource_not_found(client: ClassicClient) -> None:
