@@ -186,8 +186,8 @@ def test_same_priority_other_direction_is_fine(cloud: Cloud) -> None:
     nsg(cloud, rule("a", 100), rule("b", 100, direction="Outbound"))
 
 
-def lb_body(pip_id: str, pool_ref: str = "cmg-backend") -> dict[str, Any]:
-    lb = f"{NET}/loadBalancers/lb"
+def lb_body(pip_id: str, pool_ref: str = "cmg-backend", net: str = NET) -> dict[str, Any]:
+    lb = f"{net}/loadBalancers/lb"
     return {
         "sku": {"name": "Standard"},
         "properties": {
@@ -235,3 +235,110 @@ def test_load_balancer_ids_and_references(cloud: Cloud) -> None:
             lb_body(f"{NET}/publicIPAddresses/missing"),
         )
     assert exc.value.code == "InvalidResourceReference"
+
+
+# -- through the real server with the unmodified SDK -----------------------------------------
+@pytest.fixture(scope="module")
+def sdk(local_azure: Any) -> Any:
+    """(NetworkManagementClient, resource group name) against the session's local Azure."""
+    import uuid
+
+    from azure.identity import ClientSecretCredential
+    from azure.mgmt.network import NetworkManagementClient
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    ident = local_azure.identity
+    cred = ClientSecretCredential(
+        ident.tenant_id,
+        ident.client_id,
+        ident.client_secret,
+        authority=local_azure.url,
+        disable_instance_discovery=True,
+        connection_verify=local_azure.ca_bundle,
+    )
+    kwargs = {
+        "base_url": local_azure.url,
+        "credential_scopes": ["https://management.azure.com/.default"],
+        "connection_verify": local_azure.ca_bundle,
+        "polling_interval": 0.05,
+    }
+    group = f"net-{uuid.uuid4().hex[:8]}"
+    rm = ResourceManagementClient(cred, ident.subscription_id, **kwargs)
+    rm.resource_groups.create_or_update(group, {"location": "westeurope"})
+    return NetworkManagementClient(cred, ident.subscription_id, **kwargs), group
+
+
+def test_sdk_public_ip_fqdn_and_dns_checks(sdk: Any) -> None:
+    from azure.core.exceptions import HttpResponseError
+
+    client, group = sdk
+    label = f"cmg{group[4:]}"
+    body = {
+        "location": "westeurope",
+        "sku": {"name": "Standard"},
+        "properties": {
+            "publicIPAllocationMethod": "Static",
+            "dnsSettings": {"domainNameLabel": label},
+        },
+    }
+    made = client.public_ip_addresses.begin_create_or_update(group, "pip", body).result()
+    assert made.provisioning_state == "Succeeded"
+    read = client.public_ip_addresses.get(group, "pip")
+    assert read.dns_settings.fqdn == f"{label}.westeurope.cloudapp.azure.com"
+    assert read.ip_address and read.ip_address == made.ip_address
+    assert (
+        client.check_dns_name_availability("westeurope", domain_name_label=label).available is False
+    )
+    assert (
+        client.check_dns_name_availability("westeurope", domain_name_label=label + "x").available
+        is True
+    )
+    with pytest.raises(HttpResponseError) as exc:
+        client.public_ip_addresses.begin_create_or_update(group, "pip2", body).result()
+    assert exc.value.error.code == "DnsRecordInUse"
+
+
+def test_sdk_vnet_nsg_and_load_balancer(sdk: Any) -> None:
+    from azure.core.exceptions import HttpResponseError
+
+    client, group = sdk
+    vnet = {
+        "location": "westeurope",
+        "properties": {
+            "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+            "subnets": [{"name": "cmg", "properties": {"addressPrefix": "10.0.0.0/24"}}],
+        },
+    }
+    client.virtual_networks.begin_create_or_update(group, "vnet", vnet).result()
+    subnet = client.subnets.get(group, "vnet", "cmg")
+    assert subnet.address_prefix == "10.0.0.0/24" and subnet.id.endswith("/subnets/cmg")
+    rules = [rule("HTTPS", 100), rule("ConnectionPoint", 110, port="10124-10125")]
+    nsg = client.network_security_groups.begin_create_or_update(
+        group, "nsg", {"location": "westeurope", "properties": {"securityRules": rules}}
+    ).result()
+    assert [r.name for r in nsg.security_rules] == ["HTTPS", "ConnectionPoint"]
+    assert len(client.network_security_groups.get(group, "nsg").default_security_rules) == 6
+    with pytest.raises(HttpResponseError) as exc:
+        client.network_security_groups.begin_create_or_update(
+            group,
+            "nsg2",
+            {
+                "location": "westeurope",
+                "properties": {"securityRules": [rule("a", 100), rule("b", 100)]},
+            },
+        ).result()
+    assert exc.value.error.code == "SecurityRuleConflict"
+    pip = client.public_ip_addresses.begin_create_or_update(
+        group,
+        "lbpip",
+        {
+            "location": "westeurope",
+            "sku": {"name": "Standard"},
+            "public_ip_allocation_method": "Static",
+        },
+    ).result()
+    lb_sdk = lb_body(pip.id, net=pip.id.rsplit("/publicIPAddresses/", 1)[0])
+    lb_sdk["location"] = "westeurope"
+    lb = client.load_balancers.begin_create_or_update(group, "lb", lb_sdk).result()
+    assert lb.load_balancing_rules[0].probe.id.endswith("/loadBalancers/lb/probes/p")
+    assert client.load_balancers.get(group, "lb").backend_address_pools[0].name == "cmg-backend"
