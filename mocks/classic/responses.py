@@ -56,6 +56,7 @@ def error_response(err: ClassicError) -> Response:
 # -- handlers ------------------------------------------------------------------------------
 @classic_endpoint
 def list_hosted_services(cloud: Cloud, request: Request, sub: str) -> Response:
+    """List Hosted Services: every hosted service of the subscription."""
     root = ET.Element("HostedServices", xmlns=NS)
     for service in models.list_services(cloud, sub):
         _service_element(cloud, root, service, embed=False)
@@ -64,6 +65,7 @@ def list_hosted_services(cloud: Cloud, request: Request, sub: str) -> Response:
 
 @classic_endpoint
 def get_hosted_service(cloud: Cloud, request: Request, sub: str) -> Response:
+    """Get Hosted Service Properties (``embed-detail=true`` adds Deployments)."""
     service = models.get_service(cloud, sub, request.params["service"])
     embed = request.query.get("embed-detail", "").lower() == "true"
     return _xml(200, _service_element(cloud, None, service, embed=embed))
@@ -71,12 +73,14 @@ def get_hosted_service(cloud: Cloud, request: Request, sub: str) -> Response:
 
 @classic_endpoint
 def get_deployment_by_slot(cloud: Cloud, request: Request, sub: str) -> Response:
+    """Get Deployment by slot (production/staging)."""
     dep = models.get_deployment(cloud, sub, request.params["service"], slot=request.params["slot"])
     return _xml(200, _deployment_element(None, dep))
 
 
 @classic_endpoint
 def get_deployment_by_name(cloud: Cloud, request: Request, sub: str) -> Response:
+    """Get Deployment by name."""
     dep = models.get_deployment(
         cloud, sub, request.params["service"], deployment=request.params["deployment"]
     )
@@ -85,6 +89,7 @@ def get_deployment_by_name(cloud: Cloud, request: Request, sub: str) -> Response
 
 @classic_endpoint
 def delete_deployment_by_name(cloud: Cloud, request: Request, sub: str) -> Response:
+    """Delete Deployment by name: 202, asynchronous."""
     request_id = _request_id(request)
     models.delete_deployment(
         cloud, sub, request.params["service"], request_id, deployment=request.params["deployment"]
@@ -94,6 +99,7 @@ def delete_deployment_by_name(cloud: Cloud, request: Request, sub: str) -> Respo
 
 @classic_endpoint
 def delete_deployment_by_slot(cloud: Cloud, request: Request, sub: str) -> Response:
+    """Delete Deployment by slot: 202, asynchronous."""
     request_id = _request_id(request)
     models.delete_deployment(
         cloud, sub, request.params["service"], request_id, slot=request.params["slot"]
@@ -103,6 +109,7 @@ def delete_deployment_by_slot(cloud: Cloud, request: Request, sub: str) -> Respo
 
 @classic_endpoint
 def delete_hosted_service(cloud: Cloud, request: Request, sub: str) -> Response:
+    """Delete Hosted Service (``comp=media`` accepted and ignored): 202, asynchronous."""
     request_id = _request_id(request)
     models.delete_service(cloud, sub, request.params["service"], request_id)
     return _accepted(request_id)
@@ -110,6 +117,7 @@ def delete_hosted_service(cloud: Cloud, request: Request, sub: str) -> Response:
 
 @classic_endpoint
 def get_operation_status(cloud: Cloud, request: Request, sub: str) -> Response:
+    """Get Operation Status of an asynchronous request id."""
     op = models.get_operation(cloud, sub, request.params["request_id"])
     root = ET.Element("Operation", xmlns=NS)
     _add(root, "ID", op["ID"])
