@@ -278,3 +278,100 @@ def test_nat_pool_must_cover_capacity(cloud: ClockCloud) -> None:
         "InboundNatPoolFrontendPortRangeSmallerThanRequestedPorts",
     )
     assert instance_ids(cloud) == ["0", "1"]  # the refused update changed nothing
+
+
+# -- through the real server with the unmodified SDK -----------------------------------------
+@pytest.fixture(scope="module")
+def sdk(local_azure: Any) -> Any:
+    """(ComputeManagementClient, resource group name) against the session's local Azure."""
+    import uuid
+
+    from azure.identity import ClientSecretCredential
+    from azure.mgmt.compute import ComputeManagementClient
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    ident = local_azure.identity
+    cred = ClientSecretCredential(
+        ident.tenant_id,
+        ident.client_id,
+        ident.client_secret,
+        authority=local_azure.url,
+        disable_instance_discovery=True,
+        connection_verify=local_azure.ca_bundle,
+    )
+    kwargs = {
+        "base_url": local_azure.url,
+        "credential_scopes": ["https://management.azure.com/.default"],
+        "connection_verify": local_azure.ca_bundle,
+        "polling_interval": 0.05,
+    }
+    group = f"cmp-{uuid.uuid4().hex[:8]}"
+    rm = ResourceManagementClient(cred, ident.subscription_id, **kwargs)
+    rm.resource_groups.create_or_update(group, {"location": "westeurope"})
+    return ComputeManagementClient(cred, ident.subscription_id, **kwargs), group
+
+
+def _vmss_json(size: str, capacity: int, location: str = "westeurope") -> dict[str, Any]:
+    return {
+        "location": location,
+        "sku": {"name": size, "tier": "Standard", "capacity": capacity},
+        "properties": {
+            "upgradePolicy": {"mode": "Automatic"},
+            "virtualMachineProfile": {
+                "osProfile": {
+                    "computerNamePrefix": "cmgsdk",
+                    "adminUsername": "cmgadmin",
+                    "adminPassword": "Secret-Passw0rd!",
+                },
+                "extensionProfile": {
+                    "extensions": [
+                        {
+                            "name": "CMGService",
+                            "properties": {
+                                "publisher": "Microsoft.ConfigurationManager",
+                                "type": "CloudManagementGateway",
+                                "typeHandlerVersion": "1.0",
+                            },
+                        }
+                    ]
+                },
+            },
+        },
+    }
+
+
+def test_sdk_vmss_create_scale_and_instance_views(sdk: Any) -> None:
+    client, group = sdk
+    made = client.virtual_machine_scale_sets.begin_create_or_update(
+        group, "cmgsdk", _vmss_json("Standard_A2_v2", 1)
+    ).result()
+    assert made.provisioning_state == "Succeeded" and made.sku.capacity == 1
+    assert made.virtual_machine_profile.os_profile.admin_password is None
+    scaled = client.virtual_machine_scale_sets.begin_update(
+        group, "cmgsdk", {"sku": {"capacity": 3}}
+    ).result()
+    assert scaled.sku.capacity == 3 and scaled.provisioning_state == "Succeeded"
+    vms = list(client.virtual_machine_scale_set_vms.list(group, "cmgsdk", expand="instanceView"))
+    assert [vm.instance_id for vm in vms] == ["0", "1", "2"]
+    view = client.virtual_machine_scale_sets.get_instance_view(group, "cmgsdk")
+    summary = {s.code: s.count for s in view.virtual_machine.statuses_summary}
+    assert sum(summary.values()) == 3
+    one = client.virtual_machine_scale_set_vms.get_instance_view(group, "cmgsdk", "2")
+    assert one.statuses[0].code.startswith("ProvisioningState/")
+    listed = list(client.virtual_machine_scale_sets.list(group))
+    assert [v.name for v in listed] == ["cmgsdk"]
+
+
+def test_sdk_skus_and_sku_not_available(sdk: Any) -> None:
+    from azure.core.exceptions import HttpResponseError
+
+    client, group = sdk
+    entries = list(client.resource_skus.list(filter="location eq 'westus3'"))
+    a4 = next(e for e in entries if e.name == "Standard_A4_v2")
+    assert a4.restrictions[0].reason_code == "NotAvailableForSubscription"
+    assert a4.restrictions[0].values_property == ["westus3"]
+    with pytest.raises(HttpResponseError) as exc:
+        client.virtual_machine_scale_sets.begin_create_or_update(
+            group, "toolarge", _vmss_json("Standard_A4_v2", 1, "westus3")
+        ).result()
+    assert exc.value.status_code == 409 and exc.value.error.code == "SkuNotAvailable"
