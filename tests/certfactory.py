@@ -16,6 +16,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 # Generating RSA keys is the slow part: reuse one key per size within a test process.
 _KEYS: dict[int, rsa.RSAPrivateKey] = {}
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 def rsa_key(key_size: int = 2048) -> rsa.RSAPrivateKey:
@@ -35,11 +36,11 @@ def make_cert(
     hash_algorithm: hashes.HashAlgorithm | None = None,
     ec_key: bool = False,
     ca: bool = False,
-    issuer: tuple[x509.Certificate, object] | None = None,
-) -> tuple[x509.Certificate, object]:
+    issuer: tuple[x509.Certificate, PrivateKey] | None = None,
+) -> tuple[x509.Certificate, PrivateKey]:
     """A certificate + key. ``not_before_days`` > 0 puts the start in the future;
     ``days`` < 0 makes it already expired (valid from ``days - 1`` to ``days`` days)."""
-    key: object = ec.generate_private_key(ec.SECP256R1()) if ec_key else rsa_key(key_size)
+    key: PrivateKey = ec.generate_private_key(ec.SECP256R1()) if ec_key else rsa_key(key_size)
     now = dt.datetime.now(dt.UTC)
     if days < 0:
         start, end = now + dt.timedelta(days=days - 1), now + dt.timedelta(days=days)
@@ -51,7 +52,7 @@ def make_cert(
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(issuer[0].subject if issuer else name)
-        .public_key(key.public_key())  # type: ignore[attr-defined]
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(end)
@@ -103,7 +104,7 @@ def make_pfx(
         key if include_key else None,
         cert,
         None,
-        encryption,  # type: ignore[arg-type]
+        encryption,
     )
     path.write_bytes(data)
     return path
@@ -114,7 +115,7 @@ def make_pem(path: Path, cn: str, *, include_key: bool = True, **kw: object) -> 
     cert, key = make_cert(cn, **kw)  # type: ignore[arg-type]
     data = cert.public_bytes(serialization.Encoding.PEM)
     if include_key:
-        data += key.private_bytes(  # type: ignore[attr-defined]
+        data += key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
