@@ -151,3 +151,110 @@ def test_secret_without_vault_is_parent_not_found(cloud: Cloud) -> None:
     with pytest.raises(ArmError) as exc:
         secret(cloud, "novault", "s", "v")
     assert code_of(exc) == (404, "ParentResourceNotFound")
+
+
+# -- through the real server with the unmodified SDK -----------------------------------------
+@pytest.fixture(scope="module")
+def sdk(local_azure: Any) -> Any:
+    """(ResourceManagementClient, subscription, group) against the session's local Azure."""
+    import uuid
+
+    from azure.identity import ClientSecretCredential
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    ident = local_azure.identity
+    cred = ClientSecretCredential(
+        ident.tenant_id,
+        ident.client_id,
+        ident.client_secret,
+        authority=local_azure.url,
+        disable_instance_discovery=True,
+        connection_verify=local_azure.ca_bundle,
+    )
+    rm = ResourceManagementClient(
+        cred,
+        ident.subscription_id,
+        base_url=local_azure.url,
+        credential_scopes=["https://management.azure.com/.default"],
+        connection_verify=local_azure.ca_bundle,
+        polling_interval=0.05,
+    )
+    group = f"kvs-{uuid.uuid4().hex[:8]}"
+    rm.resource_groups.create_or_update(group, {"location": "westeurope"})
+    rm.providers.register("Microsoft.KeyVault")
+    return rm, ident.subscription_id, group
+
+
+def _check_name(rm: Any, sub: str, namespace: str, type_name: str, name: str) -> dict[str, Any]:
+    from azure.core.rest import HttpRequest
+
+    request = HttpRequest(
+        "POST",
+        f"/subscriptions/{sub}/providers/{namespace}/checkNameAvailability?api-version=2023-05-01",
+        json={"name": name, "type": type_name},
+    )
+    response = rm.send_request(request)
+    assert response.status_code == 200
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_sdk_storage_account_and_name_checks(sdk: Any) -> None:
+    import uuid
+
+    from azure.core.exceptions import HttpResponseError
+
+    rm, sub, group = sdk
+    name = f"cmg{uuid.uuid4().hex[:12]}"
+    check = _check_name(rm, sub, "Microsoft.Storage", "Microsoft.Storage/storageAccounts", name)
+    assert check["nameAvailable"] is True
+    rid = f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.Storage/storageAccounts/{name}"
+    body = {"location": "westeurope", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
+    made = rm.resources.begin_create_or_update_by_id(
+        rid, api_version="2023-05-01", parameters=body
+    ).result()
+    assert made.properties["primaryEndpoints"]["blob"] == f"https://{name}.blob.core.windows.net/"
+    check = _check_name(rm, sub, "Microsoft.Storage", "Microsoft.Storage/storageAccounts", name)
+    assert (check["nameAvailable"], check["reason"]) == (False, "AlreadyExists")
+    other = f"/subscriptions/{sub}/resourceGroups/{group}x/providers/Microsoft.Storage/storageAccounts/{name}"
+    rm.resource_groups.create_or_update(group + "x", {"location": "westeurope"})
+    with pytest.raises(HttpResponseError) as exc:
+        rm.resources.begin_create_or_update_by_id(
+            other, api_version="2023-05-01", parameters=body
+        ).result()
+    assert exc.value.status_code == 409 and exc.value.error.code == "StorageAccountAlreadyTaken"
+    bad = _check_name(rm, sub, "Microsoft.Storage", "Microsoft.Storage/storageAccounts", "Bad-Name")
+    assert bad["reason"] == "AccountNameInvalid"
+
+
+def test_sdk_vault_secret_and_name_checks(sdk: Any) -> None:
+    import uuid
+
+    from azure.core.exceptions import HttpResponseError
+
+    rm, sub, group = sdk
+    name = f"cmgkv{uuid.uuid4().hex[:10]}"
+    vid = f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/{name}"
+    props = {"tenantId": sub, "sku": {"family": "A", "name": "standard"}, "accessPolicies": []}
+    body = {"location": "westeurope", "properties": {**props, "enabledForDeployment": True}}
+    made = rm.resources.begin_create_or_update_by_id(
+        vid, api_version="2023-07-01", parameters=body
+    ).result()
+    assert made.properties["vaultUri"] == f"https://{name}.vault.azure.net/"
+    secret = rm.resources.begin_create_or_update_by_id(
+        vid + "/secrets/servercert",
+        api_version="2023-07-01",
+        parameters={"properties": {"value": "pfx-secret-value"}},
+    ).result()
+    read = rm.resources.get_by_id(vid + "/secrets/servercert", api_version="2023-07-01")
+    assert "value" not in read.properties
+    assert read.properties["secretUriWithVersion"] == secret.properties["secretUriWithVersion"]
+    check = _check_name(rm, sub, "Microsoft.KeyVault", "Microsoft.KeyVault/vaults", name)
+    assert (check["nameAvailable"], check["reason"]) == (False, "AlreadyExists")
+    rm.resource_groups.create_or_update(group + "y", {"location": "westeurope"})
+    other = vid.replace(f"/resourceGroups/{group}/", f"/resourceGroups/{group}y/")
+    with pytest.raises(HttpResponseError) as exc:
+        rm.resources.begin_create_or_update_by_id(
+            other, api_version="2023-07-01", parameters=body
+        ).result()
+    assert exc.value.status_code == 409 and exc.value.error.code == "VaultAlreadyExists"
