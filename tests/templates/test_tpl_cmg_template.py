@@ -1,0 +1,197 @@
+"""arm_templates/cmg.json through the engine, as the deployment driver uses it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tplhelpers import RG_ID, bodies, make_scope
+
+from mocks.templates import TemplateError, prepare
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = json.loads((ROOT / "arm_templates" / "cmg.json").read_text())
+EXAMPLE = json.loads((ROOT / "arm_templates" / "cmg.parameters.example.json").read_text())
+SECRET_URI = "https://cmgtest.vault.azure.net/secrets/servercert/0123abcd"
+
+
+def params(instances: int, **overrides: object) -> dict:
+    values = {
+        "cmgName": "cmgtest",
+        "instanceCount": instances,
+        "siteCode": "PS1",
+        "serverCertificateSecret": "c2VjcmV0LXBmeA==",
+        "serverCertificateThumbprint": "AB" * 20,
+        "adminPassword": "Sup3r-secret-pw!",
+        "tags": {"env": "lab"},
+        **overrides,
+    }
+    return {k: {"value": v} for k, v in values.items()}
+
+
+def fake_store(resource_id: str, api_version: str | None, full: bool) -> dict:
+    """Stored resources as the providers expose them (properties only unless full)."""
+    if "/secrets/" in resource_id:
+        props = {"secretUri": SECRET_URI.rsplit("/", 1)[0], "secretUriWithVersion": SECRET_URI}
+    elif "/publicIPAddresses/" in resource_id:
+        props = {
+            "ipAddress": "20.1.2.3",
+            "dnsSettings": {
+                "domainNameLabel": "cmgtest",
+                "fqdn": "cmgtest.westeurope.cloudapp.azure.com",
+            },
+        }
+    else:
+        raise AssertionError(f"unexpected reference to {resource_id}")
+    return {"id": resource_id, "properties": props} if full else props
+
+
+def by_type(prepared: object, instances_bodies: dict[str, dict]) -> dict[str, dict]:
+    return {body["type"]: body for body in instances_bodies.values()}
+
+
+@pytest.fixture(params=[1, 3], ids=["one-instance", "three-instances"])
+def deployed(request: pytest.FixtureRequest) -> tuple[int, dict[str, dict], dict]:
+    prepared = prepare(TEMPLATE, params(request.param), make_scope())
+    all_bodies = bodies(prepared, fake_store)
+    return request.param, by_type(prepared, all_bodies), prepared.evaluate_outputs(fake_store)
+
+
+def test_example_parameters_file_is_valid() -> None:
+    prepared = prepare(TEMPLATE, EXAMPLE["parameters"], make_scope())
+    assert len(prepared.resources) == 8
+
+
+def test_order_puts_dependencies_first() -> None:
+    prepared = prepare(TEMPLATE, params(1), make_scope())
+    order = [r.type for r in prepared.resources]
+    assert order[-1] == "Microsoft.Compute/virtualMachineScaleSets"
+    assert order.index("Microsoft.KeyVault/vaults") < order.index(
+        "Microsoft.KeyVault/vaults/secrets"
+    )
+    assert order.index("Microsoft.Network/publicIPAddresses") < order.index(
+        "Microsoft.Network/loadBalancers"
+    )
+    vmss = prepared.resources[-1]
+    assert (
+        f"{RG_ID}/providers/Microsoft.KeyVault/vaults/cmgtest/secrets/servercert" in vmss.depends_on
+    )
+    assert vmss.id == f"{RG_ID}/providers/Microsoft.Compute/virtualMachineScaleSets/cmgtest"
+
+
+def test_every_resource_tagged(deployed: tuple) -> None:
+    _, resources, _ = deployed
+    for body in resources.values():
+        assert body["tags"] == {"env": "lab", "managed-by": "cmgdeploy", "cmgdeploy-cmg": "cmgtest"}
+
+
+def test_nsg_rules_follow_instance_count(deployed: tuple) -> None:
+    instances, resources, _ = deployed
+    rules = {
+        r["name"]: r["properties"]
+        for r in resources["Microsoft.Network/networkSecurityGroups"]["properties"]["securityRules"]
+    }
+    assert rules["HTTPS"]["destinationPortRange"] == "443"
+    assert rules["HTTPS"]["priority"] == 100
+    if instances == 1:
+        assert set(rules) == {"HTTPS"}
+    else:
+        assert rules["ConnectionPoint"]["destinationPortRange"] == "10124-10126"
+        assert rules["ConnectionPoint"]["priority"] == 110
+
+
+def test_load_balancer_nat_pool_follows_instance_count(deployed: tuple) -> None:
+    instances, resources, _ = deployed
+    lb = resources["Microsoft.Network/loadBalancers"]
+    assert lb["sku"]["name"] == "Standard"
+    assert lb["properties"]["probes"][0]["name"] == "https-probe"
+    assert lb["properties"]["loadBalancingRules"][0]["properties"]["frontendPort"] == 443
+    pools = lb["properties"]["inboundNatPools"]
+    ipconfig = resources["Microsoft.Compute/virtualMachineScaleSets"]["properties"][
+        "virtualMachineProfile"
+    ]["networkProfile"]["networkInterfaceConfigurations"][0]["properties"]["ipConfigurations"][0][
+        "properties"
+    ]
+    if instances == 1:
+        assert pools == [] and ipconfig["loadBalancerInboundNatPools"] == []
+    else:
+        assert pools[0]["name"] == "connection-point"
+        assert (
+            pools[0]["properties"]["frontendPortRangeStart"],
+            pools[0]["properties"]["frontendPortRangeEnd"],
+        ) == (10124, 10126)
+        assert pools[0]["properties"]["backendPort"] == 443
+        assert ipconfig["loadBalancerInboundNatPools"] == [
+            {
+                "id": f"{RG_ID}/providers/Microsoft.Network/loadBalancers/cmgtest-lb/inboundNatPools/connection-point"
+            }
+        ]
+
+
+def test_scale_set_body(deployed: tuple) -> None:
+    instances, resources, _ = deployed
+    vmss = resources["Microsoft.Compute/virtualMachineScaleSets"]
+    assert vmss["sku"] == {"name": "Standard_A2_v2", "tier": "Standard", "capacity": instances}
+    profile = vmss["properties"]["virtualMachineProfile"]
+    assert profile["osProfile"]["computerNamePrefix"] == "cmgtest"
+    assert profile["osProfile"]["secrets"][0]["vaultCertificates"] == [
+        {"certificateUrl": SECRET_URI, "certificateStore": "My"}
+    ]
+    assert (
+        profile["osProfile"]["secrets"][0]["sourceVault"]["id"]
+        == f"{RG_ID}/providers/Microsoft.KeyVault/vaults/cmgtest"
+    )
+    settings = profile["extensionProfile"]["extensions"][0]["properties"]["settings"]
+    assert settings["siteCode"] == "PS1"
+    assert settings["contentEndpoint"] == "https://cmgtest.blob.core.windows.net/"
+    assert settings["enforceTls12"] is True
+
+
+def test_outputs(deployed: tuple) -> None:
+    instances, _, outputs = deployed
+    assert outputs["fqdn"]["value"] == "cmgtest.westeurope.cloudapp.azure.com"
+    assert outputs["publicIpAddress"]["value"] == "20.1.2.3"
+    expected_ports = [443] if instances == 1 else [10124, 10125, 10126]
+    assert outputs["connectionPointPorts"] == {"type": "Array", "value": expected_ports}
+    assert outputs["storageAccountName"]["value"] == "cmgtest"
+
+
+def test_content_off_drops_storage() -> None:
+    prepared = prepare(TEMPLATE, params(1, contentFromStorage=False), make_scope())
+    assert "Microsoft.Storage/storageAccounts" not in [r.type for r in prepared.resources]
+    assert prepared.evaluate_outputs(fake_store)["storageAccountName"]["value"] == ""
+    vmss = bodies(prepared, fake_store)["cmgtest"]
+    assert (
+        vmss["properties"]["virtualMachineProfile"]["extensionProfile"]["extensions"][0][
+            "properties"
+        ]["settings"]["contentEndpoint"]
+        == ""
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            {"instanceCount": 17},
+            "'instanceCount' is not valid. The value must be less than or equal to '16'",
+        ),
+        (
+            {"vmSize": "Standard_D2s_v3"},
+            "not part of the allowed value(s): 'Standard_B2s,Standard_A2_v2,Standard_A4_v2'",
+        ),
+        ({"cmgName": "ab"}, "'cmgName' is not valid"),
+        ({"siteCode": "PS12"}, "'siteCode' is not valid"),
+    ],
+)
+def test_parameter_constraints(override: dict, message: str) -> None:
+    with pytest.raises(TemplateError) as caught:
+        prepare(TEMPLATE, params(1, **override), make_scope())
+    assert caught.value.code == "InvalidTemplate"
+    assert message in caught.value.message
+
+
+def test_secrets_not_in_display_parameters() -> None:
+    shown = json.dumps(prepare(TEMPLATE, params(1), make_scope()).parameters_for_display())
+    assert "Sup3r-secret-pw!" not in shown and "c2VjcmV0LXBmeA==" not in shown
