@@ -1,0 +1,57 @@
+"""Shared helpers of the Resource Manager tests: a local Azure and the unmodified SDKs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from azure.identity import ClientSecretCredential
+from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+from azure.mgmt.resource.resources import ResourceManagementClient
+
+from mocks import LocalAzure
+
+SCOPE = "https://management.azure.com/.default"
+
+
+def credential(az: LocalAzure) -> ClientSecretCredential:
+    ident = az.identity
+    return ClientSecretCredential(
+        ident.tenant_id,
+        ident.client_id,
+        ident.client_secret,
+        authority=az.url,
+        connection_verify=az.ca_bundle,
+        disable_instance_discovery=True,
+    )
+
+
+def clients(az: LocalAzure) -> tuple[ResourceManagementClient, DeploymentsMgmtClient]:
+    """SDK clients trusting the local CA explicitly (REQUESTS_CA_BUNDLE is preset here)."""
+    kwargs: dict[str, Any] = {
+        "base_url": az.url,
+        "credential_scopes": [SCOPE],
+        "connection_verify": az.ca_bundle,
+        "polling_interval": 0.05,
+    }
+    cred = credential(az)
+    sub = az.identity.subscription_id
+    return ResourceManagementClient(cred, sub, **kwargs), DeploymentsMgmtClient(cred, sub, **kwargs)
+
+
+def raw(az: LocalAzure, method: str, path: str, body: Any = None) -> requests.Response:
+    """One ARM request with a real token, without the SDK's retry/registration policies."""
+    token = credential(az).get_token(SCOPE).token
+    return requests.request(
+        method,
+        f"{az.url}{path}",
+        params={"api-version": "2025-04-01"},
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        verify=az.ca_bundle,
+        timeout=30,
+    )
+
+
+def error_code(exc: Any) -> str:
+    return str(exc.value.error.code)
