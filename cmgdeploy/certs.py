@@ -348,7 +348,10 @@ def make_self_signed(cn: str, out_dir: Path) -> tuple[Path, str]:
     pfx = pkcs12.serialize_key_and_certificates(
         cn.encode(), key, cert, None, _pfx_encryption(password)
     )
-    path = ensure_private_dir(Path(out_dir)) / f"{cn}.pfx"
+    out = Path(out_dir)
+    if not out.exists():  # a directory the user chose keeps its mode
+        ensure_private_dir(out)
+    path = out / f"{cn}.pfx"
     return write_private_file(path, pfx), password
 
 

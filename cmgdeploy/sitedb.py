@@ -169,7 +169,8 @@ class SiteDB:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        ensure_private_dir(self.path.parent)
+        if not self.path.parent.exists():  # never chmod a directory the user chose
+            ensure_private_dir(self.path.parent)
         _create_private(self.path)
         self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self._conn.row_factory = sqlite3.Row

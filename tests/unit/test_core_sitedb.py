@@ -49,6 +49,10 @@ def test_schema_version_and_file_mode(tmp_path: Path, db: SiteDB) -> None:
     assert stat.S_IMODE(db.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(db.path.parent.stat().st_mode) == 0o700
     assert db._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.upsert_service(service())
+    for suffix in ("-wal", "-shm"):
+        side = db.path.with_name(db.path.name + suffix)
+        assert side.exists() and stat.S_IMODE(side.stat().st_mode) == 0o600
 
 
 def test_reopen_keeps_data_and_version(tmp_path: Path) -> None:
@@ -154,3 +158,10 @@ def test_no_secrets_in_schema(db: SiteDB) -> None:
     ).lower()
     for word in ("password", "secret", "token", "pfx", "private"):
         assert word not in columns
+
+
+def test_existing_directory_mode_untouched(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)
+    SiteDB(tmp_path / "site.db").close()
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "site.db").stat().st_mode) == 0o600
