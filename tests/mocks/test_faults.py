@@ -1,0 +1,227 @@
+"""Fault injection and throttling of the local Azure, seen from clients."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+from azure.core.pipeline.policies import RetryPolicy
+from azure.identity import ClientSecretCredential
+from azure.mgmt.resource.resources import ResourceManagementClient
+
+from mocks import LocalAzure
+from mocks.core import requestlog
+
+Factory = Callable[..., LocalAzure]
+ARM_SCOPE = "https://management.azure.com/.default"
+
+
+def token(az: LocalAzure) -> str:
+    ident = az.identity
+    return (
+        ClientSecretCredential(
+            ident.tenant_id,
+            ident.client_id,
+            ident.client_secret,
+            authority=az.url,
+            disable_instance_discovery=True,
+            connection_verify=az.ca_bundle,
+        )
+        .get_token(ARM_SCOPE)
+        .token
+    )
+
+
+def discovery_statuses(az: LocalAzure, count: int) -> list[int | str]:
+    """Status of ``count`` sequential un-retried requests ("reset" for a dropped one)."""
+    url = f"{az.url}/{az.identity.tenant_id}/v2.0/.well-known/openid-configuration"
+    out: list[int | str] = []
+    for _ in range(count):
+        try:
+            out.append(requests.get(url, verify=az.ca_bundle).status_code)
+        except requests.ConnectionError:
+            out.append("reset")
+    return out
+
+
+MIXED = {"p429": 0.2, "p500": 0.2, "p503": 0.2, "preset": 0.1, "scope": "all"}
+
+
+def test_random_faults_are_deterministic_with_a_seed(local_azure_factory: Factory) -> None:
+    first = discovery_statuses(local_azure_factory(faults={**MIXED, "seed": 11}), 30)
+    again = discovery_statuses(local_azure_factory(faults={**MIXED, "seed": 11}), 30)
+    other = discovery_statuses(local_azure_factory(faults={**MIXED, "seed": 12}), 30)
+    assert first == again
+    assert first != other
+    assert {200, 429, 500, 503, "reset"} <= set(first)
+
+
+def test_fault_answers_carry_the_right_headers_and_are_logged(local_azure_factory: Factory) -> None:
+    az = local_azure_factory(faults={"seed": 1, "p429": 0.5, "p500": 0.5, "retry_after": 3})
+    url = f"{az.url}/{az.identity.tenant_id}/v2.0/.well-known/openid-configuration"
+    answers = [requests.get(url, verify=az.ca_bundle) for _ in range(12)]
+    throttled = [a for a in answers if a.status_code == 429]
+    failed = [a for a in answers if a.status_code == 500]
+    assert throttled and failed
+    assert all(a.headers["Retry-After"] == "3" for a in throttled)
+    # azure-core retries any >= 400 answer carrying Retry-After: a 500 must not have one
+    assert all("Retry-After" not in a.headers for a in failed)
+    assert throttled[0].json()["error"]["code"] == "SubscriptionRequestsThrottled"
+    logged = [e["fault"] for e in requestlog.read(az.state_dir) if e["fault"]]
+    assert sorted(logged) == sorted(["429"] * len(throttled) + ["500"] * len(failed))
+    counters = requests.get(f"{az.url}/_localazure/faults", verify=az.ca_bundle).json()
+    assert counters["counters"] == {"429": len(throttled), "500": len(failed)}
+
+
+def test_admin_routes_are_never_faulted(local_azure_factory: Factory) -> None:
+    az = local_azure_factory(faults={"p503": 1.0})
+    health = requests.get(f"{az.url}/_localazure/health", verify=az.ca_bundle)
+    assert health.status_code == 200
+
+
+def test_writes_scope_spares_reads(local_azure_factory: Factory) -> None:
+    az = local_azure_factory(faults={"p503": 1.0, "scope": "writes"})
+    headers = {"Authorization": f"Bearer {token(az)}"}
+    sub = f"{az.url}/subscriptions/{az.identity.subscription_id}"
+    params = {"api-version": "2025-04-01"}
+    read = requests.get(
+        f"{sub}/resourcegroups", params=params, headers=headers, verify=az.ca_bundle
+    )
+    write = requests.put(
+        f"{sub}/resourcegroups/rg1",
+        params=params,
+        headers=headers,
+        json={"location": "westus"},
+        verify=az.ca_bundle,
+    )
+    assert read.status_code == 200
+    assert write.status_code == 503
+    assert write.json()["error"]["code"] == "ServiceUnavailable"
+
+
+def test_sdk_retry_completes_through_faults(local_azure_factory: Factory) -> None:
+    az = local_azure_factory(faults={"seed": 3, "p500": 0.3, "preset": 0.1, "scope": "all"})
+    ident = az.identity
+    fast_retry = RetryPolicy(retry_total=20, retry_backoff_factor=0.01, retry_backoff_max=0.05)
+    credential = ClientSecretCredential(
+        ident.tenant_id,
+        ident.client_id,
+        ident.client_secret,
+        authority=az.url,
+        disable_instance_discovery=True,
+        connection_verify=az.ca_bundle,
+        retry_policy=fast_retry,
+    )
+    client = ResourceManagementClient(
+        credential,
+        ident.subscription_id,
+        base_url=az.url,
+        credential_scopes=[ARM_SCOPE],
+        connection_verify=az.ca_bundle,
+        retry_policy=fast_retry,
+    )
+    for name in ("a", "b", "c"):
+        client.resource_groups.create_or_update(f"chaos-{name}", {"location": "westus"})
+    assert {g.name for g in client.resource_groups.list()} >= {"chaos-a", "chaos-b", "chaos-c"}
+    faults = [e["fault"] for e in requestlog.read(az.state_dir) if e["fault"]]
+    assert faults  # the run really went through faults
+    assert set(faults) == {"500", "reset"}
+
+
+def test_targeted_throttle_covers_only_its_scope(local_azure_factory: Factory) -> None:
+    az = local_azure_factory()
+    sub = f"/subscriptions/{az.identity.subscription_id}"
+    prefix = f"{sub}/resourcegroups/busy"
+    az.cloud.faults.set(
+        {"targeted": [{"kind": "throttle", "scope_prefix": prefix, "retry_after": 5}]}
+    )
+    headers = {"Authorization": f"Bearer {token(az)}"}
+    params = {"api-version": "2025-04-01"}
+
+    def get(path: str) -> requests.Response:
+        return requests.get(f"{az.url}{path}", params=params, headers=headers, verify=az.ca_bundle)
+
+    busy = get(f"{sub}/resourceGroups/busy")
+    assert busy.status_code == 429
+    assert busy.headers["Retry-After"] == "5"
+    assert get(f"{sub}/resourcegroups/quiet").status_code == 404  # not throttled, not there
+    assert requestlog.read(az.state_dir)[-2]["fault"] == "throttle"
+
+
+def test_token_bucket_throttles_with_arm_headers(local_azure_factory: Factory) -> None:
+    az = local_azure_factory(throttle_scale=0.02)  # reads: 5 tokens, +0.5/s
+    headers = {"Authorization": f"Bearer {token(az)}"}
+    url = f"{az.url}/subscriptions/{az.identity.subscription_id}/resourcegroups"
+    answers = [
+        requests.get(url, params={"api-version": "1"}, headers=headers, verify=az.ca_bundle)
+        for _ in range(7)
+    ]
+    remaining = [
+        int(a.headers["x-ms-ratelimit-remaining-subscription-reads"])
+        for a in answers
+        if a.status_code == 200
+    ]
+    assert remaining == sorted(remaining, reverse=True)
+    refused = [a for a in answers if a.status_code == 429]
+    assert refused
+    assert refused[0].json()["error"]["code"] == "SubscriptionRequestsThrottled"
+    assert int(refused[0].headers["Retry-After"]) >= 1
+
+
+def test_targeted_failures_are_consumed_once(local_azure_factory: Factory) -> None:
+    az = local_azure_factory()
+    vmss = "Microsoft.Compute/virtualMachineScaleSets"
+    az.cloud.faults.set(
+        {
+            "targeted": [
+                {"kind": "fail_deployment", "type": vmss, "code": "AllocationFailed", "count": 1},
+                {"kind": "slow", "type": "Microsoft.Network/publicIPAddresses", "seconds": 30},
+                {"kind": "unready", "target": "vmss"},
+            ]
+        }
+    )
+    first = az.cloud.take_targeted_fault("fail_deployment", vmss.lower())
+    assert first is not None and first["code"] == "AllocationFailed"
+    assert az.cloud.take_targeted_fault("fail_deployment", vmss) is None
+    assert az.cloud.faults.flag("unready", "vmss") is not None
+    assert az.cloud.faults.flag("unready", "classic") is None
+    health = requests.get(f"{az.url}/_localazure/health", verify=az.ca_bundle)
+    assert health.status_code == 200  # any request refreshes the configuration
+    assert az.cloud.provisioning_seconds("Microsoft.Network/publicIPAddresses") == 30
+
+
+def test_faults_override_token_lifetime(local_azure_factory: Factory) -> None:
+    az = local_azure_factory(faults={"token_lifetime": 120})
+    answer = requests.post(
+        f"{az.url}/{az.identity.tenant_id}/oauth2/v2.0/token",
+        data={
+            "client_id": az.identity.client_id,
+            "client_secret": az.identity.client_secret,
+            "grant_type": "client_credentials",
+            "scope": ARM_SCOPE,
+        },
+        verify=az.ca_bundle,
+    )
+    assert answer.json()["expires_in"] == 120
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"p429": 0.7, "p503": 0.7},
+        {"p500": -0.1},
+        {"nonsense": 1},
+        {"scope": "reads"},
+        {"targeted": [{"kind": "explode"}]},
+        {"targeted": [{"kind": "throttle", "scope_prefix": "no-slash"}]},
+    ],
+)
+def test_invalid_fault_settings_are_refused(local_azure: LocalAzure, bad: dict[str, Any]) -> None:
+    answer = requests.put(
+        f"{local_azure.url}/_localazure/faults", data=json.dumps(bad), verify=local_azure.ca_bundle
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "InvalidControlRequest"
