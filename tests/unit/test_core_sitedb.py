@@ -165,3 +165,26 @@ def test_existing_directory_mode_untouched(tmp_path: Path) -> None:
     SiteDB(tmp_path / "site.db").close()
     assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o755
     assert stat.S_IMODE((tmp_path / "site.db").stat().st_mode) == 0o600
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from cmgdeploy.sitedb import CmgService, ConnectionPoint, SiteDB
+with SiteDB(Path(sys.argv[1])) as db:
+    for i in range(40):
+        name = f"{sys.argv[2]}{i}"
+        db.upsert_service(CmgService(name, "local", "westeurope", 1, "Ready"))
+        db.replace_connection_points(name, [ConnectionPoint("cp.contoso.com", "P01", name)])
+"""
+
+
+def test_concurrent_processes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "site.db"
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), p]) for p in ("a", "b")]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    with SiteDB(path) as db:
+        assert len(db.list_services()) == 80 and len(db.list_connection_points()) == 80
