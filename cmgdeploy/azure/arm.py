@@ -66,6 +66,12 @@ class ArmSession:
         self.subscription_id = subscription_id
         self._clients: dict[str, Any] = {}
 
+    def use_subscription(self, subscription_id: str) -> None:
+        """Switch to ``subscription_id`` (the typed clients are bound to one: rebuild)."""
+        self.close()
+        self._clients.clear()
+        self.subscription_id = subscription_id
+
     @property
     def _sub_path(self) -> str:
         return f"/subscriptions/{self.subscription_id}"

@@ -48,7 +48,7 @@ def open_session(ctx: OpContext, subscription: str | None) -> Any:
     chosen = subscription or getattr(ctx.auth, "subscription_id", None) or ctx.env.subscription_id
     session = ArmSession(ctx.env, credential, chosen or "")
     if not chosen:
-        session.subscription_id = _only_subscription(session)
+        session.use_subscription(_only_subscription(session))
     return session
 
 

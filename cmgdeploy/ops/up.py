@@ -213,7 +213,7 @@ def preflight(ctx: OpContext, session: Any, spec: Any, group: dict[str, Any] | N
             f"a group in the CMG's region {spec.region} (it is in {group.get('location')})",
         )
     _check_names(session, spec, group)
-    _ensure_providers(ctx, session)
+    _ensure_providers(ctx, session, spec.name)
 
 
 def _norm(location: Any) -> str:
@@ -257,7 +257,7 @@ def _name_taken(name: str, what: str, code: str, why: str) -> AzureError:
     )
 
 
-def _ensure_providers(ctx: OpContext, session: Any) -> None:
+def _ensure_providers(ctx: OpContext, session: Any, cmg: str) -> None:
     missing = [ns for ns in PROVIDERS if session.provider_state(ns).lower() != "registered"]
     for ns in missing:
         ctx.progress(f"registering resource provider {ns}")
@@ -266,14 +266,14 @@ def _ensure_providers(ctx: OpContext, session: Any) -> None:
         except AuthError as exc:
             exc.hint = f"ask an owner of the subscription to run: az provider register -n {ns}"
             raise
-    _wait_registered(ctx, session, missing)
+    _wait_registered(ctx, session, missing, cmg)
 
 
-def _wait_registered(ctx: OpContext, session: Any, namespaces: list[str]) -> None:
+def _wait_registered(ctx: OpContext, session: Any, namespaces: list[str], cmg: str) -> None:
     from ..azure.retry import poll_delay
     from .progress import Deadline
 
-    deadline, attempt = Deadline(ctx, "providers"), 0
+    deadline, attempt = Deadline(ctx, cmg), 0
     pending = list(namespaces)
     while pending:
         pending = [ns for ns in pending if session.provider_state(ns).lower() != "registered"]

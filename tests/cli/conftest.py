@@ -1,0 +1,80 @@
+"""CLI tests: drive ``cmgdeploy.cli.main`` (the real entry point, in-process) against the
+real local Azure, with CMGDEPLOY_HOME in a temporary directory."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cmgdeploy.cli import main
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.out)
+
+
+@pytest.fixture()
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private CMGDEPLOY_HOME; no ambient Azure settings leak in."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("CMGDEPLOY_HOME", str(path))
+    for var in ("CMGDEPLOY_ENVIRONMENT", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID",
+                "AZURE_CLIENT_ID", "CMGDEPLOY_SITE_DB", "NO_COLOR"):  # fmt: skip
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return path
+
+
+@pytest.fixture()
+def cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """Run the CLI in-process: ``cli("status", "--name", "x")`` → Run(code, out, err)."""
+
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture()
+def cloud_env(local_azure: Any, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch) -> str:
+    """An AzureEnvironments row for the shared local Azure, added like a user would, and
+    its service principal in AZURE_* variables. Returns the row name."""
+    ident = local_azure.identity
+    monkeypatch.setenv("AZURE_TENANT_ID", ident.tenant_id)
+    monkeypatch.setenv("AZURE_CLIENT_ID", ident.client_id)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", ident.client_secret)
+    result = cli("environments", "add", "labcloud", "--authority", local_azure.url,
+                 "--resource-manager", local_azure.url + "/", "--ca-bundle",
+                 str(local_azure.ca_bundle), "--no-instance-discovery")  # fmt: skip
+    assert result.code == 0, result.err
+    return "labcloud"
+
+
+@pytest.fixture()
+def writes() -> Callable[[Path], int]:
+    """``writes(state_dir)``: write/delete requests so far in a request log."""
+    return count_writes
+
+
+def count_writes(state_dir: Path) -> int:
+    """Number of write/delete requests in the local Azure's request log."""
+    path = Path(state_dir) / "requests.jsonl"
+    if not path.exists():
+        return 0
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return sum(1 for entry in lines if entry.get("kind") in ("write", "delete"))
