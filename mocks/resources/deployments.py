@@ -15,8 +15,6 @@ subscription/management-group/tenant scope deployments, ``$top`` paging.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 import uuid
 from http import HTTPStatus
@@ -24,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from mocks.core import lro
 from mocks.core.errors import ArmError, UnsupportedOperation
-from mocks.templates import DeploymentScope, TemplateError, Unresolved, parse_cli_body, prepare
+from mocks.templates import (
+    DeploymentScope,
+    TemplateError,
+    Unresolved,
+    parse_cli_body,
+    prepare,
+    template_hash,
+)
 
 from . import catalog, models
 from .exceptions import (
@@ -153,11 +158,6 @@ def _refuse_links(props: dict[str, Any]) -> None:
                 f"The local Azure does not support '{key}' deployments: send the template "
                 "and its parameters inline."
             )
-
-
-def template_hash(template: dict[str, Any]) -> str:
-    digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
-    return str(int(digest[:16], 16))
 
 
 def _prepare(cloud: Cloud, doc: dict[str, Any]) -> PreparedDeployment:

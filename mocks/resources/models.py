@@ -315,9 +315,9 @@ def delete_group(cloud: Cloud, sub: str, name: str) -> dict[str, Any]:
 
 
 def _cancel_group_deployments(cloud: Cloud, sub: str, name: str) -> None:
-    from . import deployments  # deferred: deployments imports this module
+    from .deployments import forget_group  # deferred: deployments imports this module
 
-    deployments.forget_group(cloud, sub, name)
+    forget_group(cloud, sub, name)
 
 
 def list_groups(cloud: Cloud, sub: str, flt: str = "") -> list[dict[str, Any]]:

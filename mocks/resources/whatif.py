@@ -61,16 +61,27 @@ def _change(
     except Unresolved:
         after = None
     if after is not None:
-        after = {"id": res.id, **after, "type": canonical_type(res.type)}
+        # ARM names a child resource by its last segment ("vault/secret" -> "secret").
+        name = res.name.split("/")[-1]
+        after = {"id": res.id, **after, "name": name, "type": canonical_type(res.type)}
     if before is None:
         return {"resourceId": res.id, "changeType": "Create", "after": after or _stub(res)}
     if after is None:
         return {"resourceId": res.id, "changeType": "Deploy", "before": before}
-    delta = what_if_delta(before, after)
+    delta = [d for d in what_if_delta(before, after) if not _write_only(d)]
     change = {"resourceId": res.id, "before": before, "after": after}
     if delta:
         return {**change, "changeType": "Modify", "delta": delta}
     return {**change, "changeType": "NoChange"}
+
+
+# Secrets Azure accepts but never returns: comparing them would always show a change.
+_WRITE_ONLY = ("adminpassword", "protectedsettings", "properties.value")
+
+
+def _write_only(delta: dict[str, Any]) -> bool:
+    path = str(delta.get("path", "")).lower()
+    return delta.get("before") is None and path.endswith(_WRITE_ONLY)
 
 
 def _stub(res: PlannedResource) -> dict[str, Any]:

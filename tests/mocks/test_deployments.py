@@ -4,8 +4,11 @@ DeploymentsMgmtClient: the driver, operations, validate, what-if, cancel, Comple
 from __future__ import annotations
 
 import copy
+import json
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -265,3 +268,33 @@ def test_targeted_fault_fails_the_resource_and_the_deployment(
         if op.properties.provisioning_state == "Failed"
     ]
     assert failed[0].status_message.error.code == "AllocationFailed"
+
+
+def test_cmg_template_deploys_and_redeploy_what_if_is_no_change(
+    az: LocalAzure, sdk: Any, group: str
+) -> None:
+    rm, dm = sdk
+    rm.providers.register("Microsoft.KeyVault")
+    assert wait_for(
+        lambda: rm.providers.get("Microsoft.KeyVault").registration_state == "Registered"
+    )
+    root = Path(__file__).resolve().parents[2] / "arm_templates"
+    template = json.loads((root / "cmg.json").read_text())
+    example = json.loads((root / "cmg.parameters.example.json").read_text())
+    body = {"properties": {"template": template, "parameters": example.get("parameters", example)}}
+    result = dm.deployments.begin_create_or_update(group, "cmg", body).result()
+    assert result.properties.provisioning_state == "Succeeded"
+    assert result.properties.outputs["fqdn"]["value"].endswith(".westeurope.cloudapp.azure.com")
+    types = {r.type for r in rm.resources.list_by_resource_group(group)}
+    assert "Microsoft.Compute/virtualMachineScaleSets" in types
+    what_if = dm.deployments.begin_what_if(group, "cmg-again", body).result()
+    assert {c.change_type for c in what_if.changes} == {"NoChange"}
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
