@@ -82,16 +82,17 @@ run_az() { # run_az LOGNAME ARGS...: stdout (tabs/newlines folded to spaces) -> 
 	return $rc
 }
 
-next_log() {
+next_log() { # sets LOG (not printed: a subshell would lose the step counter)
 	STEP_NO=$((STEP_NO + 1))
-	printf '%s/%02d-%s' "$LOGS" "$STEP_NO" "${1//[^A-Za-z0-9]/_}"
+	printf -v LOG '%s/%02d-%s' "$LOGS" "$STEP_NO" "${1//[^A-Za-z0-9]/_}"
 }
 
 # step NAME EXPECT_REGEX AZ-ARGS...: PASS when az exits 0 and its output matches.
 step() {
 	local name=$1 expect=$2 t0=${EPOCHREALTIME/./} log
 	shift 2
-	log=$(next_log "$name")
+	next_log "$name"
+	log=$LOG
 	if ! run_az "$log" "$@"; then
 		report FAIL "$name" "$(seconds_since "$t0")" "$(cat "$log.err")"
 	elif [[ -n $expect && ! $OUT =~ $expect ]]; then
@@ -101,11 +102,28 @@ step() {
 	fi
 }
 
+# step_until NAME EXPECT_REGEX TRIES AZ-ARGS...: rerun az until its output matches.
+step_until() {
+	local name=$1 expect=$2 tries=$3 t0=${EPOCHREALTIME/./} log
+	shift 3
+	next_log "$name"
+	log=$LOG
+	for ((i = 0; i < tries; i++)); do
+		run_az "$log" "$@" && [[ $OUT =~ $expect ]] && break
+	done
+	if ((i == tries)); then
+		report FAIL "$name" "$(seconds_since "$t0")" "after $tries tries: ${OUT:0:300} $(cat "$log.err")"
+	else
+		report PASS "$name ($((i + 1)) tries)" "$(seconds_since "$t0")"
+	fi
+}
+
 # step_fails NAME ERROR_REGEX AZ-ARGS...: PASS when az exits non-zero with that error.
 step_fails() {
 	local name=$1 expect=$2 t0=${EPOCHREALTIME/./} log
 	shift 2
-	log=$(next_log "$name")
+	next_log "$name"
+	log=$LOG
 	if run_az "$log" "$@"; then
 		report FAIL "$name" "$(seconds_since "$t0")" "az succeeded; expected an error /$expect/"
 	elif ! grep -Eq "$expect" "$log.err"; then
@@ -276,8 +294,27 @@ check_small_template() {
 		"^Succeeded:$nsg Succeeded:$ip$" "^$nsg $ip$"
 }
 
+# A subscription need not have every namespace the CMG uses registered (the local Azure
+# starts Microsoft.KeyVault unregistered): register what is missing, as an operator would.
+check_cmg_providers() {
+	local namespaces=(Microsoft.Compute Microsoft.KeyVault Microsoft.Network Microsoft.Storage)
+	local wanted ns missing=()
+	wanted=$(printf "'%s'," "${namespaces[@]}")
+	step "provider list (CMG namespaces)" "" \
+		provider list -o tsv --query "[?contains([${wanted%,}], namespace) && registrationState != 'Registered'].namespace"
+	read -r -a missing <<<"$OUT"
+	for ns in "${missing[@]}"; do
+		step "provider register -n $ns" "" provider register -n "$ns"
+	done
+	# Not `register --wait`: the CLI sleeps 10 s before its first look.
+	step_until "provider list (all CMG namespaces Registered)" "^(Registered ?){${#namespaces[@]}}$" 60 \
+		provider list -o tsv --query "[?contains([${wanted%,}], namespace)].registrationState"
+}
+
 check_cmg_template() {
-	local t0=${EPOCHREALTIME/./} params=$WORK/cmg.parameters.json
+	local t0 params=$WORK/cmg.parameters.json
+	check_cmg_providers
+	t0=${EPOCHREALTIME/./}
 	if ! "$PY" "$ROOT/tests/azcli/make_parameters.py" --out "$params" --work "$WORK" \
 		>"$LOGS/make_parameters.log" 2>&1; then
 		report FAIL "make CMG parameters (self-signed PFX)" "$(seconds_since "$t0")" \

@@ -72,11 +72,16 @@ def generated_values(region: str, work: Path) -> dict[str, Any]:
     return {
         "cmgName": name,
         "location": region,
-        "serverCertificateSecret": base64.b64encode(pfx).decode(),
-        "serverCertificatePassword": pfx_password,
+        "serverCertificateSecret": key_vault_certificate_secret(pfx, pfx_password),
         "serverCertificateThumbprint": thumbprint,
         "adminPassword": vm_password(),
     }
+
+
+def key_vault_certificate_secret(pfx: bytes, password: str) -> str:
+    """The secret format VM scale sets read certificates in (see the example parameters)."""
+    document = {"data": base64.b64encode(pfx).decode(), "dataType": "pfx", "password": password}
+    return base64.b64encode(json.dumps(document).encode()).decode()
 
 
 def parameters_for(template: dict[str, Any], example: dict[str, Any], generated: dict) -> dict:
