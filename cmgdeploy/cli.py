@@ -700,8 +700,3 @@ def _command_name(args: list[str]) -> str:
     if words and words[0] in groups and len(words) > 1:
         return f"{words[0]} {words[1]}"
     return words[0] if words else ""
-
-
-def entry() -> None:
-    """``sys.exit(main())`` for console scripts."""
-    sys.exit(main())

@@ -41,7 +41,8 @@ def _report(ctx: OpContext, states: tuple[ResourceState, ...], seen: dict[str, s
 
 def wait_for_deployment(ctx: OpContext, session: Any, group: str, name: str, cmg: str) -> None:
     """Poll deployment ``name`` until it ends; Failed → AzureError with each failed resource."""
-    deadline, seen, attempt = Deadline(ctx, cmg), {}, 0  # type: ignore[var-annotated]
+    deadline, attempt = Deadline(ctx, cmg), 0
+    seen: dict[str, str] = {}
     while True:
         dep, retry_after = session.poll_deployment(group, name)
         ops = session.deployment_operations(group, name) if dep else []
