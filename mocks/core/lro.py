@@ -7,7 +7,8 @@ operation's ``kind`` what the state is now (clock-driven, like the store's
 
 Status URLs served by ``mocks/resources`` (generic routes):
 
-* ``Azure-AsyncOperation``: ``/subscriptions/{s}/providers/{ns}/locations/{loc}/operationStatuses/{id}``
+* ``Azure-AsyncOperation``:
+  ``/subscriptions/{s}/providers/{ns}/locations/{loc}/operationStatuses/{id}``
   → ``{"id", "name", "status", "startTime", "endTime"?, "error"?}``
 * ``Location``: ``/subscriptions/{s}/providers/{ns}/locations/{loc}/operationResults/{id}``
   → 202 while running; when done 200 with ``result`` if the operation has one, else 204;
