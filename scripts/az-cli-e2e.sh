@@ -104,7 +104,7 @@ step() {
 
 # step_until NAME EXPECT_REGEX TRIES AZ-ARGS...: rerun az until its output matches.
 step_until() {
-	local name=$1 expect=$2 tries=$3 t0=${EPOCHREALTIME/./} log
+	local name=$1 expect=$2 tries=$3 t0=${EPOCHREALTIME/./} log i
 	shift 3
 	next_log "$name"
 	log=$LOG
@@ -262,8 +262,10 @@ check_deployment() {
 	local args=(-g "$RG" -n "$name" --template-file "$template" --parameters "$params")
 	step "deployment group validate ($label)" "^Succeeded$" \
 		deployment group validate "${args[@]}" -o tsv --query properties.provisioningState
-	step "deployment group what-if ($label, new)" "^Create( Create)*$" \
-		deployment group what-if "${args[@]}" --no-pretty-print -o tsv --query "changes[].changeType"
+	# Resources of the group the template does not mention are "Ignore" (Incremental mode).
+	local changes="sort(changes[].changeType)"
+	step "deployment group what-if ($label, new)" "^Create( Create)*( Ignore)*$" \
+		deployment group what-if "${args[@]}" --no-pretty-print -o tsv --query "$changes"
 	# Outputs are checked when they are all strings (sort() refuses mixed types).
 	local created="^Succeeded$" query=properties.provisioningState
 	if [[ -n $outputs ]]; then
@@ -280,8 +282,8 @@ check_deployment() {
 		--query "sort([?properties.targetResource].join(':', [properties.provisioningState, properties.targetResource.resourceType]))"
 	step "resource list -g ($label)" "$resources" \
 		resource list -g "$RG" -o tsv --query "sort([].type)"
-	step "deployment group what-if ($label, unchanged)" "^NoChange( NoChange)*$" \
-		deployment group what-if "${args[@]}" --no-pretty-print -o tsv --query "changes[].changeType"
+	step "deployment group what-if ($label, unchanged)" "^(Ignore )*NoChange( NoChange)*$" \
+		deployment group what-if "${args[@]}" --no-pretty-print -o tsv --query "$changes"
 }
 
 check_small_template() {
@@ -325,6 +327,11 @@ check_cmg_template() {
 	check_deployment cmg azcli-cmg "$ROOT/arm_templates/cmg.json" "@$params" "" \
 		"Succeeded:Microsoft.Compute/virtualMachineScaleSets" \
 		"Microsoft.Compute/virtualMachineScaleSets"
+	local cmg
+	cmg=$(sed -n 's/^cmgName=//p' "$LOGS/make_parameters.log")
+	step "deployment outputs (cmg: fqdn, scale set)" "^$cmg\.$REGION\.cloudapp\.azure\.com $cmg$" \
+		deployment group show -g "$RG" -n azcli-cmg -o tsv \
+		--query "[properties.outputs.fqdn.value, properties.outputs.vmssName.value]"
 }
 
 check_cleanup() {

@@ -118,6 +118,7 @@ def main() -> None:
     }
     write_private(args.out, json.dumps(document, indent=2).encode())
     print(f"wrote {len(parameters)} parameters: {', '.join(sorted(parameters))}")
+    print(f"cmgName={parameters['cmgName']['value']}")
 
 
 if __name__ == "__main__":

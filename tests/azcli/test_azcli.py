@@ -42,7 +42,7 @@ def script_run(tmp_path_factory: pytest.TempPathFactory) -> ScriptRun:
         capture_output=True,
         text=True,
         timeout=900,
-        cwd=ROOT,
+        cwd=work,  # not the repo: `python -m mocks` must not depend on the cwd
     )
     return ScriptRun(proc.returncode, proc.stdout + proc.stderr, work)
 
