@@ -333,3 +333,37 @@ def test_serve_subprocess_prints_url_and_stops_on_sigterm(tmp_path: Path) -> Non
         if proc.poll() is None:
             proc.kill()
     assert read_endpoint(tmp_path) is None
+
+
+def test_faults_set_by_another_process_reach_a_running_server(
+    local_azure_factory: Callable[..., LocalAzure], capsys: pytest.CaptureFixture[str]
+) -> None:
+    az = local_azure_factory()
+    url = f"{az.url}/{az.identity.tenant_id}/v2.0/.well-known/openid-configuration"
+    assert requests.get(url, verify=az.ca_bundle).status_code == 200
+    faults = '{"p503": 1.0, "retry_after": 2}'
+    assert mocks_cli(["faults", "--state-dir", str(az.state_dir), "--set", faults]) == 0
+    answer = requests.get(url, verify=az.ca_bundle)
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "2"
+
+
+def test_seed_classic_cli_without_a_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--state-dir", str(tmp_path), "--name", "clicmg", "--region", "westeurope"]
+    assert mocks_cli(["seed-classic", *args, "--instances", "2"]) == 0
+    capsys.readouterr()
+    with LocalAzure(tmp_path) as az:
+        seeded = requests.post(
+            f"{az.url}/_localazure/seed-classic",
+            json={"name": "othercmg", "region": "westus", "instances": 1},
+            verify=az.ca_bundle,
+        )
+        assert seeded.status_code == 201
+        bad = requests.post(
+            f"{az.url}/_localazure/seed-classic", json={"name": "x"}, verify=az.ca_bundle
+        )
+        assert bad.status_code == 400
+    assert mocks_cli(["seed-classic", *args, "--instances", "0"]) == 2
+    assert "instances must be at least 1" in capsys.readouterr().err
