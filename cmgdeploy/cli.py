@@ -641,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
     """Console entry point: the one error boundary (see the module docstring)."""
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     renderer = Renderer(output="json" if _wants_json(args) else "text")
     command = _command_name(args)
     try:
@@ -688,6 +688,35 @@ def _arg_after(args: list[str], flag: str) -> str | None:
 
 
 VALUE_OPTIONS = {"-e", "--environment", "-c", "--config", "-o", "--output", "--site-db"}
+FLAG_OPTIONS = {"--verbose", "--debug"}
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move global options written after the command to the front.
+
+    Admins write ``cmgdeploy status --name x --output json`` as they would with ``az``;
+    Click only accepts group options before the command, so they are moved there.
+    Everything after ``--`` is left alone.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name = arg.split("=", 1)[0]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg in VALUE_OPTIONS and i + 1 < len(args):
+            front.extend(args[i : i + 2])
+            i += 2
+            continue
+        if arg in FLAG_OPTIONS or (name in VALUE_OPTIONS and "=" in arg and name.startswith("--")):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
 
 
 def _command_name(args: list[str]) -> str:
