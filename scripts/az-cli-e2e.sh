@@ -240,6 +240,7 @@ check_logins() {
 		login --service-principal -u "$CLIENT" -p "@$SECRET_FILE" --tenant "$TENANT" -o tsv --query "$query"
 	step "account show" "^$SUB $TENANT LocalAzure$" \
 		account show -o tsv --query "[id, tenantId, environmentName]"
+	rm -f "$SECRET_FILE" # the CLI keeps its own copy; ours is not needed any more
 	step "logout" "" logout
 	step "login --service-principal (certificate)" "$who" \
 		login --service-principal -u "$CLIENT" --certificate "$CERT" --tenant "$TENANT" -o tsv --query "$query"
