@@ -47,7 +47,18 @@ def ensure(cloud: Cloud) -> Identity:
             cloud.store.meta_set(IDENTITY_KEY, record)
             register_initial_providers(cloud, record["subscription_id"])
     cloud.identity = identity_from_record(record)
+    _make_store_private(cloud.state_dir)
     return cloud.identity
+
+
+def _make_store_private(state_dir: Path) -> None:
+    # cloud.db holds the client secret (meta "identity"); SQLite creates it with the
+    # umask's mode and gives its -wal/-shm files the database file's mode.
+    for name in ("cloud.db", "cloud.db-wal", "cloud.db-shm"):
+        try:
+            os.chmod(state_dir / name, 0o600)
+        except FileNotFoundError:
+            pass
 
 
 def _new_identity(pki: Pki) -> dict[str, Any]:

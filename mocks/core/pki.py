@@ -202,7 +202,11 @@ def _create_all(state_dir: Path) -> None:
     ca_key, ca_cert = _make_ca()
     write_private(state_dir / "ca.key", key_pem(ca_key))
     (state_dir / "ca.pem").write_bytes(cert_pem(ca_cert))
-    san = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+    san = [
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        x509.IPAddress(ipaddress.ip_address("::1")),
+        x509.DNSName("localhost"),
+    ]
     srv_key, srv_cert = issue(
         ca_key, ca_cert, "localhost", eku=[ExtendedKeyUsageOID.SERVER_AUTH], san=san
     )
