@@ -128,6 +128,8 @@ def _field(name: str) -> str:
 
 def _check_one(name: str, decl: dict[str, Any], value: Any) -> None:
     kind = str(decl.get("type", "string")).lower()
+    if value is None and "defaultValue" not in decl:
+        raise InputError(_field(name), None, _required_hint(name))
     shown = "(secret)" if kind in SECURE_TYPES else value
     if not _type_ok(kind, value):
         raise InputError(_field(name), shown, f"a value of type {kind}")
@@ -135,6 +137,15 @@ def _check_one(name: str, decl: dict[str, Any], value: Any) -> None:
     if allowed is not None and value not in allowed:
         raise InputError(_field(name), shown, "one of " + ", ".join(map(str, allowed)))
     _check_range(name, decl, value, shown)
+
+
+def _required_hint(name: str) -> str:
+    """What to set for a required template parameter the inputs left empty."""
+    field = PARAMETER_FIELDS.get(name)
+    if field is None:
+        return "a value (the template requires it)"
+    flag, env = "--" + field.replace("_", "-"), "CMGDEPLOY_" + field.upper()
+    return f"a value is required: give {flag}, {env} or {field} in the config file"
 
 
 def _type_ok(kind: str, value: Any) -> bool:
