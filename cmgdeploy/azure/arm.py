@@ -3,8 +3,9 @@
 :class:`ArmSession` builds every client with the environment's Resource Manager URL,
 token scope and CA bundle; results are plain dicts in ARM's wire shape (camelCase);
 SDK exceptions become :mod:`cmgdeploy.errors` (ARM code, message, target, details).
-Transport-level retries (429/5xx/resets of one call) are the SDK's RetryPolicy; waits
-for long operations are the caller's polling loop (see ``docs/ARCHITECTURE.md``).
+Retries of one HTTP call (429/5xx/resets/expired token) are :class:`.retry.RetryPolicy`,
+installed in place of azure-core's own; waits for long operations are the caller's
+polling loop (see ``docs/ARCHITECTURE.md``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any, TypeVar
 
 from ..errors import AzureError
 from .envtypes import EnvironmentLike, arm_scope, transport_kwargs
+from .retry import RetryPolicy
+from .retry import parse_retry_after as parse_retry_after
 from .translate import translate
 
 T = TypeVar("T")
@@ -82,6 +85,8 @@ class ArmSession:
             "base_url": self.env.resource_manager,
             "credential_scopes": [arm_scope(self.env)],
             "polling_interval": SDK_POLLING_INTERVAL,
+            # Ours replaces azure-core's RetryPolicy: one layer retries one call.
+            "retry_policy": RetryPolicy(),
             **transport_kwargs(self.env),
         }
 
@@ -333,24 +338,6 @@ def _restriction_reason(sku: dict[str, Any], region: str) -> str | None:
             code = restriction.get("reasonCode", "NotAvailableForSubscription")
             return f"{sku.get('name')} is restricted in {region} ({code})"
     return None
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date), or None."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    import email.utils
-    import time
-
-    try:
-        when = email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when - time.time())
 
 
 def require(found: dict[str, Any] | None, what: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import AuthError, InputError
 from ..redact import register_secret
 from .envtypes import EnvironmentLike, arm_scope, transport_kwargs
+from .retry import RetryPolicy
 from .translate import sign_in_error
 
 METHODS = ("secret", "certificate", "managed-identity", "default", "device-code")
@@ -44,6 +45,8 @@ def _common(env: EnvironmentLike) -> dict[str, Any]:
     return {
         "authority": env.authority,
         "disable_instance_discovery": not env.instance_discovery,
+        # Token requests are retried by our policy too (a token POST creates nothing).
+        "retry_policy_class": RetryPolicy,
         **transport_kwargs(env),
     }
 
