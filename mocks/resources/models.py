@@ -94,7 +94,12 @@ def tenant_body(cloud: Cloud) -> dict[str, Any]:
 
 # -- /metadata/endpoints -------------------------------------------------------------------
 def metadata_endpoints(cloud: Cloud, api_version: str) -> Any:
-    """What ``az cloud register`` reads: one cloud object (a list from 2022-09-01 on)."""
+    """What ``az cloud register`` reads: one cloud object.
+
+    Real ARM answers a list of clouds from api-version 2022-09-01 on, but azure-cli 2.91
+    reads the answer of a custom cloud as one object, so one object is what it gets.
+    """
+    del api_version  # kept in the signature: the shape may depend on it again
     base = cloud.base_url
     entry = {
         "name": "LocalAzure",
@@ -131,7 +136,7 @@ def metadata_endpoints(cloud: Cloud, api_version: str) -> Any:
         "graphEndpoint": "https://graph.windows.net/",
         "portalEndpoint": base,
     }
-    return [entry] if api_version >= "2022-09-01" else entry
+    return entry
 
 
 # -- providers ------------------------------------------------------------------------------
@@ -340,7 +345,7 @@ def list_subscription_resources(cloud: Cloud, sub: str, flt: str = "") -> list[d
 
 
 _CLAUSE = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$", re.IGNORECASE)
-_FIELDS = {"resourcetype", "tagname", "tagvalue", "name", "location"}
+_FIELDS = {"resourcetype", "tagname", "tagvalue", "name", "location", "resourcegroup"}
 
 
 def parse_filter(flt: str) -> dict[str, str]:
@@ -366,6 +371,7 @@ def _matches(row: dict[str, Any], wanted: dict[str, str]) -> bool:
     checks = {
         "resourcetype": lambda v: row["type"].lower() == v.lower(),
         "name": lambda v: row["name"].lower() == v.lower(),
+        "resourcegroup": lambda v: row["id"].split("/")[4].lower() == v.lower(),
         "location": lambda v: row.get("location", "") == catalog.normalize_location(v),
         "tagname": lambda v: v.lower() in tags,
         "tagvalue": lambda v: (

@@ -52,7 +52,7 @@ def put_disk(rm: ResourceManagementClient, rid: str, tags: dict[str, str] | None
 def test_metadata_endpoints_is_what_az_cloud_register_reads(az: LocalAzure) -> None:
     resp = raw(az, "GET", "/metadata/endpoints")
     assert resp.status_code == 200
-    cloud = resp.json()[0]  # 2022-09-01 and later answer a list
+    cloud = resp.json()  # one object: what azure-cli 2.91 reads for a custom cloud
     assert cloud["resourceManager"] == az.url + "/"
     assert cloud["authentication"]["loginEndpoint"] == az.url
     assert cloud["authentication"]["audiences"][0] == "https://management.core.windows.net/"
