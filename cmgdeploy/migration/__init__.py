@@ -1,0 +1,1 @@
+"""The ``migrate`` state machine's parts: the journal (tags) and the sources it retires."""

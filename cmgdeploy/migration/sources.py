@@ -1,0 +1,225 @@
+"""The CMG a migration replaces: a classic cloud service, or an ARM CMG of cmgdeploy.
+
+Each source can *discover* itself (read-only; refuses a source that is not Ready),
+say what retiring it *would delete*, and *retire* itself. Retiring converges: a
+deletion an earlier run started (and was killed during) is waited for, not sent again,
+and a source that is already gone counts as retired.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import AzureError, InputError
+from ..sitedb import CmgService
+from .journal import Journal
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """What discover learnt about the source: the defaults for the target."""
+
+    name: str
+    kind: str
+    region: str
+    instances: int
+    vm_size: str | None
+    fqdn: str | None
+    state: str
+    resource_group: str | None = None
+    subscription: str | None = None
+
+
+def not_ready(name: str, state: str) -> AzureError:
+    return AzureError(
+        f"the source CMG {name} is {state}, not Ready: a migration starts only from a Ready "
+        "CMG (Microsoft refuses the same)",
+        code="SourceNotReady",
+        target=name,
+        hint="start or repair the source CMG, then run migrate again",
+    )
+
+
+# -- classic ------------------------------------------------------------------------------------
+ClientFactory = Callable[[], contextlib.AbstractContextManager[Any]]
+
+
+class ClassicSource:
+    """A classic CMG (hosted service + production deployment) over Service Management."""
+
+    kind = "classic"
+
+    def __init__(self, name: str, client_factory: ClientFactory, ctx: Any) -> None:
+        self.name = name
+        self._factory = client_factory
+        self._ctx = ctx
+        self._stack = contextlib.ExitStack()
+        self._client: Any = None
+
+    def close(self) -> None:
+        self._stack.close()
+
+    @property
+    def client(self) -> Any:
+        # Opened on first use: later phases (drain, done) never need the certificate.
+        if self._client is None:
+            self._client = self._stack.enter_context(self._factory())
+        return self._client
+
+    def discover(self) -> SourceFacts:
+        """Read the hosted service; it must be a CMG and Ready (Running, all ReadyRole)."""
+        from ..ops.classic import classic_state
+
+        service = self.client.get_hosted_service(self.name)
+        if not service.is_cmg:
+            raise InputError("--from-classic", self.name, "a classic cloud service that is a CMG")
+        state = classic_state(service)
+        if state != "Ready":
+            raise not_ready(self.name, state)
+        count = service.deployment.instance_count if service.deployment else 0
+        return SourceFacts(self.name, self.kind, service.region, count, None, service.fqdn, state)
+
+    def would_delete(self) -> list[str]:
+        """What retire deletes, as sentences."""
+        service = self._find()
+        if service is None:
+            return []
+        found = [f"classic hosted service {self.name} ({service.fqdn})"]
+        if service.deployment is not None:
+            found.insert(0, f"its production deployment {service.deployment.name}")
+        points = self._ctx.db.list_connection_points(self.name)
+        if points:
+            found.append(f"{len(points)} connection point record(s) of {self.name}")
+        return found
+
+    def retire(self) -> list[str]:
+        """Delete the deployment, then the hosted service, then the site records."""
+        deleted = []
+        service = self._find()
+        if service is not None and service.deployment is not None:
+            self._delete_deployment(service.deployment)
+            deleted.append(f"deployment {service.deployment.name}")
+        service = self._find()
+        if service is not None:
+            self._delete_service(service)
+            deleted.append(f"hosted service {self.name}")
+        if self._ctx.db.delete_service(self.name):
+            deleted.append(f"site records of {self.name}")
+        return deleted
+
+    def _delete_deployment(self, deployment: Any) -> None:
+        if deployment.status == "Deleting":
+            # An earlier run sent the DELETE and died: wait for it, do not send another.
+            self._ctx.progress(f"waiting for the deletion of deployment {deployment.name}")
+            self._wait_until(lambda: self._deployment_gone(deployment.name))
+            return
+        self._ctx.progress(f"deleting classic deployment {deployment.name} of {self.name}")
+        self.client.delete_deployment(self.name, deployment.name)
+
+    def _delete_service(self, service: Any) -> None:
+        if service.status == "Deleting":
+            self._ctx.progress(f"waiting for the deletion of hosted service {self.name}")
+            self._wait_until(lambda: self._find() is None)
+            return
+        self._ctx.progress(f"deleting classic hosted service {self.name}")
+        self.client.delete_hosted_service(self.name)
+
+    def _deployment_gone(self, deployment: str) -> bool:
+        service = self._find()
+        dep = service.deployment if service else None
+        return dep is None or dep.name.lower() != deployment.lower()
+
+    def _find(self) -> Any:
+        try:
+            return self.client.get_hosted_service(self.name)
+        except AzureError as err:
+            if err.code == "ResourceNotFound":
+                return None
+            raise
+
+    def _wait_until(self, done: Callable[[], bool]) -> None:
+        from ..azure.retry import poll_delay
+        from ..ops.progress import Deadline
+
+        deadline, attempt = Deadline(self._ctx, self.name), 0
+        while not done():
+            deadline.check()
+            self._ctx.sleep(poll_delay(attempt, None, deadline.remaining()))
+            attempt += 1
+
+
+# -- ARM ----------------------------------------------------------------------------------------
+class ArmSource:
+    """An ARM (VM scale set) CMG deployed by cmgdeploy, retired the way ``down`` does it."""
+
+    kind = "arm"
+
+    def __init__(self, name: str, ctx: Any, journal: Journal | None) -> None:
+        self.name = name
+        self._ctx = ctx
+        self._journal = journal
+
+    def close(self) -> None:
+        return None
+
+    def discover(self) -> SourceFacts:
+        """The source from the site database and its live state; it must be Ready."""
+        from ..ops.cmgstate import read_status
+        from ..ops.context import open_session
+
+        svc = self._ctx.db.get_service(self.name)
+        if svc is None or svc.kind != "arm":
+            raise InputError("--from", self.name, "an ARM CMG in the site database")
+        with _session(open_session(self._ctx, svc.subscription)) as session:
+            status = read_status(self._ctx, session, svc)
+        if status.state != "Ready":
+            raise not_ready(self.name, status.state)
+        return SourceFacts(
+            self.name, self.kind, svc.region, int(status.instances or svc.instances),
+            status.vm_size, status.fqdn, status.state, svc.resource_group, svc.subscription,
+        )  # fmt: skip
+
+    def would_delete(self) -> list[str]:
+        svc = self._service()
+        if svc is None:
+            return []
+        return [
+            f"CMG {self.name}: the resources tagged cmgdeploy-cmg={self.name} in "
+            f"{svc.resource_group} (the group too if cmgdeploy created it), and its site records"
+        ]
+
+    def retire(self) -> list[str]:
+        """``down`` for the source (its own lock, tag-based deletion, site records)."""
+        from ..ops.down import down
+
+        svc = self._service()
+        if svc is None:
+            return []
+        if self._ctx.db.get_service(self.name) is None:
+            self._ctx.db.upsert_service(svc)  # another machine: down needs the row
+        result = down(dataclasses.replace(self._ctx, confirm=lambda _: True), self.name)
+        return [*result.deleted_resources, f"site records of {self.name}"]
+
+    def _service(self) -> CmgService | None:
+        """The site row, or one rebuilt from the journal (a run on another machine)."""
+        svc = self._ctx.db.get_service(self.name)
+        journal = self._journal
+        if svc is not None or journal is None or not journal.source_group:
+            return svc
+        return CmgService(
+            name=self.name, environment=self._ctx.env.name, region=journal.region or "",
+            instances=0, state="Unknown", subscription=journal.source_subscription,
+            resource_group=journal.source_group, created_rg=False,
+        )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _session(session: Any) -> Iterator[Any]:
+    try:
+        yield session
+    finally:
+        session.close()
