@@ -169,9 +169,19 @@ class _Session:
         )
 
     def site_db(self) -> Any:
+        import sqlite3
+
+        from .errors import InputError
         from .sitedb import SiteDB
 
-        return SiteDB(self.state.site_db or paths.site_db_path())
+        path = self.state.site_db or paths.site_db_path()
+        try:
+            return SiteDB(path)
+        except (OSError, sqlite3.DatabaseError) as exc:
+            # A directory, an unwritable place or another file given as the site DB.
+            raise InputError(
+                "--site-db", str(path), f"a cmgdeploy site database (SQLite file): {exc}"
+            ) from None
 
     @contextlib.contextmanager
     def op_context(
@@ -432,7 +442,10 @@ def auth_check(ctx: typer.Context, subscription: str = SUB) -> None:
 
     def body(s: _Session) -> Any:
         from .ops.auth_check import auth_check as do_check
+        from .validate import guid
 
+        if subscription is not None:
+            guid(subscription, "--subscription")  # before anything touches Azure
         with s.op_context() as op:
             return do_check(op, subscription)
 
@@ -620,9 +633,11 @@ def classic_show(
 
     def body(s: _Session) -> Any:
         from .ops.classic import show_classic
+        from .validate import classic_service_name
 
+        service = classic_service_name(name, "name")  # before anything touches Azure
         with _classic_client(s) as client:
-            return show_classic(client, name)
+            return show_classic(client, service)
 
     run(ctx, "classic show", body)
 
