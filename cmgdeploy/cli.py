@@ -642,6 +642,12 @@ def classic_show(
     run(ctx, "classic show", body)
 
 
+# -- migrate (its own module: cmgdeploy/cli_migrate.py) ------------------------------------------
+from .cli_migrate import register as _register_migrate  # noqa: E402 (needs the names above)
+
+_register_migrate(app)
+
+
 # -- entry point ---------------------------------------------------------------------------------
 def _wants_json(argv: list[str]) -> bool:
     for i, arg in enumerate(argv):
