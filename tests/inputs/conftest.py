@@ -1,0 +1,112 @@
+"""Bad-input corpus fixtures: a private CMGDEPLOY_HOME per case that reaches the shared
+local Azure both as ``-e local`` and as an added row ``-e lab``, and a counter of the
+write requests the local Azure received."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cmgdeploy.environments import add_environment, build_environment
+from cmgdeploy.sitedb import SiteDB
+
+# Variables that would leak the developer's settings into a case.
+AMBIENT = (
+    "CMGDEPLOY_ENVIRONMENT",
+    "CMGDEPLOY_SITE_DB",
+    "CMGDEPLOY_CONFIG",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    "NO_COLOR",
+)
+WRITE_METHODS = ("PUT", "POST", "PATCH", "DELETE")
+LAB = "lab"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One line of the local Azure's request log (only what the corpus looks at)."""
+
+    method: str
+    path: str
+
+    @property
+    def is_azure_write(self) -> bool:
+        """A write to ARM or classic Service Management; Entra sign-in POSTs and the
+        control API are not writes to Azure."""
+        if self.method not in WRITE_METHODS:
+            return False
+        return not (self.path.startswith("/_localazure/") or "/oauth2/" in self.path)
+
+
+class RequestLog:
+    """Reads the shared local Azure's ``requests.jsonl`` from a mark on."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = Path(state_dir) / "requests.jsonl"
+
+    def mark(self) -> int:
+        """The number of lines logged so far."""
+        return len(self._lines())
+
+    def since(self, mark: int) -> list[Request]:
+        """Requests logged after ``mark``."""
+        entries = [json.loads(line) for line in self._lines()[mark:] if line.strip()]
+        return [Request(e["method"], e["path"]) for e in entries]
+
+    def _lines(self) -> list[str]:
+        return self.path.read_text().splitlines() if self.path.exists() else []
+
+
+@pytest.fixture(scope="session")
+def template_home(local_azure: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CMGDEPLOY_HOME made once: site DB with the ``lab`` row for the shared local Azure."""
+    home = tmp_path_factory.mktemp("inputs-home") / "home"
+    home.mkdir(mode=0o700)
+    env = build_environment(
+        LAB,
+        authority=local_azure.url,
+        resource_manager=local_azure.url + "/",
+        ca_bundle=str(local_azure.ca_bundle),
+        instance_discovery=False,
+    )
+    with SiteDB(home / "site.db") as db:
+        add_environment(db, env)
+    return home
+
+
+@pytest.fixture()
+def case_home(
+    template_home: Path, local_azure: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A fresh copy of the template home; ``local-azure`` is the shared server's state
+    dir, so ``-e local`` finds it running instead of starting one per case."""
+    home = tmp_path / "home"
+    shutil.copytree(template_home, home)
+    (home / "local-azure").symlink_to(Path(local_azure.state_dir), target_is_directory=True)
+    ambient = [*AMBIENT, *(k for k in os.environ if k.startswith("CMGDEPLOY_"))]
+    for var in ambient:
+        monkeypatch.delenv(var, raising=False)
+    ident = local_azure.identity
+    monkeypatch.setenv("CMGDEPLOY_HOME", str(home))
+    monkeypatch.setenv("AZURE_TENANT_ID", ident.tenant_id)
+    monkeypatch.setenv("AZURE_CLIENT_ID", ident.client_id)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", ident.client_secret)
+    monkeypatch.chdir(tmp_path)
+    yield home
+
+
+@pytest.fixture()
+def request_log(local_azure: Any) -> RequestLog:
+    """The shared local Azure's request log."""
+    return RequestLog(Path(local_azure.state_dir))
