@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from ..errors import AzureError
 from .envtypes import EnvironmentLike, arm_scope, transport_kwargs
-from .retry import RetryPolicy
+from .retry import RetryPolicy, RetrySettings
 from .retry import parse_retry_after as parse_retry_after
 from .translate import translate
 
@@ -68,6 +68,7 @@ class ArmSession:
         self.credential = credential
         self.subscription_id = subscription_id
         self._clients: dict[str, Any] = {}
+        self.retry_settings = RetrySettings()  # bounds of our per-call retries
 
     def use_subscription(self, subscription_id: str) -> None:
         """Switch to ``subscription_id`` (the typed clients are bound to one: rebuild)."""
@@ -86,7 +87,7 @@ class ArmSession:
             "credential_scopes": [arm_scope(self.env)],
             "polling_interval": SDK_POLLING_INTERVAL,
             # Ours replaces azure-core's RetryPolicy: one layer retries one call.
-            "retry_policy": RetryPolicy(),
+            "retry_policy": RetryPolicy(self.retry_settings),
             **transport_kwargs(self.env),
         }
 
