@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import site
-from ..errors import AzureError, CmgError, UsageError
+from ..errors import AzureError, CmgError, InputError, UsageError
 from ..locks import CmgLock
 from ..migration.journal import PHASES, Journal, from_tags, iso, mirror, parse_iso, utc_now
 from ..migration.journal import without_journal as foreign_tags
@@ -91,6 +91,7 @@ def migrate(ctx: OpContext, req: MigrateRequest) -> MigrationResult:
     """Run the migration from its journal as far as it can go (see the module docstring)."""
     _check_request(ctx, req)
     base = req.load_spec({}, False)  # name, group, subscription: enough to find the journal
+    _check_site_code(base)
     if req.dry_run:
         return _with_session(ctx, base, lambda s: Migration(ctx, req, s, base).dry_run())
     with CmgLock(lock_dir(), base.name, wait=req.wait_lock, timeout=ctx.timeout, command="migrate"):
@@ -103,6 +104,17 @@ def _with_session(ctx: OpContext, base: Any, body: Callable[[Any], MigrationResu
         return body(session)
     finally:
         session.close()
+
+
+def _check_site_code(spec: Any) -> None:
+    """The template needs a site code: refuse before the journal (a write) is started."""
+    if spec.site_code is None:
+        raise InputError(
+            "site_code",
+            None,
+            "a value is required: give --site-code, CMGDEPLOY_SITE_CODE or site_code in "
+            "the config file",
+        )
 
 
 def _check_request(ctx: OpContext, req: MigrateRequest) -> None:
