@@ -9,6 +9,7 @@ only under ``--debug``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import traceback
@@ -108,7 +109,28 @@ def global_options(
 ) -> None:
     """Global options (before the command)."""
     renderer = Renderer(output=output.value, verbose=verbose)
+    if debug:
+        _log_debug_to_stderr()
     ctx.obj = State(environment, config, output.value, verbose, debug, site_db, renderer)
+
+
+class _RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        from .redact import redact
+
+        return redact(super().format(record))
+
+
+def _log_debug_to_stderr() -> None:
+    """--debug: cmgdeploy's own debug log (each HTTP retry, ...) on stderr, redacted."""
+    logger = logging.getLogger("cmgdeploy")
+    if any(getattr(h, "_cmgdeploy", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_RedactingFormatter("cmgdeploy: debug: %(name)s: %(message)s"))
+    handler._cmgdeploy = True  # type: ignore[attr-defined]  # marks ours (in-process reruns)
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
 
 
 # -- the run harness ---------------------------------------------------------------------------
@@ -185,9 +207,18 @@ class _Session:
 
     @contextlib.contextmanager
     def op_context(
-        self, *, yes: bool = True, timeout: float = 3600.0, no_wait: bool = False
+        self,
+        *,
+        yes: bool = True,
+        timeout: float = 3600.0,
+        no_wait: bool = False,
+        wait_lock: bool = False,
     ) -> Iterator[Any]:
-        """The OpContext with the resolved environment (the local Azure runs inside)."""
+        """The OpContext with the resolved environment (the local Azure runs inside).
+
+        ``timeout`` bounds the whole operation: our waits and every HTTP retry in it.
+        """
+        from .azure.retry import operation_deadline
         from .config import load_auth_settings
         from .environments import get_environment
         from .local import resolve_environment
@@ -207,9 +238,11 @@ class _Session:
                     confirm=_confirmer(yes),
                     timeout=timeout,
                     no_wait=no_wait,
+                    wait_lock=wait_lock,
                 )
                 try:
-                    yield ctx
+                    with operation_deadline(timeout):
+                        yield ctx
                 finally:
                     self.warnings.extend(w for w in ctx.warnings.items if w not in self.warnings)
 
@@ -273,6 +306,11 @@ SUP = typer.Option(
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 NO_WAIT = typer.Option(False, "--no-wait", help="Return once Azure accepted the deployment.")
 TIMEOUT = typer.Option(3600.0, "--timeout", help="Seconds to wait before exit 4 (Azure continues).")
+WAIT_LOCK = typer.Option(
+    False,
+    "--wait-lock",
+    help="If another run holds this CMG's lock, wait for it (up to --timeout) instead of exit 5.",
+)
 
 
 @app.command(epilog=EPILOG)
@@ -294,6 +332,7 @@ def up(
     yes: bool = YES,
     no_wait: bool = NO_WAIT,
     timeout: float = TIMEOUT,
+    wait_lock: bool = WAIT_LOCK,
 ) -> None:
     """Deploy the CMG (preflight, deploy, register the site, wait until Ready)."""
     flags = _spec_flags(
@@ -316,7 +355,7 @@ def up(
         from .ops.up import up as do_up
 
         spec = _load_spec(s, flags)
-        with s.op_context(yes=yes, timeout=timeout, no_wait=no_wait) as op:
+        with s.op_context(yes=yes, timeout=timeout, no_wait=no_wait, wait_lock=wait_lock) as op:
             return do_up(op, spec)
 
     run(ctx, "up", body)
@@ -405,6 +444,7 @@ def scale(
     yes: bool = YES,
     no_wait: bool = NO_WAIT,
     timeout: float = TIMEOUT,
+    wait_lock: bool = WAIT_LOCK,
 ) -> None:
     """Change the instance count through the same template, and wait."""
 
@@ -414,14 +454,20 @@ def scale(
 
         cmg = _name_of(s, name)
         check_instances(instances, "--instances")  # before anything touches Azure
-        with s.op_context(yes=yes, timeout=timeout, no_wait=no_wait) as op:
+        with s.op_context(yes=yes, timeout=timeout, no_wait=no_wait, wait_lock=wait_lock) as op:
             return do_scale(op, cmg, instances)
 
     run(ctx, "scale", body)
 
 
 @app.command()
-def down(ctx: typer.Context, name: str = NAME, yes: bool = YES) -> None:
+def down(
+    ctx: typer.Context,
+    name: str = NAME,
+    yes: bool = YES,
+    timeout: float = TIMEOUT,
+    wait_lock: bool = WAIT_LOCK,
+) -> None:
     """Delete what cmgdeploy created for the CMG, and its site records."""
 
     def body(s: _Session) -> Any:
@@ -430,7 +476,7 @@ def down(ctx: typer.Context, name: str = NAME, yes: bool = YES) -> None:
         cmg = _name_of(s, name)
         if not yes and not _is_tty():
             raise UsageError("down deletes Azure resources: pass --yes when not at a terminal")
-        with s.op_context(yes=yes) as op:
+        with s.op_context(yes=yes, timeout=timeout, wait_lock=wait_lock) as op:
             return do_down(op, cmg)
 
     run(ctx, "down", body)

@@ -184,9 +184,12 @@ class ArmSession:
             )
         )
 
-    def delete_group(self, name: str) -> None:
+    def delete_group(self, name: str, timeout: float | None = None) -> bool:
+        """Delete group ``name``; False when ``timeout`` seconds passed first (Azure goes on)."""
         groups = self._client("resource").resource_groups
-        self._call(f"deleting resource group {name}", lambda: groups.begin_delete(name).result())
+        return self._call(
+            f"deleting resource group {name}", lambda: _wait(groups.begin_delete(name), timeout)
+        )
 
     def list_group_resources(self, group: str) -> list[dict[str, Any]]:
         res = self._client("resource").resources
@@ -203,14 +206,18 @@ class ArmSession:
             f"reading {rid}", lambda: res.get_by_id(rid, api_version=api_version)
         )
 
-    def delete_resource(self, rid: str, api_version: str = GENERIC_API) -> None:
-        """Delete one resource and wait (the SDK poller honours Retry-After)."""
+    def delete_resource(
+        self, rid: str, api_version: str = GENERIC_API, timeout: float | None = None
+    ) -> bool:
+        """Delete one resource and wait (the SDK poller honours Retry-After); False when
+        ``timeout`` seconds passed first (the deletion goes on in Azure). Gone → True."""
         res = self._client("resource").resources
         try:
-            res.begin_delete_by_id(rid, api_version=api_version).result()
+            return _wait(res.begin_delete_by_id(rid, api_version=api_version), timeout)
         except Exception as exc:
             if not _is_not_found(exc):
                 raise translate(exc, doing=f"deleting {rid}") from None
+            return True
 
     # -- name checks ---------------------------------------------------------------
     def check_storage_name(self, name: str) -> tuple[bool, str]:
@@ -304,6 +311,15 @@ class ArmSession:
         for client in self._clients.values():
             with contextlib.suppress(Exception):
                 client.close()
+
+
+def _wait(poller: Any, timeout: float | None) -> bool:
+    """Wait for an SDK poller up to ``timeout`` s; True when it finished (errors raised)."""
+    poller.wait(timeout)
+    if not poller.done():
+        return False
+    poller.result()  # raises the operation's error, if any
+    return True
 
 
 def _client_class(kind: str) -> Any:

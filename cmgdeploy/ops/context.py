@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import AuthError, UsageError, Warnings
 from ..local import ResolvedEnvironment
+from ..locks import CmgLock
+from ..paths import lock_dir
 from ..sitedb import SiteDB
 
 
@@ -34,8 +37,26 @@ class OpContext:
     warnings: Warnings = field(default_factory=Warnings)
     timeout: float = 3600.0
     no_wait: bool = False
+    wait_lock: bool = False  # queue behind another run instead of exit 5 (--wait-lock)
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+
+
+@contextlib.contextmanager
+def cmg_lock(ctx: OpContext, name: str, command: str) -> Iterator[CmgLock]:
+    """Hold CMG ``name``'s lock (waiting up to ``ctx.timeout`` with ``--wait-lock``);
+    a lock left by a run that died is taken over, with a warning naming that run."""
+    with CmgLock(
+        lock_dir(), name, wait=ctx.wait_lock, timeout=ctx.timeout, command=command
+    ) as lock:
+        dead = lock.previous_holder
+        if dead:
+            ctx.warnings.add(
+                f"took over the lock of an earlier run that ended without releasing it "
+                f"(pid {dead.get('pid')}, {dead.get('command') or 'unknown command'}, "
+                f"started {dead.get('started')}); this run resumes its work"
+            )
+        yield lock
 
 
 def open_session(ctx: OpContext, subscription: str | None) -> Any:

@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InputError
-from ..locks import CmgLock
-from ..paths import lock_dir
 from ..results import DownResult
 from ..template import load_template
 from .cmgstate import ours
-from .context import OpContext, open_session
+from .context import OpContext, cmg_lock, open_session
+from .progress import Deadline
 from .servercert import remove_lab_cert
 
 # Dependents before what they depend on.
@@ -42,15 +41,17 @@ def down(ctx: OpContext, name: str) -> DownResult:
         raise InputError("name", name, "a CMG in the site database (see `cmgdeploy status`)")
     if not ctx.confirm(f"delete CMG {name} and its resources in {svc.resource_group}?"):
         raise InputError("confirmation", "no", "answer yes, or pass --yes")
-    with CmgLock(lock_dir(), name, command="down"):
+    with cmg_lock(ctx, name, "down"):
         session = open_session(ctx, svc.subscription)
         try:
             result = _delete_azure(ctx, session, name, svc.resource_group or "", svc.created_rg)
         finally:
             session.close()
-        ctx.db.delete_service(name)
+        # Local files first, the site row last: a run killed in between leaves the row,
+        # so the next `down` finds the CMG and finishes (it is what names the work left).
         remove_lab_cert(ctx.home, name)
         (ctx.home / "cmgs" / f"{name}.json").unlink(missing_ok=True)
+        ctx.db.delete_service(name)
     return result
 
 
@@ -60,18 +61,22 @@ def _delete_azure(
     if session.get_group(group) is None:
         return DownResult(name, resource_group=group, site_records_removed=True)
     versions = load_template().api_versions()
+    deadline = Deadline(ctx, name, resume=f"`cmgdeploy down --name {name} --yes`")
     everything = session.list_group_resources(group)
     mine = sorted((r for r in everything if ours(r, name)), key=_order)
     for res in mine:
         ctx.progress(f"deleting {res.get('type')} {res.get('name')}")
-        session.delete_resource(
-            res["id"], versions.get(str(res.get("type", "")).lower(), "2021-04-01")
-        )
+        deadline.check()
+        api = versions.get(str(res.get("type", "")).lower(), "2021-04-01")
+        if not session.delete_resource(res["id"], api, timeout=deadline.remaining()):
+            deadline.expire()
     left = [str(r.get("id")) for r in session.list_group_resources(group)]
     deleted_group = created_rg and not left
     if deleted_group:
         ctx.progress(f"deleting resource group {group}")
-        session.delete_group(group)
+        deadline.check()
+        if not session.delete_group(group, timeout=deadline.remaining()):
+            deadline.expire()
     return DownResult(
         name,
         deleted_resources=tuple(str(r["id"]) for r in mine),

@@ -15,20 +15,28 @@ from .context import OpContext
 class Deadline:
     """The end of the wait, on the context's clock."""
 
-    def __init__(self, ctx: OpContext, name: str) -> None:
+    def __init__(self, ctx: OpContext, name: str, resume: str = "") -> None:
         self.ctx = ctx
         self.name = name
+        self.resume = resume  # the command that picks the work up again
         self.end = ctx.clock() + ctx.timeout
 
     def remaining(self) -> float:
         return self.end - self.ctx.clock()
 
     def check(self) -> None:
+        """Raise :class:`WaitTimeout` (exit 4, with how to resume) once the time is up."""
         if self.remaining() <= 0:
-            raise WaitTimeout(
-                f"gave up waiting after {self.ctx.timeout:g} s; the Azure operation continues",
-                hint=f"follow it with `cmgdeploy status --name {self.name} --watch`",
-            )
+            self.expire()
+
+    def expire(self) -> None:
+        """Raise :class:`WaitTimeout` now (an SDK wait ended at the deadline)."""
+        resume = self.resume or "the same command"
+        raise WaitTimeout(
+            f"gave up waiting after {self.ctx.timeout:g} s; the Azure operation continues",
+            hint=f"follow it with `cmgdeploy status --name {self.name} --watch`, or run "
+            f"{resume} again: it resumes where this run stopped",
+        )
 
 
 def _report(ctx: OpContext, states: tuple[ResourceState, ...], seen: dict[str, str]) -> None:

@@ -16,8 +16,7 @@ from typing import Any
 
 from .. import site
 from ..errors import AuthError, AzureError, InputError
-from ..locks import CmgLock
-from ..paths import ensure_private_dir, lock_dir, write_private_file
+from ..paths import ensure_private_dir, write_private_file
 from ..redact import register_secret
 from ..results import CmgStatus
 from ..sitedb import CmgService
@@ -31,7 +30,7 @@ from ..template import (
     validate_parameters,
 )
 from .cmgstate import VMSS_TYPE, deployment_state, find_owned, ours
-from .context import OpContext, open_session
+from .context import OpContext, cmg_lock, open_session
 from .progress import wait_for_deployment, wait_until_ready
 from .servercert import server_certificate
 
@@ -79,7 +78,7 @@ def generate_admin_password() -> str:
 def up(ctx: OpContext, spec: Any, command: str = "up") -> CmgStatus:
     """Deploy or converge CMG ``spec`` and wait (unless ``ctx.no_wait``)."""
     prepared = prepare(ctx, spec)
-    with CmgLock(lock_dir(), spec.name, command=command):
+    with cmg_lock(ctx, spec.name, command):
         session = open_session(ctx, spec.subscription)
         try:
             return converge(ctx, session, prepared)
@@ -134,7 +133,9 @@ def _deploy(
     spec = prepared.spec
     if not ctx.confirm(f"deploy CMG {spec.name} to {spec.resource_group} ({spec.region})?"):
         raise InputError("confirmation", "no", "answer yes, or pass --yes")
-    created = group is None or bool(svc and svc.created_rg)
+    # Ours if we create it now, recorded it, or tagged it (a run killed between creating
+    # the group and recording it must still let `down` delete it).
+    created = group is None or bool(svc and svc.created_rg) or ours(group, spec.name)
     if group is None:
         ctx.progress(f"creating resource group {spec.resource_group}")
         tags = dict(cmg_tags(spec.name, tuple(spec.tags)))
