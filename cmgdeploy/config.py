@@ -59,6 +59,7 @@ FLAG_NAMES = {
     "software_update_points": "--software-update-point",
     "trusted_cas": "--trusted-ca",
     "tags": "--tag",
+    "from_arm": "--from",  # migrate's ARM source
 }
 AUTH_METHODS = ("auto", "secret", "certificate", "managed-identity", "default", "device-code")
 
