@@ -774,6 +774,165 @@ AUTH_AND_STORE_CASES = (
     Case("trusted-ca-directory", up("--trusted-ca", "{dir}"), r"--trusted-ca: .*not a directory"),
 )
 
+MIGRATE = ("-e", "local", "migrate")
+TARGET = ("--self-signed-cert", "--site-code", "PS1")
+FROM_CLASSIC = ("--from-classic", "oldcmg", "--to", "newcmg")
+
+
+def _migrate(case_id: str, match: str, *argv: str, **kw: object) -> Case:
+    return Case(case_id, (*MIGRATE, *argv), match, **kw)  # type: ignore[arg-type]
+
+
+MIGRATE_CASES = (
+    _migrate(
+        "migrate-drain-negative",
+        r"--drain-hours: -1\.0 .*0 or more",
+        *FROM_CLASSIC,
+        "--drain-hours",
+        "-1",
+        *TARGET,
+    ),
+    _migrate(
+        "migrate-drain-nan", r"--drain-hours: nan", *FROM_CLASSIC, "--drain-hours", "nan", *TARGET
+    ),
+    _migrate(
+        "migrate-drain-word",
+        r"Invalid value for '--drain-hours'",
+        *FROM_CLASSIC,
+        "--drain-hours",
+        "a-day",
+        *TARGET,
+    ),
+    _migrate(
+        "migrate-to-equals-from",
+        r"--from and --to are both samecmg",
+        "--from",
+        "samecmg",
+        "--to",
+        "samecmg",
+        *TARGET,
+    ),
+    _migrate(
+        "migrate-to-bad", r"--to: 'New_CMG'", "--from-classic", "oldcmg", "--to", "New_CMG", *TARGET
+    ),
+    _migrate(
+        "migrate-from-classic-bad",
+        r"--from-classic: 'Old CMG!'.*cloud service name",
+        "--from-classic",
+        "Old CMG!",
+        "--to",
+        "newcmg",
+        *TARGET,
+    ),
+    _migrate(
+        "migrate-from-bad", r"--from: 'Old-Cmg'.*lowercase", "--from", "Old-Cmg", "--to", "newcmg"
+    ),
+    _migrate(
+        "migrate-both-sources",
+        r"--from: 'abccmg'.*not both",
+        *FROM_CLASSIC,
+        "--from",
+        "abccmg",
+        *TARGET,
+    ),
+    _migrate(
+        "migrate-no-source",
+        r"give the source: --from-classic NAME or --from NAME",
+        "--to",
+        "newcmg",
+        *TARGET,
+    ),
+    _migrate("migrate-no-target", r"--to", "--from-classic", "oldcmg", *TARGET),
+    _migrate(
+        "migrate-from-unknown",
+        r"--from: 'nosuchcmg'.*site database",
+        "--from",
+        "nosuchcmg",
+        "--to",
+        "newcmg",
+        *TARGET,
+    ),
+    _migrate(
+        "migrate-no-site-code",
+        r"site_code: \(empty\).*--site-code",
+        *FROM_CLASSIC,
+        "--self-signed-cert",
+    ),
+    _migrate(
+        "migrate-site-code-bad",
+        r"--site-code: 'TOOLONG'",
+        *FROM_CLASSIC,
+        "--self-signed-cert",
+        "--site-code",
+        "TOOLONG",
+    ),
+    _migrate(
+        "migrate-instances-17",
+        r"--instances: 17 .*1 to 16",
+        *FROM_CLASSIC,
+        "--instances",
+        "17",
+        *TARGET,
+    ),
+    _migrate(
+        "migrate-region-bad",
+        r"--region: 'west europe!'",
+        *FROM_CLASSIC,
+        "--region",
+        "west europe!",
+        *TARGET,
+    ),
+    _migrate(
+        "migrate-subscription-bad",
+        r"--subscription: 'nope'",
+        *FROM_CLASSIC,
+        "--subscription",
+        "nope",
+        *TARGET,
+    ),
+    _migrate(
+        "migrate-mgmt-cert-missing",
+        r"--management-cert: '.*nope\.pem'.*existing file",
+        *FROM_CLASSIC,
+        "--management-cert",
+        "{dir}/nope.pem",
+        *TARGET,
+    ),
+    _migrate(
+        "migrate-env-drain",
+        r"CMGDEPLOY_MIGRATE_DRAIN_HOURS: 'abc'",
+        *FROM_CLASSIC,
+        *TARGET,
+        env=(("CMGDEPLOY_MIGRATE_DRAIN_HOURS", "abc"),),
+    ),
+    _migrate(
+        "migrate-env-to",
+        r"CMGDEPLOY_MIGRATE_TO: 'X'",
+        "--from-classic",
+        "oldcmg",
+        *TARGET,
+        env=(("CMGDEPLOY_MIGRATE_TO", "X"),),
+    ),
+    Case(
+        "migrate-toml-drain",
+        ("-c", TOML, *MIGRATE, *FROM_CLASSIC, *TARGET),
+        r"migrate\.drain_hours \(in .*\): -1 ",
+        files=(File("cmgdeploy.toml", text="[migrate]\ndrain_hours = -1\n"),),
+    ),
+    Case(
+        "migrate-toml-unknown",
+        ("-c", TOML, *MIGRATE, *FROM_CLASSIC, *TARGET),
+        r"migrate\.hours \(in .*\).*unknown key",
+        files=(File("cmgdeploy.toml", text="[migrate]\nhours = 2\n"),),
+    ),
+    Case(
+        "migrate-toml-allow-delete",
+        ("-c", TOML, *MIGRATE, *FROM_CLASSIC, *TARGET),
+        r"allow_delete_classic \(in .*\): 'sure'.*true or false",
+        files=(File("cmgdeploy.toml", text='allow_delete_classic = "sure"\n'),),
+    ),
+)
+
 ALL_CASES: tuple[Case, ...] = (
     *FLAG_CASES,
     *ENV_CASES,
@@ -781,4 +940,5 @@ ALL_CASES: tuple[Case, ...] = (
     *TOML_CASES,
     *ENVIRONMENT_CASES,
     *AUTH_AND_STORE_CASES,
+    *MIGRATE_CASES,
 )
