@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from . import cli
+from . import cli as _cli_module
 from .errors import UsageError
 
 MIGRATE_EPILOG = """\b
@@ -28,6 +28,11 @@ later (hourly from cron or a systemd timer). Exit codes: 0 progress or done, 1 a
 failed (the journal keeps the error; the next run retries), 2 bad input, 3
 authentication failed (ARM or the management certificate), 4 timed out, 5 another
 run holds the lock."""  # noqa: E501
+
+
+# cli.py imports this module at its end (to register the command), so mypy cannot type
+# cli's names across that cycle; they are typer Options and helpers, used as such.
+cli: Any = _cli_module
 
 
 def register(app: typer.Typer) -> None:
@@ -92,7 +97,7 @@ def migrate(
         settings = load_migrate_settings(
             {**given, "drain_hours": drain_hours}, os.environ, s.config
         )
-        with s.op_context(yes=yes, timeout=timeout) as op:
+        with s.op_context(yes=yes, timeout=timeout, wait_lock=wait_lock) as op:
             request = MigrateRequest(
                 to=settings.to,
                 from_classic=settings.from_classic,
@@ -101,7 +106,6 @@ def migrate(
                 drain_hours=settings.drain_hours,
                 allow_delete=yes or settings.allow_delete_classic,
                 dry_run=dry_run,
-                wait_lock=wait_lock,
                 classic_client=lambda sub: _classic_client(s, op, management_cert, sub),
             )
             return do_migrate(op, request)

@@ -19,16 +19,14 @@ from typing import Any
 
 from .. import site
 from ..errors import AzureError, CmgError, InputError, UsageError
-from ..locks import CmgLock
 from ..migration.journal import PHASES, Journal, from_tags, iso, mirror, parse_iso, utc_now
 from ..migration.journal import without_journal as foreign_tags
 from ..migration.sources import ArmSource, ClassicSource, SourceFacts
-from ..paths import lock_dir
 from ..sitedb import CmgService
 from ..template import CMG_TAG, cmg_tags
 from . import up as up_op
 from .cmgstate import read_status
-from .context import OpContext, open_session
+from .context import OpContext, cmg_lock, open_session
 from .progress import wait_until_ready
 
 RECOMMENDED_DRAIN_HOURS = 24.0
@@ -48,7 +46,6 @@ class MigrateRequest:
     drain_hours: float = RECOMMENDED_DRAIN_HOURS
     allow_delete: bool = False  # --yes or allow_delete_classic = true
     dry_run: bool = False
-    wait_lock: bool = False
     classic_client: Callable[[str], contextlib.AbstractContextManager[Any]] | None = None
 
     @property
@@ -94,7 +91,7 @@ def migrate(ctx: OpContext, req: MigrateRequest) -> MigrationResult:
     _check_site_code(base)
     if req.dry_run:
         return _with_session(ctx, base, lambda s: Migration(ctx, req, s, base).dry_run())
-    with CmgLock(lock_dir(), base.name, wait=req.wait_lock, timeout=ctx.timeout, command="migrate"):
+    with cmg_lock(ctx, base.name, "migrate"):  # --wait-lock: ctx.wait_lock
         return _with_session(ctx, base, lambda s: Migration(ctx, req, s, base).run())
 
 
