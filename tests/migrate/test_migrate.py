@@ -108,8 +108,12 @@ def test_retire_without_consent_says_what_it_would_delete(lab: Lab, cli: Any) ->
     assert lab.classic_deletes() == []
     assert any("below 24" in w for w in stop.json["warnings"])
 
-    Path("cmgdeploy.toml").write_text("allow_delete_classic = true\n")
-    done = cli(*lab.args("--drain-hours", "0"))
+    # The scheduled form: everything from the config file, no source flags.
+    Path("cmgdeploy.toml").write_text(
+        f'allow_delete_classic = true\n[migrate]\nfrom_classic = "{SOURCE}"\n'
+        f'to = "{TARGET}"\ndrain_hours = 0\n'
+    )
+    done = cli("-e", "lab", "-o", "json", "migrate", *TARGET_ARGS)
     assert done.code == 0 and done.json["data"]["phase"] == "done", done.err
     assert classic_state(cli) is None
 
@@ -250,3 +254,10 @@ def test_arm_redeploy_to_new_name_and_region(lab: Lab, cli: Any) -> None:
     old = cli("-e", "lab", "-o", "json", "status", "--name", "armold").json["data"]
     assert old["state"] == "NotFound"
     assert lab.arm("/resourcegroups/armold-cmg-rg").status_code == 404
+
+
+def test_bad_drain_hours_is_exit_2_before_any_write(lab: Lab, cli: Any) -> None:
+    result = cli(*lab.args("--drain-hours", "-1"))
+    assert result.code == 2
+    assert result.json["errors"][0]["target"] == "--drain-hours"
+    assert lab.writes() == []
