@@ -22,6 +22,7 @@ from ..errors import AzureError, CmgError, InputError, UsageError
 from ..migration.journal import PHASES, Journal, from_tags, iso, mirror, parse_iso, utc_now
 from ..migration.journal import without_journal as foreign_tags
 from ..migration.sources import ArmSource, ClassicSource, SourceFacts
+from ..redact import redact
 from ..sitedb import CmgService
 from ..template import CMG_TAG, cmg_tags
 from . import up as up_op
@@ -296,7 +297,8 @@ class Migration:
         mirror(self.ctx.db, self.base.name, journal, self.wait_until)
 
     def _record_failure(self, err: CmgError) -> None:
-        failed = dataclasses.replace(self.journal, error=f"{err.code}: {err.message}")
+        # Tags are readable by anyone with Reader on the group: never a secret in them.
+        failed = dataclasses.replace(self.journal, error=redact(f"{err.code}: {err.message}"))
         try:
             self._save(failed)
         except CmgError as second:
