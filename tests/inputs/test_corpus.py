@@ -33,6 +33,8 @@ SUBPROCESS_SAMPLE = (
     "output-yaml",
     "envadd-http-authority",
     "env-unknown",
+    "migrate-drain-negative",
+    "site-db-not-sqlite",
 )
 
 
