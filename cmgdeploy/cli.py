@@ -722,7 +722,7 @@ def main(argv: list[str] | None = None) -> int:
     except ClickException as exc:
         # Click's usage errors are exit 2; keep Click's own code for the others.
         code = ExitCode.BAD_INPUT if exc.exit_code == 2 else ExitCode.AZURE_FAILED
-        err: CmgError = UsageError(exc.format_message(), hint=_usage_hint(exc))
+        err: CmgError = UsageError(_usage_message(exc, args), hint=_usage_hint(exc))
         err.exit_code = code
         renderer.error(command, err, [])
         return int(code)
@@ -743,6 +743,24 @@ def main(argv: list[str] | None = None) -> int:
         )
         renderer.error(command, err, [])
         return int(ExitCode.AZURE_FAILED)
+
+
+def _usage_message(exc: Any, args: list[str]) -> str:
+    """Click's message, plus the value given when a typed option refused it.
+
+    Click says "Invalid value for '--instances': Input should be a valid integer"
+    without the value; people need to see what they typed.
+    """
+    message = str(exc.format_message())
+    param = getattr(exc, "param", None)
+    for opt in getattr(param, "opts", None) or ():
+        value = _arg_after(args, opt)
+        if value is None:
+            value = next((a.split("=", 1)[1] for a in args if a.startswith(opt + "=")), None)
+        if value is not None and repr(value) not in message:
+            detail = message.split("': ", 1)[-1].split(", unable to parse", 1)[0]
+            return f"{opt}: {value!r} is not valid; {detail[:1].lower()}{detail[1:]}"
+    return message
 
 
 def _usage_hint(exc: Any) -> str:

@@ -141,12 +141,14 @@ FLAG_CASES = (
     Case("instances-0", up("--instances", "0"), r"--instances: 0 .*1 to 16"),
     Case("instances-17", up("--instances", "17"), r"--instances: 17 .*1 to 16"),
     Case(
-        "instances-abc", up("--instances", "abc"), r"Invalid value for '--instances'.*valid integer"
+        "instances-abc",
+        up("--instances", "abc"),
+        r"--instances: 'abc' is not valid; .*valid integer",
     ),
     Case(
         "instances-float",
         up("--instances", "3.5"),
-        r"Invalid value for '--instances'.*valid integer",
+        r"--instances: '3.5' is not valid; .*valid integer",
     ),
     Case("instances-negative", up("--instances", "-1"), r"--instances: -1 .*1 to 16"),
     Case("vm-size-unknown", up("--vm-size", "Standard_D2s_v3"), r"--vm-size: 'Standard_D2s_v3'"),
@@ -221,7 +223,9 @@ FLAG_CASES = (
     ),
     Case("output-yaml", ("-o", "yaml", "environments", "list"), r"'yaml' is not one of"),
     Case("unknown-option", up("--colour", "blue"), r"No such option: --colour"),
-    Case("timeout-word", up("--timeout", "soon"), r"Invalid value for '--timeout'.*valid number"),
+    Case(
+        "timeout-word", up("--timeout", "soon"), r"--timeout: 'soon' is not valid; .*valid number"
+    ),
     Case("env-unknown", up(e="nope"), r"environment: 'nope'.*one of: AzurePublicCloud.*lab"),
     Case("env-bad-syntax", up(e="no pe!"), r"'no pe!'.*a letter followed by"),
     Case(
@@ -253,7 +257,7 @@ FLAG_CASES = (
     Case(
         "scale-abc",
         ("-e", "lab", "scale", "--name", NAME, "--instances", "x"),
-        r"'--instances'.*integer",
+        r"--instances: 'x' is not valid; .*integer",
     ),
     Case("scale-no-instances", ("-e", "lab", "scale", "--name", NAME), r"Missing option"),
     Case(
@@ -797,7 +801,7 @@ MIGRATE_CASES = (
     ),
     _migrate(
         "migrate-drain-word",
-        r"Invalid value for '--drain-hours'",
+        r"--drain-hours: 'a-day' is not valid",
         *FROM_CLASSIC,
         "--drain-hours",
         "a-day",

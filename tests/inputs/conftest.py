@@ -4,15 +4,14 @@ write requests the local Azure received."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from requestlog import Request, RequestLog  # noqa: F401  (re-exported for the tests)
 
 from cmgdeploy.environments import add_environment, build_environment
 from cmgdeploy.sitedb import SiteDB
@@ -29,43 +28,7 @@ AMBIENT = (
     "AZURE_CLIENT_CERTIFICATE_PASSWORD",
     "NO_COLOR",
 )
-WRITE_METHODS = ("PUT", "POST", "PATCH", "DELETE")
 LAB = "lab"
-
-
-@dataclass(frozen=True)
-class Request:
-    """One line of the local Azure's request log (only what the corpus looks at)."""
-
-    method: str
-    path: str
-
-    @property
-    def is_azure_write(self) -> bool:
-        """A write to ARM or classic Service Management; Entra sign-in POSTs and the
-        control API are not writes to Azure."""
-        if self.method not in WRITE_METHODS:
-            return False
-        return not (self.path.startswith("/_localazure/") or "/oauth2/" in self.path)
-
-
-class RequestLog:
-    """Reads the shared local Azure's ``requests.jsonl`` from a mark on."""
-
-    def __init__(self, state_dir: Path) -> None:
-        self.path = Path(state_dir) / "requests.jsonl"
-
-    def mark(self) -> int:
-        """The number of lines logged so far."""
-        return len(self._lines())
-
-    def since(self, mark: int) -> list[Request]:
-        """Requests logged after ``mark``."""
-        entries = [json.loads(line) for line in self._lines()[mark:] if line.strip()]
-        return [Request(e["method"], e["path"]) for e in entries]
-
-    def _lines(self) -> list[str]:
-        return self.path.read_text().splitlines() if self.path.exists() else []
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from badinputs import ALL_CASES, PASSWORD, Case, write_file
-from conftest import RequestLog
+from requestlog import RequestLog
 
 from cmgdeploy.cli import main
 
