@@ -269,7 +269,18 @@ class ClassicClient:
     def get_hosted_service(self, name: str) -> ClassicService:
         """The hosted service with its production deployment (if any)."""
         path = f"/services/hostedservices/{name}"
-        return _parse_service(self._get_xml(path, {"embed-detail": "true"}))
+        try:
+            return _parse_service(self._get_xml(path, {"embed-detail": "true"}))
+        except AzureError as err:
+            if err.code != "ResourceNotFound":
+                raise
+            raise AzureError(
+                f"classic service {name!r} not found in subscription {self.subscription_id}: "
+                f"{err.message}",
+                code=err.code,
+                target=name,
+                hint="`cmgdeploy classic list` shows the hosted services this certificate sees",
+            ) from None
 
     def delete_deployment(self, service: str, deployment: str) -> None:
         """Delete a deployment and wait until Service Management reports it done.
