@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,22 @@ def _device_code_credential(env: EnvironmentLike, auth: Any) -> Any:
     # Linux has no keyring in most servers: store unencrypted, but in a 0600 file.
     cache = TokenCachePersistenceOptions(name=TOKEN_CACHE_NAME, allow_unencrypted_storage=True)
     return DeviceCodeCredential(
-        client_id=client, tenant_id=tenant, cache_persistence_options=cache, **_common(env)
+        client_id=client,
+        tenant_id=tenant,
+        cache_persistence_options=cache,
+        prompt_callback=_device_code_prompt,
+        **_common(env),
+    )
+
+
+def _device_code_prompt(verification_uri: str, user_code: str, expires_on: Any) -> None:
+    """Tell the person where to sign in — on stderr: stdout belongs to the result
+    (azure-identity's default prints to stdout, which would break ``-o json``)."""
+    print(
+        f"To sign in, open {verification_uri} and enter the code {user_code} "
+        f"(valid until {expires_on:%H:%M:%S} UTC).",
+        file=sys.stderr,
+        flush=True,
     )
 
 

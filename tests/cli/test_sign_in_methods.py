@@ -1,0 +1,47 @@
+"""Sign-in methods other than the service principal secret, through the real CLI against
+the local Azure's Entra ID: device code (a person at a terminal) and managed identity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+
+def test_device_code_prompt_goes_to_stderr_and_json_stays_clean(
+    cloud_env: str, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CMGDEPLOY_AUTH_METHOD", "device-code")
+    monkeypatch.delenv("AZURE_CLIENT_SECRET")
+    result = cli("-e", cloud_env, "-o", "json", "auth", "check")
+    assert result.code == 0, result.err
+    assert result.json["data"]["principal_type"] == "user"  # the person, not the app
+    assert "/devicelogin" in result.err and "enter the code" in result.err
+    assert "devicelogin" not in result.out
+
+
+def test_managed_identity_through_identity_endpoint(
+    cloud_env: str, cli: Callable[..., Any], local_azure: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint = local_azure.endpoint
+    monkeypatch.setenv("CMGDEPLOY_AUTH_METHOD", "managed-identity")
+    monkeypatch.setenv("IDENTITY_ENDPOINT", endpoint["identity_endpoint"])
+    monkeypatch.setenv("IDENTITY_HEADER", endpoint["identity_header"])
+    monkeypatch.delenv("AZURE_CLIENT_SECRET")
+    result = cli("-e", cloud_env, "-o", "json", "auth", "check")
+    assert result.code == 0, result.err
+    data = result.json["data"]
+    assert data["principal_type"] == "service principal"
+    assert data["subscription_id"] == local_azure.identity.subscription_id
+
+
+def test_wrong_managed_identity_header_is_an_auth_failure(
+    cloud_env: str, cli: Callable[..., Any], local_azure: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CMGDEPLOY_AUTH_METHOD", "managed-identity")
+    monkeypatch.setenv("IDENTITY_ENDPOINT", local_azure.endpoint["identity_endpoint"])
+    monkeypatch.setenv("IDENTITY_HEADER", "not-the-header")
+    result = cli("-e", cloud_env, "auth", "check")
+    assert result.code == 3, result.err
+    assert "Traceback" not in result.err
