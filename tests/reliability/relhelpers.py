@@ -3,14 +3,19 @@ and a tiny scripted HTTP server for answers the local Azure never gives."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 from cmgdeploy.azure.arm import ArmSession
 from cmgdeploy.azure.auth import make_credential
 from mocks import LocalAzure
+from mocks.core import requestlog
 
 
 @dataclass(frozen=True)
@@ -84,3 +89,59 @@ def handler_for(scripted: Scripted) -> type[BaseHTTPRequestHandler]:
             return None
 
     return Handler
+
+
+# -- the CLI as a subprocess (signals need a process of its own) ----------------------------
+UP_ARGS = ("--region", "westeurope", "--self-signed-cert", "--site-code", "PS1",
+           "--connection-point", "cp1.contoso.com", "--management-point", "mp1.contoso.com",
+           "--yes")  # fmt: skip
+VMSS_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
+
+
+@dataclass
+class CliLab:
+    """A CMGDEPLOY_HOME with an environment row ``lab`` for one running local Azure."""
+
+    az: LocalAzure
+    home: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def env(self) -> dict[str, str]:
+        ident = self.az.identity
+        keep = {k: v for k, v in os.environ.items() if not k.startswith(("CMGDEPLOY_", "AZURE_"))}
+        return {**keep, "CMGDEPLOY_HOME": str(self.home), "AZURE_TENANT_ID": ident.tenant_id,
+                "AZURE_CLIENT_ID": ident.client_id, "AZURE_CLIENT_SECRET": ident.client_secret,
+                "NO_COLOR": "1", **self.extra_env}  # fmt: skip
+
+    def argv(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "cmgdeploy", "-e", "lab", *args]
+
+    def run(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.argv(*args), env=self.env(), capture_output=True, text=True,
+                              timeout=timeout, check=False)  # fmt: skip
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(self.argv(*args), env=self.env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+    def wait_for_request(self, operation: str, method: str = "PUT", timeout: float = 60) -> None:
+        """Until the local Azure has logged ``method`` of route ``operation``."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for entry in requestlog.read(self.az.state_dir):
+                if entry["operation"] == operation and entry["method"] == method:
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"no {method} {operation} within {timeout} s")
+
+
+def cli_lab(az: LocalAzure, home: Path) -> CliLab:
+    lab = CliLab(az, home)
+    done = lab.run("environments", "add", "lab", "--authority", az.url, "--resource-manager",
+                   az.url + "/", "--ca-bundle", str(az.ca_bundle), "--no-instance-discovery")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return lab
+
+
+def slow_vmss(seconds: float) -> dict[str, Any]:
+    return {"targeted": [{"kind": "slow", "type": VMSS_TYPE, "seconds": seconds}]}
