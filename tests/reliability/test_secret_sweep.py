@@ -1,0 +1,125 @@
+"""Issue 5 acceptance 4: the secret sweep. A lifecycle with known secrets — the added
+environment's client secret, a PFX password, the generated VM admin password (read back
+from the local Azure's store, where Azure keeps it too), the lab certificate's private
+key, the server PFX itself and every access token — then every output, every file under
+CMGDEPLOY_HOME, the site database and the request log are searched for them."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import sqlite3
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+from certfactory import make_pfx
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from relhelpers import CliLab, cli_lab
+
+from mocks import LocalAzure
+
+Factory = Callable[..., LocalAzure]
+PFX_PASSWORD = "Pfx-Sweep-Password-4711!"
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.")
+SITE = ("--region", "westeurope", "--site-code", "PS1", "--connection-point", "cp1.contoso.com",
+        "--management-point", "mp1.contoso.com", "--yes")  # fmt: skip
+
+
+def key_files(home: Path, lab_cmg: str) -> set[Path]:
+    """Files under CMGDEPLOY_HOME that are meant to hold a private key (mode 0600)."""
+    return {home / "certs" / f"{lab_cmg}.pem"}
+
+
+def vm_passwords(az: LocalAzure) -> list[str]:
+    """The adminPassword parameter of every deployment, as the local Azure keeps it."""
+    db = sqlite3.connect(Path(az.state_dir) / "cloud.db")
+    rows = db.execute("SELECT value FROM documents WHERE collection='deployments'").fetchall()
+    db.close()
+    params = [json.loads(v).get("parameters") or {} for (v,) in rows]
+    return sorted({str(p["adminPassword"]["value"]) for p in params if "adminPassword" in p})
+
+
+def lab_key_text(pem: Path) -> list[str]:
+    """The lab key as it could leak: PEM body lines and its DER in base64."""
+    data = pem.read_bytes()
+    key = load_pem_private_key(
+        b"".join(
+            re.findall(rb"-----BEGIN PRIVATE KEY-----.*?-----END PRIVATE KEY-----\n?", data, re.S)
+        ),
+        None,
+    )
+    from cryptography.hazmat.primitives import serialization
+
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return [base64.b64encode(der).decode()[100:160]]
+
+
+def sweep(texts: dict[str, str], secrets: list[str]) -> list[str]:
+    found = [f"{secret[:4]}… in {where}" for where, text in texts.items() for secret in secrets
+             if secret and secret in text]  # fmt: skip
+    found += [f"a token in {where}" for where, text in texts.items() if JWT.search(text)]
+    return found
+
+
+def home_files(home: Path, allowed: set[Path]) -> dict[str, str]:
+    out = {}
+    for path in sorted(p for p in home.rglob("*") if p.is_file()):
+        if path in allowed:
+            continue
+        out[str(path.relative_to(home))] = path.read_bytes().decode("latin-1")
+    return out
+
+
+def test_no_secret_anywhere_after_a_lifecycle(local_azure_factory: Factory, tmp_path: Path) -> None:
+    az = local_azure_factory()
+    lab: CliLab = cli_lab(az, tmp_path / "home")
+    pfx = make_pfx(tmp_path / "server.pfx", "sweepcmg.westeurope.cloudapp.azure.com", PFX_PASSWORD)
+    lab.extra_env["CMGDEPLOY_SERVER_CERT_PASSWORD"] = PFX_PASSWORD
+    outputs: dict[str, str] = {}
+
+    def run(label: str, *args: str, code: int = 0) -> None:
+        done = lab.run("--debug", "--verbose", *args)
+        assert done.returncode == code, done.stderr
+        outputs[f"{label} stdout"], outputs[f"{label} stderr"] = done.stdout, done.stderr
+
+    run("up pfx", "-o", "json", "up", "--name", "sweepcmg", "--server-cert", str(pfx), *SITE)
+    run("up lab", "up", "--name", "labcmg", "--self-signed-cert", *SITE)
+    run("scale", "-o", "json", "scale", "--name", "sweepcmg", "--instances", "2", "--yes")
+    run("status", "-o", "json", "status", "--name", "sweepcmg")
+    run("auth", "-o", "json", "auth", "check")
+    run("plan", "plan", "--name", "labcmg", "--self-signed-cert", *SITE[:-1])
+    run("site", "site", "export")
+    run(
+        "bad",
+        "up",
+        "--name",
+        "sweepcmg",
+        "--server-cert",
+        str(tmp_path / "nope.pfx"),
+        *SITE,
+        code=2,
+    )
+
+    lab_pem = lab.home / "certs" / "labcmg.pem"
+    allowed = key_files(lab.home, "labcmg")
+    for path in allowed:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    secrets = [az.identity.client_secret, PFX_PASSWORD, *vm_passwords(az), *lab_key_text(lab_pem),
+               base64.b64encode(pfx.read_bytes()).decode()[200:260]]  # fmt: skip
+    assert len(vm_passwords(az)) >= 3 and all(len(p) >= 12 for p in vm_passwords(az))
+
+    texts = {**outputs, **home_files(lab.home, allowed)}
+    texts["request log"] = (Path(az.state_dir) / "requests.jsonl").read_text()
+    assert sweep(texts, secrets) == []
+    assert "site.db" in texts  # the site database was searched too
+
+    run("down pfx", "down", "--name", "sweepcmg", "--yes")
+    run("down lab", "down", "--name", "labcmg", "--yes")
+    assert not lab_pem.exists()
+    texts = {**outputs, **home_files(lab.home, set())}
+    texts["request log"] = (Path(az.state_dir) / "requests.jsonl").read_text()
+    assert sweep(texts, secrets) == []
