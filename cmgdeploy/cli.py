@@ -236,6 +236,7 @@ class _Session:
                     auth=auth,
                     progress=self.state.renderer.progress,
                     confirm=_confirmer(yes),
+                    interactive=not yes and _is_tty(),
                     timeout=timeout,
                     no_wait=no_wait,
                     wait_lock=wait_lock,

@@ -8,6 +8,7 @@ carries progress, warnings and errors. Colour only on a TTY and never with NO_CO
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -40,7 +41,12 @@ class Renderer:
     def _console(self, stream: TextIO) -> Any:
         from rich.console import Console
 
-        return Console(file=stream, highlight=False, soft_wrap=True)
+        # NO_COLOR (no-color.org): rich alone drops colours but keeps bold/italic escapes;
+        # people who set it want plain text, so no styling at all.
+        plain = bool(os.environ.get("NO_COLOR"))
+        return Console(
+            file=stream, highlight=False, soft_wrap=True, color_system=None if plain else "auto"
+        )
 
     # -- progress and warnings (stderr) ------------------------------------------------
     def progress(self, message: str) -> None:

@@ -34,6 +34,7 @@ class OpContext:
     auth: Any = None  # AuthSettings (method, tenant_id, client_id, secret/cert...)
     progress: Callable[[str], None] = _discard
     confirm: Callable[[str], bool] = _always
+    interactive: bool = False  # a person at a terminal who will be asked (no --yes)
     warnings: Warnings = field(default_factory=Warnings)
     timeout: float = 3600.0
     no_wait: bool = False

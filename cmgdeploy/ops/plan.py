@@ -15,7 +15,8 @@ def plan(ctx: OpContext, spec: Any) -> PlanResult:
     prepared = prepare(ctx, spec)
     session = open_session(ctx, spec.subscription)
     try:
-        azure = _azure_changes(session, spec, prepared)
+        exists = session.get_group(spec.resource_group) is not None
+        azure = azure_changes(session, spec, prepared, group_exists=exists)
     finally:
         session.close()
     current = site.SiteConfig(
@@ -28,8 +29,11 @@ def plan(ctx: OpContext, spec: Any) -> PlanResult:
     return PlanResult(spec.name, prepared.deployment, azure + site_changes)
 
 
-def _azure_changes(session: Any, spec: Any, prepared: Any) -> tuple[PlanChange, ...]:
-    if session.get_group(spec.resource_group) is None:
+def azure_changes(
+    session: Any, spec: Any, prepared: Any, *, group_exists: bool
+) -> tuple[PlanChange, ...]:
+    """ARM what-if for ``prepared``, one change per resource (no write)."""
+    if not group_exists:
         return tuple(
             PlanChange("azure", r.get("type", "") + " (new resource group)", "Create")
             for r in prepared.template.body.get("resources") or []

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import site
-from ..errors import AuthError, AzureError, InputError
+from ..errors import AuthError, AzureError, InputError, UsageError
 from ..paths import ensure_private_dir, write_private_file
 from ..redact import register_secret
 from ..results import CmgStatus
@@ -131,8 +131,9 @@ def _deploy(
     ctx: OpContext, session: Any, prepared: Prepared, group: Any, svc: CmgService | None
 ) -> CmgService:
     spec = prepared.spec
-    if not ctx.confirm(f"deploy CMG {spec.name} to {spec.resource_group} ({spec.region})?"):
-        raise InputError("confirmation", "no", "answer yes, or pass --yes")
+    if not ctx.confirm(_question(ctx, session, prepared, group)):
+        raise UsageError("not confirmed; nothing was changed", hint="answer y, or pass --yes")
+    _ensure_providers(ctx, session, spec.name)
     # Ours if we create it now, recorded it, or tagged it (a run killed between creating
     # the group and recording it must still let `down` delete it).
     created = group is None or bool(svc and svc.created_rg) or ours(group, spec.name)
@@ -147,6 +148,29 @@ def _deploy(
     )
     save_inputs(ctx.home, spec)
     return svc
+
+
+def _question(ctx: OpContext, session: Any, prepared: Prepared, group: Any) -> str:
+    """The confirmation question; for a person at a terminal it shows the plan first
+    (ARM what-if, one line per resource), so nothing changes without being seen."""
+    spec = prepared.spec
+    question = f"deploy CMG {spec.name} to {spec.resource_group} ({spec.region})?"
+    if not ctx.interactive:
+        return question
+    from .plan import azure_changes  # plan builds on up: import here, not at module level
+
+    lines = [f"Plan for CMG {spec.name}:"]
+    try:
+        changes = azure_changes(session, spec, prepared, group_exists=group is not None)
+    except AzureError as err:  # e.g. a provider not registered yet: what-if cannot run
+        changes = azure_changes(session, spec, prepared, group_exists=False)
+        lines.append(f"  (what-if unavailable: {err.message}; listing the template)")
+    for change in changes:
+        if change.change in ("NoChange", "Ignore"):
+            continue
+        deltas = ", ".join(f"{d['path']}: {d['before']} → {d['after']}" for d in change.deltas[:4])
+        lines.append(f"  {change.change:<8} {change.target}" + (f" ({deltas})" if deltas else ""))
+    return "\n".join([*lines, question])
 
 
 def _record(
@@ -200,8 +224,9 @@ def _register_site(ctx: OpContext, prepared: Prepared) -> None:
 
 # -- preflight ---------------------------------------------------------------------------
 def preflight(ctx: OpContext, session: Any, spec: Any, group: dict[str, Any] | None) -> None:
-    """Issue 3 step 1: every read-only check, then provider registration."""
-    ctx.progress("preflight: region, VM size, resource group, names, providers")
+    """Issue 3 step 1: every read-only check (provider registration, a write, comes after
+    the confirmation: see :func:`_deploy`)."""
+    ctx.progress("preflight: region, VM size, resource group, names")
     if spec.region not in session.list_locations():
         raise InputError("region", spec.region, "a region of this subscription and environment")
     reason = session.sku_restriction(spec.region, spec.vm_size)
@@ -214,7 +239,6 @@ def preflight(ctx: OpContext, session: Any, spec: Any, group: dict[str, Any] | N
             f"a group in the CMG's region {spec.region} (it is in {group.get('location')})",
         )
     _check_names(session, spec, group)
-    _ensure_providers(ctx, session, spec.name)
 
 
 def _norm(location: Any) -> str:
