@@ -14,6 +14,7 @@ resets; asynchronous operations (202 + ``x-ms-request-id``) are followed by poll
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import tempfile
 import time
@@ -30,6 +31,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from cmgdeploy.azure.retry import parse_retry_after, record_retry
 from cmgdeploy.errors import AuthError, AzureError, InputError, WaitTimeout
 
 NS = "{http://schemas.microsoft.com/windowsazure}"
@@ -403,15 +405,23 @@ class ClassicClient:
                         code="ConnectionFailed",
                         target=path,
                     ) from None
-                self._sleep(_backoff(attempt, None))
+                self._retry(attempt, method, path, "reset", None)
                 continue
             if response.status_code in TRANSIENT_STATUS and not last:
-                self._sleep(_backoff(attempt, response.headers.get("Retry-After")))
+                retry_after = response.headers.get("Retry-After")
+                self._retry(attempt, method, path, str(response.status_code), retry_after)
                 continue
             if response.status_code >= 400:
                 raise _error_from(response, path)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retry(
+        self, attempt: int, method: str, path: str, cause: str, retry_after: str | None
+    ) -> None:
+        wait = _backoff(attempt, retry_after)
+        record_retry(attempt + 1, method, path, cause, wait)
+        self._sleep(wait)
 
     def _send(self, method: str, path: str, params: dict[str, str] | None) -> requests.Response:
         return self._session.request(
@@ -426,13 +436,13 @@ class ClassicClient:
 
 
 def _backoff(attempt: int, retry_after: str | None) -> float:
-    """Seconds before retry ``attempt``: the server's Retry-After (capped), else growing."""
-    try:
-        if retry_after is not None:
-            return min(max(float(retry_after), 0.0), 10.0)
-    except ValueError:
-        pass
-    return min(0.2 * 2**attempt, 5.0)
+    """Seconds before retry ``attempt``: the server's Retry-After (seconds or HTTP date,
+    honoured), else a growing, jittered interval."""
+    honoured = parse_retry_after(retry_after)
+    if honoured is not None:
+        return honoured
+    ceiling = min(0.2 * 2**attempt, 5.0)
+    return random.uniform(ceiling / 2, ceiling)
 
 
 def _tls_error(exc: Exception) -> AuthError:

@@ -206,17 +206,16 @@ class _Budget:
         return self.settings.max_error_retries
 
     def log(self, state: Any) -> None:
-        cause = _cause(state)
-        with _COUNT_LOCK:
-            RETRY_COUNTS[cause] += 1
-        LOG.debug(
-            "retry %d of %s %s after %s, waiting %.2f s",
-            state.attempt_number,
-            self.method,
-            self.path,
-            cause,
-            state.upcoming_sleep,
+        record_retry(
+            state.attempt_number, self.method, self.path, _cause(state), state.upcoming_sleep
         )
+
+
+def record_retry(attempt: int, method: str, path: str, cause: str, wait: float) -> None:
+    """Count and log (DEBUG, ``cmgdeploy.retry``) one retry; other clients use it too."""
+    with _COUNT_LOCK:
+        RETRY_COUNTS[cause] += 1
+    LOG.debug("retry %d of %s %s after %s, waiting %.2f s", attempt, method, path, cause, wait)
 
 
 def _give_up(state: Any) -> Any:

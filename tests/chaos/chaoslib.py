@@ -93,6 +93,7 @@ class Lab:
     az: LocalAzure
     home: Path
     name: str
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def sub(self) -> str:
@@ -103,7 +104,7 @@ class Lab:
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("CMGDEPLOY_", "AZURE_"))}
         return {**keep, "CMGDEPLOY_HOME": str(self.home), "AZURE_TENANT_ID": ident.tenant_id,
                 "AZURE_CLIENT_ID": ident.client_id, "AZURE_CLIENT_SECRET": ident.client_secret,
-                "NO_COLOR": "1"}  # fmt: skip
+                "NO_COLOR": "1", **self.extra_env}  # fmt: skip
 
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "cmgdeploy", "--debug", "-e", "lab", "-o", "json", *args]
@@ -182,9 +183,12 @@ UP_ARGS = ("--region", "westeurope", "--self-signed-cert", "--site-code", "PS1",
            "--connection-point", "cp1.contoso.com", "--management-point", "mp1.contoso.com")  # fmt: skip
 
 
-def arm_lifecycle(name: str) -> list[Step]:
+T = ("--timeout", str(STEP_TIMEOUT), "--yes")
+
+
+def arm_lifecycle(lab: Lab) -> list[Step]:
     """up → scale 3 → scale 1 → down."""
-    t = ("--timeout", str(STEP_TIMEOUT), "--yes")
+    name, t = lab.name, T
     return [
         Step("up", ("up", "--name", name, *UP_ARGS, *t), deployed(1)),
         Step("scale 3", ("scale", "--name", name, "--instances", "3", *t), deployed(3)),
@@ -193,8 +197,40 @@ def arm_lifecycle(name: str) -> list[Step]:
     ]
 
 
-# Lifecycles by name; a migration lifecycle registers here once `cmgdeploy migrate` lands.
-LIFECYCLES: dict[str, Callable[[str], list[Step]]] = {"arm": arm_lifecycle}
+def migration_lifecycle(lab: Lab) -> list[Step]:
+    """A seeded classic CMG (2 instances) → `migrate` (drain 0, --yes) → down."""
+    from mocks.classic.models import seed_classic
+
+    classic = f"old{lab.name}"
+    seed_classic(lab.az.cloud, classic, "westeurope", 2)
+    lab.extra_env["CMGDEPLOY_SUBSCRIPTION"] = lab.sub  # Service Management needs it named
+    args = ("migrate", "--from-classic", classic, "--to", lab.name, "--drain-hours", "0",
+            "--self-signed-cert", "--site-code", "PS1", "--connection-point", "cp1.contoso.com",
+            "--management-cert", lab.az.identity.management_certificate, *T)  # fmt: skip
+    return [
+        Step("migrate", args, migrated(classic, 2)),
+        Step("down", ("down", "--name", lab.name, *T), removed),
+    ]
+
+
+def migrated(classic: str, instances: int) -> Callable[[Lab], list[str]]:
+    """Checks: the classic service is gone, the new CMG deployed with its instances."""
+
+    def check(lab: Lab) -> list[str]:
+        from mocks.classic.models import list_services
+
+        left = [s for s in list_services(lab.az.cloud, lab.sub) if s.get("ServiceName") == classic]
+        problems = [f"orphaned classic service {classic}"] if left else []
+        return problems + deployed(instances)(lab)
+
+    return check
+
+
+# Lifecycles by name (`--chaos-kinds`); each builder may prepare the lab (seed a source).
+LIFECYCLES: dict[str, Callable[[Lab], list[Step]]] = {
+    "arm": arm_lifecycle,
+    "migration": migration_lifecycle,
+}
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -204,8 +240,8 @@ def start_lab(state_dir: Path, home: Path, seed: int) -> Lab:
     az = LocalAzure(state_dir, config=config, faults=chaos_faults(seed)).start()
     lab = Lab(az, home, f"chaos{seed}")
     add = lab.command("environments", "add", "lab", "--authority", az.url,
-                      "--resource-manager", az.url + "/", "--ca-bundle", str(az.ca_bundle),
-                      "--no-instance-discovery")  # fmt: skip
+                      "--resource-manager", az.url + "/", "--service-management", az.url + "/",
+                      "--ca-bundle", str(az.ca_bundle), "--no-instance-discovery")  # fmt: skip
     subprocess.run(add, env=lab.env(), check=True, capture_output=True, timeout=60)
     return lab
 
@@ -249,7 +285,7 @@ def run_lifecycle(kind: str, seed: int, workdir: Path) -> Outcome:
     completed, steps = 0, []
     lab = start_lab(workdir / "azure", workdir / "home", seed)
     try:
-        steps = LIFECYCLES[kind](lab.name)
+        steps = LIFECYCLES[kind](lab)
         crash_at = rng.randrange(len(steps))
         outcome.crash_step = steps[crash_at].label
         outcome.crash_after = round(rng.uniform(*KILL_WINDOW), 2)

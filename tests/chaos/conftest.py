@@ -1,6 +1,6 @@
 """Chaos suite options and its figures.
 
-``pytest tests/chaos`` runs ``--chaos-n`` lifecycles (default 2) with seeds
+``pytest tests/chaos`` runs ``--chaos-n`` lifecycles of each kind (default 1) with seeds
 ``--chaos-seed``, ``--chaos-seed + 1``, …; the figures of all of them (every xdist
 worker writes one JSON file per lifecycle) are printed in the terminal summary.
 """
@@ -20,7 +20,9 @@ RESULTS_ENV = "CMGDEPLOY_CHAOS_RESULTS"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("chaos")
-    group.addoption("--chaos-n", type=int, default=2, help="lifecycles per kind (default 2)")
+    group.addoption(
+        "--chaos-n", type=int, default=1, help="lifecycles per kind (default 1: 2 in all)"
+    )
     group.addoption("--chaos-seed", type=int, default=1, help="first seed (default 1)")
     group.addoption(
         "--chaos-kinds", default=",".join(LIFECYCLES), help="lifecycle kinds, comma-separated"
