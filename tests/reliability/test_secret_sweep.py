@@ -123,3 +123,24 @@ def test_no_secret_anywhere_after_a_lifecycle(local_azure_factory: Factory, tmp_
     texts = {**outputs, **home_files(lab.home, set())}
     texts["request log"] = (Path(az.state_dir) / "requests.jsonl").read_text()
     assert sweep(texts, secrets) == []
+
+
+def test_device_code_token_cache_is_private(local_azure_factory: Factory, tmp_path: Path) -> None:
+    """The only file holding tokens (azure-identity's persistent cache) is 0600, and its
+    tokens appear in no output and in no file under CMGDEPLOY_HOME."""
+    az = local_azure_factory(device_code_delay=0.2)
+    lab = cli_lab(az, tmp_path / "home")
+    user_home = tmp_path / "user"
+    user_home.mkdir()
+    lab.extra_env.update({"HOME": str(user_home), "CMGDEPLOY_AUTH_METHOD": "device-code",
+                          "AZURE_CLIENT_SECRET": ""})  # fmt: skip
+    done = lab.run("-o", "json", "auth", "check")
+    assert done.returncode == 0, done.stderr
+    caches = [p for p in (user_home / ".IdentityService").glob("cmgdeploy*") if p.is_file()]
+    assert caches, "no persistent token cache was written"
+    for cache in caches:
+        assert stat.S_IMODE(cache.stat().st_mode) == 0o600, cache
+    tokens = JWT.findall(caches[0].read_text())
+    assert tokens  # the cache really holds tokens: that is why it must be private
+    texts = {"stdout": done.stdout, "stderr": done.stderr, **home_files(lab.home, set())}
+    assert not [where for where, text in texts.items() if JWT.search(text)]
