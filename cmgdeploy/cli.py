@@ -378,6 +378,7 @@ def plan(
     connection_point: list[str] = CP,
     management_point: list[str] = MP,
     software_update_point: list[str] = SUP,
+    timeout: float = TIMEOUT,
 ) -> None:
     """Show what `up` would change (ARM what-if + site database diff); writes nothing."""
     flags = _spec_flags(
@@ -400,7 +401,7 @@ def plan(
         from .ops.plan import plan as do_plan
 
         spec = _load_spec(s, flags)
-        with s.op_context() as op:
+        with s.op_context(timeout=timeout) as op:
             return do_plan(op, spec)
 
     run(ctx, "plan", body)
@@ -736,7 +737,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(ExitCode.INTERRUPTED)
     except Exception as exc:
         if "--debug" in args:
-            traceback.print_exc()
+            from .redact import redact
+
+            # Exception texts can quote a request or a setting: redacted like all output.
+            print(redact(traceback.format_exc()), file=sys.stderr, end="")
         err = CmgError(
             f"unexpected error: {type(exc).__name__}: {exc}",
             code="InternalError",

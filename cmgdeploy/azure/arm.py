@@ -14,9 +14,9 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from ..errors import AzureError
+from ..errors import AzureError, WaitTimeout
 from .envtypes import EnvironmentLike, arm_scope, transport_kwargs
-from .retry import RetryPolicy, RetrySettings
+from .retry import RetryPolicy, RetrySettings, operation_remaining
 from .retry import parse_retry_after as parse_retry_after
 from .translate import translate
 
@@ -282,12 +282,17 @@ class ArmSession:
     ) -> dict[str, Any]:
         body = _deployment_body(template, parameters)
         deps = self._client("deployments").deployments
-        return plain(
-            self._call(
-                f"what-if of deployment {name}",
-                lambda: deps.begin_what_if(group, name, body).result(),
-            )
+        poller = self._call(
+            f"what-if of deployment {name}", lambda: deps.begin_what_if(group, name, body)
         )
+        if not self._call(
+            f"what-if of deployment {name}", lambda: _wait(poller, operation_remaining())
+        ):
+            raise WaitTimeout(
+                f"what-if of deployment {name} did not finish in time",
+                hint="run it again with a longer --timeout",
+            )
+        return plain(poller.result())
 
     # -- compute and network reads -----------------------------------------------------
     def get_vmss(self, group: str, name: str) -> dict[str, Any] | None:

@@ -94,6 +94,11 @@ def operation_deadline(seconds: float) -> Iterator[None]:
         _OPERATION_END.pop()
 
 
+def operation_remaining() -> float | None:
+    """Seconds left of the innermost :func:`operation_deadline`, or None outside one."""
+    return _OPERATION_END[-1] - time.monotonic() if _OPERATION_END else None
+
+
 def _deadline(call_seconds: float) -> float:
     end = time.monotonic() + call_seconds
     return min([end, *_OPERATION_END])
