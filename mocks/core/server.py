@@ -2,10 +2,18 @@
 
 A ``ThreadingHTTPServer`` (daemon threads, HTTP/1.1 keep-alive) on a loopback address,
 wrapped in TLS with the state dir's server certificate. Client certificates are
-optional at the TLS layer (``CERT_OPTIONAL``, trust anchor = the local CA), so classic
-Service Management handlers receive ``request.client_cert_der`` while ARM clients
-connect without one. The TLS handshake runs in the connection's own thread, so a
-slow or broken client never blocks ``accept``.
+optional at the TLS layer (``CERT_OPTIONAL``), so classic Service Management handlers
+receive ``request.client_cert_der`` while ARM clients connect without one. Python's
+``ssl`` has no verify callback, so the trust anchors are the local CA plus every
+registered management certificate (a self-signed one is its own anchor); the context
+is rebuilt before accepting a connection whenever the registered set changed (also
+when another process registered one). The thumbprint check stays in the classic
+handlers. The TLS handshake runs in the connection's own thread, so a slow or broken
+client never blocks ``accept``.
+
+Not simulated: an *unregistered* certificate that no anchor vouches for (e.g. a
+self-signed one) fails the handshake with a TLS ``unknown ca`` alert, where Azure
+completes it and answers 403 ForbiddenError.
 
 :class:`Dispatcher` is the transport-free part: request ids, faults, authentication,
 throttling, the handler, error rendering, response headers and the request log.
@@ -15,6 +23,7 @@ Not simulated: HTTP/2, request body size limits, ARM's regional front doors.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import ipaddress
 import logging
@@ -49,6 +58,9 @@ ROUTE_MODULES = [
     "mocks.resources.generic_urls",
 ]
 LOG = logging.getLogger("mocks.server")
+# Where classic/models.py keeps uploaded management certificates (core must not import
+# a provider module, so the collection name is repeated here).
+MANAGEMENT_CERTIFICATES = "classic/management-certificates"
 
 
 class ConnectionResetFault(Exception):
@@ -367,6 +379,7 @@ class LocalAzureHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], dispatcher: Dispatcher, context: ssl.SSLContext):
         self.dispatcher = dispatcher
         self.context = context
+        self._anchors_seen: frozenset[str] | None = None
         self._open: set[Any] = set()
         self._aborted: set[Any] = set()
         self._open_lock = threading.Lock()
@@ -374,11 +387,31 @@ class LocalAzureHTTPServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
-    def server_bind(self) -> None:
-        super().server_bind()
-        self.socket = self.context.wrap_socket(
-            self.socket, server_side=True, do_handshake_on_connect=False
-        )
+    def get_request(self) -> tuple[Any, Any]:
+        # The listening socket stays plain: each connection is wrapped with the context
+        # current at accept time, so newly registered certificates count at once.
+        conn, address = self.socket.accept()
+        self._refresh_context()
+        try:
+            wrapped = self.context.wrap_socket(
+                conn, server_side=True, do_handshake_on_connect=False
+            )
+        except OSError:
+            conn.close()
+            raise
+        return wrapped, address
+
+    def _refresh_context(self) -> None:
+        cloud = self.dispatcher.cloud
+        try:
+            registered = management_certificates(cloud)
+        except Exception:  # a busy or broken store must not stop the accept loop
+            LOG.debug("could not read management certificates", exc_info=True)
+            return
+        seen = frozenset(registered)
+        if seen != self._anchors_seen:
+            self.context = tls_context(cloud, list(registered.values()))
+            self._anchors_seen = seen
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._open_lock:
@@ -415,12 +448,31 @@ class LocalAzureHTTPServer(ThreadingHTTPServer):
         LOG.debug("connection from %s ended with an error", client_address, exc_info=True)
 
 
-def tls_context(cloud: Cloud) -> ssl.SSLContext:
-    """Server TLS: our certificate; optional client certificates issued by our CA."""
+def management_certificates(cloud: Cloud) -> dict[str, bytes]:
+    """Every registered management certificate (all subscriptions), DER by store key."""
+    found: dict[str, bytes] = {}
+    for key, doc in cloud.store.doc_list(MANAGEMENT_CERTIFICATES):
+        try:
+            found[key] = base64.b64decode(doc["data"])
+        except (KeyError, TypeError, ValueError):
+            continue  # a malformed record vouches for nobody
+    return found
+
+
+def tls_context(cloud: Cloud, anchors: list[bytes] | None = None) -> ssl.SSLContext:
+    """Server TLS: our certificate; optional client certificates that chain to the local
+    CA or are themselves a registered management certificate (``anchors``, DER)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(cloud.state_dir / "server.pem", cloud.state_dir / "server.key")
     context.load_verify_locations(cloud.state_dir / "ca.pem")
+    for der in anchors or []:
+        try:
+            context.load_verify_locations(cadata=der)
+        except ssl.SSLError:
+            LOG.debug("a registered management certificate is not loadable; skipped")
+    # A registered leaf issued by a CA we do not know is trusted on its own.
+    context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
     context.verify_mode = ssl.CERT_OPTIONAL
     return context
 
