@@ -13,8 +13,10 @@ Two kinds of record:
   carry ``ready_at``: while the clock is before it the resource reports the
   provisioning state it was stored with (Creating/Updating/Deleting); after it,
   :meth:`resource_get` reports ``Succeeded`` (or removes a resource that was
-  ``Deleting``).  That lazy, clock-driven state machine needs no background thread
-  and survives restarts.
+  ``Deleting``) and writes that back — only if the row is unchanged since it was
+  read, so a read never undoes a concurrent PUT/PATCH or deletes a re-created
+  resource.  That lazy, clock-driven state machine needs no background thread and
+  survives restarts.
 * **documents** — any other JSON state, by (collection, key): deployments,
   long-running operations, provider registrations, classic services, identities,
   fault settings, throttle buckets.
@@ -56,6 +58,10 @@ CREATE INDEX IF NOT EXISTS resources_by_group ON resources (subscription, resour
 """
 
 _TRANSIENT = {"Creating", "Updating", "Deleting", "Accepted", "Running"}
+
+
+class _Raced(Exception):
+    """A concurrent write changed the row between the read and the settle write-back."""
 
 
 def parse_resource_id(rid: str) -> tuple[str, str]:
@@ -196,14 +202,20 @@ class Store:
             )
 
     def resource_get(self, rid: str) -> dict[str, Any] | None:
-        row = (
+        """The resource as the clock sees it (see module docstring), or None."""
+        while (row := self._resource_row(rid)) is not None:
+            try:
+                return self._settle(rid, row[0], row[1])
+            except _Raced:
+                continue  # a writer got in first: report what it wrote
+        return None
+
+    def _resource_row(self, rid: str) -> tuple[str, float | None] | None:
+        return (
             self._conn()
             .execute("SELECT body, ready_at FROM resources WHERE id_key=?", (rid.lower(),))
             .fetchone()
         )
-        if not row:
-            return None
-        return self._settle(json.loads(row[0]), row[1])
 
     def resource_delete(self, rid: str) -> bool:
         with self.tx() as db:
@@ -217,7 +229,7 @@ class Store:
         type_name: str | None = None,
         id_prefix: str | None = None,
     ) -> list[dict[str, Any]]:
-        sql = "SELECT body, ready_at FROM resources WHERE subscription=?"
+        sql = "SELECT id_key, body, ready_at FROM resources WHERE subscription=?"
         args: list[Any] = [subscription.lower()]
         if resource_group is not None:
             sql += " AND resource_group=?"
@@ -230,26 +242,46 @@ class Store:
             args.append(_like_prefix(id_prefix.lower()))
         rows = self._conn().execute(sql + " ORDER BY created, id_key", args).fetchall()
         out = []
-        for body, ready_at in rows:
-            settled = self._settle(json.loads(body), ready_at)
+        for id_key, body, ready_at in rows:
+            try:
+                settled = self._settle(id_key, body, ready_at)
+            except _Raced:
+                settled = self.resource_get(id_key)
             if settled is not None:
                 out.append(settled)
         return out
 
-    def _settle(self, body: dict[str, Any], ready_at: float | None) -> dict[str, Any] | None:
-        """Apply the clock to a transient provisioning state (see module docstring)."""
+    def _settle(self, rid: str, text: str, ready_at: float | None) -> dict[str, Any] | None:
+        """Apply the clock to a transient provisioning state (see module docstring).
+
+        Reads happen outside a transaction, so the write-back is conditional on the row
+        still holding what was read: a PUT/PATCH/DELETE that got in between wins, and
+        the :class:`_Raced` exception tells the caller to read again instead of undoing it.
+        """
+        body: dict[str, Any] = json.loads(text)
         if ready_at is None or self.clock() < ready_at:
             return body
         props = body.get("properties") or {}
-        state = props.get("provisioningState")
-        if state == "Deleting":
-            self.resource_delete(body["id"])
+        key = (rid.lower(), ready_at, text)
+        if props.get("provisioningState") == "Deleting":
+            self._write_if_unchanged("DELETE FROM resources", (), key)
             return None
-        if state in _TRANSIENT:
+        if props.get("provisioningState") in _TRANSIENT:
             props["provisioningState"] = "Succeeded"
             body["properties"] = props
-        self.resource_put(body, ready_at=None)
+        self._write_if_unchanged(
+            "UPDATE resources SET body=?, ready_at=NULL, updated=?",
+            (json.dumps(body), self.clock()),
+            key,
+        )
         return body
+
+    def _write_if_unchanged(self, sql: str, args: tuple[Any, ...], key: tuple[Any, ...]) -> None:
+        """Run ``sql`` on the row only if it still holds (id, ready_at, body) = ``key``."""
+        with self.tx() as db:
+            cur = db.execute(sql + " WHERE id_key=? AND ready_at=? AND body=?", (*args, *key))
+        if not cur.rowcount:
+            raise _Raced()
 
 
 def _like_prefix(prefix: str) -> str:
