@@ -13,7 +13,8 @@
 # Prints one PASS/FAIL line per step and the total wall time. Exit status: 0 all steps
 # passed, 1 a step failed, 2 the setup (virtualenv, server) failed. The server is always
 # stopped. Secrets never reach argv or the output: the client secret goes to az through
-# `-p @file` and is redacted from any stderr excerpt.
+# `--password=@file` (the `=` form: a secret is never taken for an option) and is
+# redacted from any stderr excerpt.
 set -uo pipefail # no -e: every step reports and the run goes on
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -237,7 +238,7 @@ check_logins() {
 	step_fails "login (wrong secret) -> AADSTS error" "AADSTS" \
 		login --service-principal -u "$CLIENT" -p "not-the-secret" --tenant "$TENANT"
 	step "login --service-principal (secret)" "$who" \
-		login --service-principal -u "$CLIENT" -p "@$SECRET_FILE" --tenant "$TENANT" -o tsv --query "$query"
+		login --service-principal -u "$CLIENT" --password="@$SECRET_FILE" --tenant "$TENANT" -o tsv --query "$query"
 	step "account show" "^$SUB $TENANT LocalAzure$" \
 		account show -o tsv --query "[id, tenantId, environmentName]"
 	rm -f "$SECRET_FILE" # the CLI keeps its own copy; ours is not needed any more

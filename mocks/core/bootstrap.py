@@ -35,6 +35,9 @@ INITIAL_PROVIDERS = {
     "Microsoft.ClassicCompute": "NotRegistered",
 }
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "~._-"
+# The first character is alphanumeric: a secret starting with "-" reads as an option
+# to argparse-based CLIs (azure-cli expands `-p @file` to `-p -xyz…` and rejects it).
+_SECRET_FIRST = string.ascii_letters + string.digits
 
 
 def ensure(cloud: Cloud) -> Identity:
@@ -61,12 +64,18 @@ def _make_store_private(state_dir: Path) -> None:
             pass
 
 
+def new_client_secret(length: int = 40) -> str:
+    """A random client secret in Entra's alphabet whose first character is alphanumeric."""
+    rest = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(length - 1))
+    return secrets.choice(_SECRET_FIRST) + rest
+
+
 def _new_identity(pki: Pki) -> dict[str, Any]:
     return {
         "tenant_id": str(uuid.uuid4()),
         "subscription_id": str(uuid.uuid4()),
         "client_id": str(uuid.uuid4()),
-        "client_secret": "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40)),
+        "client_secret": new_client_secret(),
         "client_certificate": str(pki.sp_pem),
         "client_certificate_thumbprint": pki.sp_thumbprint,
         "management_certificate": str(pki.management_pem),

@@ -104,6 +104,17 @@ def test_endpoint_json_describes_the_running_server(local_azure: LocalAzure) -> 
     assert Path(info["client_certificate"]).read_text().count("BEGIN") == 2  # cert + key
 
 
+def test_client_secrets_never_start_with_a_dash() -> None:
+    # azure-cli expands `-p @file` to `-p -xyz…`, which argparse takes for an option.
+    from mocks.core.bootstrap import new_client_secret
+
+    secrets_made = [new_client_secret() for _ in range(2000)]
+    assert all(s[0].isascii() and s[0].isalnum() for s in secrets_made)
+    assert {len(s) for s in secrets_made} == {40}
+    assert len(set(secrets_made)) == 2000  # random, not a constant
+    assert any("-" in s[1:] for s in secrets_made)  # the rest keeps Entra's alphabet
+
+
 def test_restart_keeps_identity_and_resources(tmp_path: Path) -> None:
     with LocalAzure(tmp_path) as first:
         ident = first.identity
