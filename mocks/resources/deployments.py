@@ -39,6 +39,7 @@ from .exceptions import (
     InvalidDeploymentMode,
     InvalidTemplate,
     InvalidTemplateDeployment,
+    OperationNotFound,
 )
 from .provisioning import ResourceRef, canonical_type, mark_deleting, write_resource
 from .views import deployment_body, iso_time
@@ -326,12 +327,17 @@ def cancel(cloud: Cloud, sub: str, group_name: str, name: str) -> None:
 
 
 def delete(cloud: Cloud, sub: str, group_name: str, name: str) -> dict[str, Any] | None:
-    """DELETE: removes the record (not the resources); None when it did not exist."""
+    """DELETE: removes the record (not the resources); None when it did not exist.
+
+    A deployment still Accepted/Running is refused (409 DeploymentActive), as in ARM.
+    """
     models.get_group(cloud, sub, group_name)
     with cloud.store.tx():
-        doc = _load(cloud, sub, group_name, name)
+        doc = advance(cloud, sub, group_name, name)
         if doc is None:
             return None
+        if doc["state"] in ACTIVE:
+            raise DeploymentActive(name, iso_time(doc["started"]), action="delete")
         cloud.store.doc_delete(COLLECTION, doc["id"])
     return lro.start(
         cloud,
@@ -559,8 +565,11 @@ def _deployment_failed(failed: list[dict[str, Any]]) -> dict[str, Any]:
 
 # -- status ------------------------------------------------------------------------------------
 def status(cloud: Cloud, sub: str, group_name: str, name: str, op_id: str) -> dict[str, Any]:
-    """``…/deployments/{name}/operationStatuses/{id}`` body."""
+    """``…/deployments/{name}/operationStatuses/{id}`` body; 404 for an id this
+    deployment's current run did not hand out."""
     doc = get(cloud, sub, group_name, name)
+    if op_id.lower() != doc["status_op"].lower():
+        raise OperationNotFound(op_id)
     state = "Running" if doc["state"] in ACTIVE else doc["state"]
     body: dict[str, Any] = {"id": f"{doc['id']}/operationStatuses/{op_id}", "status": state}
     if doc.get("error"):

@@ -19,6 +19,7 @@ __all__ = [
     "LocationRequired",
     "MissingSubscriptionRegistration",
     "NoRegisteredProviderFound",
+    "OperationNotFound",
     "ResourceGroupBeingDeleted",
     "ResourceGroupNotFound",
     "ResourceNotFound",
@@ -123,12 +124,20 @@ class DeploymentActive(ArmError):
     status = 409
     code = "DeploymentActive"
 
-    def __init__(self, name: str, started: str) -> None:
+    def __init__(self, name: str, started: str, action: str = "edit or replace") -> None:
+        # action "delete": ARM refuses deleting a deployment that is still running.
         super().__init__(
-            f"Unable to edit or replace deployment '{name}': previous deployment from "
+            f"Unable to {action} deployment '{name}': previous deployment from "
             f"'{started}' is still active. Please see https://aka.ms/arm-deploy for usage "
             "details."
         )
+
+
+class OperationNotFound(NotFound):
+    code = "OperationNotFound"
+
+    def __init__(self, operation_id: str) -> None:
+        super().__init__(f"The operation '{operation_id}' could not be found.")
 
 
 class DeploymentCannotBeCancelled(ArmError):

@@ -10,6 +10,7 @@ from mocks.core.errors import ArmError, InvalidRequestContent, UnsupportedOperat
 from mocks.core.http import Request, Response
 
 from . import catalog, deployments, models, provisioning, whatif
+from .exceptions import OperationNotFound
 from .provisioning import ResourceRef
 from .views import deployment_body, operations
 
@@ -160,11 +161,7 @@ def operation_result(cloud: Cloud, request: Request) -> Response:
 def _operation(cloud: Cloud, request: Request) -> dict[str, Any]:
     op = lro.get(cloud, request.params["op"])
     if op is None or op["subscription_id"].lower() != request.params["sub"].lower():
-        raise ArmError(
-            f"The operation '{request.params['op']}' could not be found.",
-            code="OperationNotFound",
-            status=404,
-        )
+        raise OperationNotFound(request.params["op"])
     return op
 
 

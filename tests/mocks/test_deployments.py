@@ -235,6 +235,10 @@ def test_cancel_running_deployment_and_active_conflicts(sdk: Any, group: str) ->
     with pytest.raises(ResourceExistsError) as active:
         dm.deployments.begin_create_or_update(group, "slow", props(slow))
     assert error_code(active) == "DeploymentActive"
+    with pytest.raises(ResourceExistsError) as undeletable:
+        dm.deployments.begin_delete(group, "slow")  # ARM: a running deployment stays
+    assert error_code(undeletable) == "DeploymentActive"
+    assert dm.deployments.get(group, "slow").properties.provisioning_state == "Running"
     dm.deployments.cancel(group, "slow")
     assert dm.deployments.get(group, "slow").properties.provisioning_state == "Canceled"
     with pytest.raises(HttpResponseError):
@@ -242,6 +246,24 @@ def test_cancel_running_deployment_and_active_conflicts(sdk: Any, group: str) ->
     with pytest.raises(ResourceExistsError) as again:
         dm.deployments.cancel(group, "slow")
     assert error_code(again) == "DeploymentCannotBeCancelled"
+    dm.deployments.begin_delete(group, "slow").result()  # once it is over, it can go
+    assert not dm.deployments.check_existence(group, "slow")
+
+
+def test_deployment_status_knows_its_operation_ids(az: LocalAzure, group: str) -> None:
+    base = (
+        f"/subscriptions/{az.identity.subscription_id}/resourcegroups/{group}/providers/"
+        "Microsoft.Resources/deployments/st"
+    )
+    put = raw(az, "PUT", base, props(TEMPLATE, count=1))
+    assert put.status_code == 201
+    status_path = put.headers["Azure-AsyncOperation"].split("?")[0].removeprefix(az.url)
+    assert status_path.lower().startswith(base.lower() + "/operationstatuses/")
+    known = raw(az, "GET", status_path)
+    assert known.status_code == 200 and known.json()["status"] in ("Running", "Succeeded")
+    bogus = raw(az, "GET", base + "/operationStatuses/bogus")
+    assert bogus.status_code == 404
+    assert bogus.json()["error"]["code"] == "OperationNotFound"
 
 
 def test_targeted_fault_fails_the_resource_and_the_deployment(
