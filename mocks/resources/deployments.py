@@ -166,7 +166,11 @@ def _prepare(cloud: Cloud, doc: dict[str, Any]) -> PreparedDeployment:
 
 
 def validate_plan(cloud: Cloud, doc: dict[str, Any]) -> PreparedDeployment:
-    """Preflight: the engine's checks, then every type's provider registration (409)."""
+    """Preflight: the engine's checks and known namespaces.
+
+    Provider registration is not checked: ARM registers the providers a template names
+    when it deploys it (see :func:`register_template_providers`).
+    """
     try:
         prepared = _prepare(cloud, doc)
     except TemplateError as exc:
@@ -178,9 +182,17 @@ def validate_plan(cloud: Cloud, doc: dict[str, Any]) -> PreparedDeployment:
             "validation procedure. See inner errors for details.",
             details=[_no_provider(r) for r in unknown],
         )
-    for res in prepared.resources:
-        models.require_registered(cloud, doc["subscription"], res.type)
     return prepared
+
+
+def register_template_providers(cloud: Cloud, sub: str, prepared: PreparedDeployment) -> None:
+    """Register every namespace the template's resources use ("When you deploy an ARM
+    template, resource providers defined in the template are registered automatically");
+    the driver starts a resource only once its namespace is Registered."""
+    namespaces = {r.type.split("/")[0] for r in prepared.resources}
+    for namespace in sorted(namespaces):
+        if catalog.canonical_namespace(namespace) is not None:
+            models.register_provider(cloud, sub, namespace)
 
 
 def _namespace_unknown(type_name: str) -> bool:
@@ -267,6 +279,7 @@ def create_or_update(
         doc = _new_doc(cloud, sub, group, name, props)
         doc["correlation_id"] = correlation_id or str(uuid.uuid4())
         prepared = validate_plan(cloud, doc)
+        register_template_providers(cloud, sub, prepared)
         doc["resources"] = _plan_entries(prepared)
         doc["display_parameters"] = prepared.parameters_for_display()
         _save(cloud, doc)
@@ -282,8 +295,6 @@ def validate(cloud: Cloud, sub: str, group_name: str, name: str, raw: bytes) -> 
     try:
         prepared = validate_plan(cloud, doc)
     except ArmError as exc:
-        if exc.status == 409:  # registration: the SDK's policy registers and retries
-            raise
         raise ValidationFailed(exc) from exc
     doc["resources"] = _plan_entries(prepared)
     doc["display_parameters"] = prepared.parameters_for_display()
@@ -454,12 +465,19 @@ class _Driver:
         started = False
         for entry in self.doc["resources"]:
             deps = [states.get(d.lower(), "Succeeded") for d in entry["depends_on"]]
-            if entry["state"] == "Pending" and all(s == "Succeeded" for s in deps):
+            ready = entry["state"] == "Pending" and all(s == "Succeeded" for s in deps)
+            if ready and self._provider_registered(entry):
                 self._start(entry)
                 started = True
                 if self._blocked():
                     break
         return started
+
+    def _provider_registered(self, entry: dict[str, Any]) -> bool:
+        # Waits out the registration register_template_providers started.
+        namespace = entry["type"].split("/")[0]
+        state = models.provider_state(self.cloud, self.doc["subscription"], namespace)
+        return state == "Registered" or catalog.canonical_namespace(namespace) is None
 
     def _start(self, entry: dict[str, Any]) -> None:
         entry.update(

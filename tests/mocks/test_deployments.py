@@ -165,22 +165,22 @@ def test_validate_success_lists_the_resources(sdk: Any, group: str) -> None:
     assert not dm.deployments.check_existence(group, "ok")  # validate does not deploy
 
 
-def test_unregistered_provider_refused_at_deployment_time(az: LocalAzure, group: str) -> None:
-    vault = {
+def test_deployment_registers_the_providers_its_template_names(sdk: Any, group: str) -> None:
+    # ARM: "resource providers defined in the template are registered automatically".
+    rm, dm = sdk
+    assert rm.providers.get("Microsoft.ClassicCompute").registration_state == "NotRegistered"
+    classic = {
         "type": "Microsoft.ClassicCompute/domainNames",
         "apiVersion": "2016-11-01",
         "name": "classicsvc",
         "location": "westeurope",
         "properties": {},
     }
-    template = {**TEMPLATE, "resources": [vault], "outputs": {}}
-    path = (
-        f"/subscriptions/{az.identity.subscription_id}/resourcegroups/{group}/providers/"
-        "Microsoft.Resources/deployments/reg"
-    )
-    resp = raw(az, "PUT", path, props(template))
-    assert resp.status_code == 409
-    assert resp.json()["error"]["code"] == "MissingSubscriptionRegistration"
+    template = {**TEMPLATE, "resources": [classic], "outputs": {}}
+    result = dm.deployments.begin_create_or_update(group, "reg", props(template)).result()
+    assert result.properties.provisioning_state == "Succeeded"
+    assert rm.providers.get("Microsoft.ClassicCompute").registration_state == "Registered"
+    assert [r.name for r in rm.resources.list_by_resource_group(group)] == ["classicsvc"]
 
 
 def test_what_if_reports_create_modify_nochange_and_ignore(sdk: Any, group: str) -> None:
