@@ -108,7 +108,7 @@ class LocalAzure:
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        bootstrap.mark_stopped(self.cloud.state_dir, os.getpid())
+        bootstrap.mark_stopped(self.cloud.state_dir, os.getpid(), self.url)
 
     def __enter__(self) -> LocalAzure:
         return self.start()

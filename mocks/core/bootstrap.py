@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .cloud import Cloud, CloudConfig, Identity
-from .pki import Pki, ensure_pki, write_private
+from .pki import Pki, ensure_pki, state_lock, write_private
 
 IDENTITY_KEY = "identity"
 CONFIG_KEY = "config"
@@ -146,23 +146,63 @@ def endpoint_info(cloud: Cloud, url: str, pid: int) -> dict[str, Any]:
 
 
 def write_endpoint(cloud: Cloud, url: str, pid: int | None = None) -> Path:
-    """Write ``endpoint.json`` (0600: it holds the client secret) for a running server."""
+    """Write ``endpoint.json`` (0600: it holds the client secret) for a running server.
+
+    A server already named there and still alive is remembered under ``"others"``, so
+    when the newer one stops, the file names the older one again (several servers may
+    serve one state dir).
+    """
     path = cloud.state_dir / "endpoint.json"
     info = endpoint_info(cloud, url, os.getpid() if pid is None else pid)
-    write_private(path, json.dumps(info, indent=2).encode())
+    with state_lock(cloud.state_dir, "endpoint"):
+        old = _read_json(path)
+        others = _live([_server_of(old), *old.get("others", [])] if old else [])
+        info["others"] = [o for o in others if o != _server_of(info)]
+        write_private(path, json.dumps(info, indent=2).encode())
     return path
 
 
-def mark_stopped(state_dir: Path, pid: int) -> None:
-    """Drop the pid from ``endpoint.json`` if it is ours, so readers see no live server."""
+def mark_stopped(state_dir: Path, pid: int, url: str | None = None) -> None:
+    """This server (``pid``, and ``url`` when given) stopped: drop it from
+    ``endpoint.json``; name another live server there if one is left, else no pid."""
     path = Path(state_dir) / "endpoint.json"
+    with state_lock(state_dir, "endpoint"):
+        info = _read_json(path)
+        if not info:
+            return
+        me = {"url": url or info.get("url"), "pid": pid}
+        others = [o for o in _live(info.get("others", [])) if o != me]
+        if _server_of(info) == me:
+            info = _named(info, others[0] if others else {"url": info["url"], "pid": None})
+            others = others[1:]
+        info["others"] = others
+        write_private(path, json.dumps(info, indent=2).encode())
+
+
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         info = json.loads(path.read_text())
     except (OSError, ValueError):
-        return
-    if info.get("pid") == pid:
-        info["pid"] = None
-        write_private(path, json.dumps(info, indent=2).encode())
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def _server_of(info: dict[str, Any]) -> dict[str, Any]:
+    return {"url": info.get("url"), "pid": info.get("pid")}
+
+
+def _live(servers: list[Any]) -> list[dict[str, Any]]:
+    """The servers (``{"url", "pid"}``) of ``servers`` whose process is alive."""
+    return [
+        {"url": s.get("url"), "pid": s.get("pid")}
+        for s in servers
+        if isinstance(s, dict) and isinstance(s.get("pid"), int) and _alive(s["pid"])
+    ]
+
+
+def _named(info: dict[str, Any], server: dict[str, Any]) -> dict[str, Any]:
+    """``info`` pointing at another server of the same state dir (same identity)."""
+    return {**info, **server, "identity_endpoint": f"{server['url']}/msi/token"}
 
 
 def read_endpoint(state_dir: Path) -> dict[str, Any] | None:

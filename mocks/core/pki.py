@@ -22,8 +22,9 @@ import fcntl
 import hashlib
 import ipaddress
 import os
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,11 +156,33 @@ def cert_pem(cert: x509.Certificate) -> bytes:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner can read (created 0600, never world-readable)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(path, 0o600)
+    """Write a file only its owner can read (created 0600, never world-readable).
+
+    Written to a temporary file beside it and renamed over it, so a concurrent reader
+    sees the old content or the new one, never a truncated file.
+    """
+    path = Path(path)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+@contextmanager
+def state_lock(state_dir: Path, name: str) -> Iterator[None]:
+    """An exclusive lock (``flock`` on ``.{name}.lock``) shared by every process."""
+    with open(Path(state_dir) / f".{name}.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _write_client_pem(path: Path, key: rsa.RSAPrivateKey, cert: x509.Certificate) -> None:
@@ -177,15 +200,9 @@ def load_pem_certificate(path: Path) -> x509.Certificate:
     return x509.load_pem_x509_certificate(Path(path).read_bytes())
 
 
-@contextmanager
-def _locked(state_dir: Path) -> Iterator[None]:
+def _locked(state_dir: Path) -> AbstractContextManager[None]:
     # Two processes starting on a fresh state dir must not both create a CA.
-    with open(state_dir / ".pki.lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return state_lock(state_dir, "pki")
 
 
 def ensure_pki(state_dir: Path) -> Pki:

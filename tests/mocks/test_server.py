@@ -115,6 +115,45 @@ def test_client_secrets_never_start_with_a_dash() -> None:
     assert any("-" in s[1:] for s in secrets_made)  # the rest keeps Entra's alphabet
 
 
+def test_a_second_server_stopping_does_not_hide_the_first(tmp_path: Path) -> None:
+    with LocalAzure(tmp_path) as first:
+        with LocalAzure(tmp_path) as second:
+            shown = read_endpoint(tmp_path)
+            assert shown is not None and shown["url"] == second.url != first.url
+        shown = read_endpoint(tmp_path)
+        assert shown is not None and shown["url"] == first.url  # named again
+        assert shown["identity_endpoint"] == f"{first.url}/msi/token"
+        assert resource_client(first).resource_groups.check_existence("none") is False
+    assert read_endpoint(tmp_path) is None
+
+
+def test_private_files_are_replaced_never_seen_truncated(tmp_path: Path) -> None:
+    import threading
+
+    from mocks.core.pki import write_private
+
+    path = tmp_path / "endpoint.json"
+    write_private(path, b"x" * 4096)
+    seen: set[int] = set()
+    done = threading.Event()
+
+    def read_until_done() -> None:
+        while not done.is_set():
+            seen.add(len(path.read_bytes()))
+
+    reader = threading.Thread(target=read_until_done)
+    reader.start()
+    try:
+        for n in range(300):
+            write_private(path, bytes([65 + n % 26]) * 4096)
+    finally:
+        done.set()
+        reader.join()
+    assert seen == {4096}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["endpoint.json"]  # no temp files left
+
+
 def test_restart_keeps_identity_and_resources(tmp_path: Path) -> None:
     with LocalAzure(tmp_path) as first:
         ident = first.identity
