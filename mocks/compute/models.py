@@ -28,6 +28,8 @@ from mocks.core.registry import ResourceType, lookup, resource_type
 from mocks.keyvault.models import secret_exists
 from mocks.network.models import resolve
 from mocks.resources.catalog import REGION_NAMES, is_region
+from mocks.resources.deployments import advance_group
+from mocks.resources.models import get_group
 from mocks.storage.models import iso_time
 
 from . import skus
@@ -210,6 +212,21 @@ def sync_instances(cloud: Cloud, vmss: dict[str, Any]) -> list[dict[str, Any]]:
         record["instances"] = instances[:capacity]  # scale-in removes the highest ids
         cloud.store.doc_put(INSTANCES, vmss["id"], record)
     return list(record["instances"])
+
+
+def list_vmss(cloud: Cloud, sub: str, group_name: str) -> list[dict[str, Any]]:
+    """Scale sets of a resource group (404 ResourceGroupNotFound for a missing group)."""
+    group = get_group(cloud, sub, group_name)
+    advance_group(cloud, sub, group["name"])  # a running deployment may have made some
+    return cloud.store.resource_list(sub, group["name"], VMSS_TYPE)
+
+
+def find_vmss(cloud: Cloud, rid: str) -> dict[str, Any]:
+    """The scale set ``rid`` as its routes see it: 404 ResourceGroupNotFound for a
+    missing group, then 404 ResourceNotFound."""
+    parts = rid.strip("/").split("/")
+    get_group(cloud, parts[1], parts[3])
+    return get_vmss(cloud, rid)
 
 
 def get_vmss(cloud: Cloud, rid: str) -> dict[str, Any]:

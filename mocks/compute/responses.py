@@ -54,19 +54,18 @@ def update_vmss(cloud: Cloud, request: Request) -> Response:
 def list_vmss(cloud: Cloud, request: Request) -> Response:
     """``GET …/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachineScaleSets``."""
     p = request.params
-    found = cloud.store.resource_list(p["subscription"], p["group"], models.VMSS_TYPE)
-    return Response.json(200, {"value": found})
+    return Response.json(200, {"value": models.list_vmss(cloud, p["subscription"], p["group"])})
 
 
 def vmss_instance_view(cloud: Cloud, request: Request) -> Response:
     """``GET …/virtualMachineScaleSets/{n}/instanceView``."""
-    vmss = models.get_vmss(cloud, _vmss_id(request))
+    vmss = models.find_vmss(cloud, _vmss_id(request))
     return Response.json(200, models.vmss_instance_view(cloud, vmss))
 
 
 def list_instances(cloud: Cloud, request: Request) -> Response:
     """``GET …/virtualMachineScaleSets/{n}/virtualMachines[?$expand=instanceView]``."""
-    vmss = models.get_vmss(cloud, _vmss_id(request))
+    vmss = models.find_vmss(cloud, _vmss_id(request))
     expand = request.query.get("$expand", "").lower() == "instanceview"
     value = [models.vm_body(cloud, vmss, i, expand) for i in models.instance_records(cloud, vmss)]
     return Response.json(200, {"value": value})
@@ -74,7 +73,7 @@ def list_instances(cloud: Cloud, request: Request) -> Response:
 
 def get_instance(cloud: Cloud, request: Request) -> Response:
     """``GET …/virtualMachineScaleSets/{n}/virtualMachines/{instanceId}``."""
-    vmss = models.get_vmss(cloud, _vmss_id(request))
+    vmss = models.find_vmss(cloud, _vmss_id(request))
     inst = models.find_instance(cloud, vmss, request.params["instance"])
     expand = request.query.get("$expand", "").lower() == "instanceview"
     return Response.json(200, models.vm_body(cloud, vmss, inst, expand))
@@ -82,7 +81,7 @@ def get_instance(cloud: Cloud, request: Request) -> Response:
 
 def instance_view(cloud: Cloud, request: Request) -> Response:
     """``GET …/virtualMachineScaleSets/{n}/virtualMachines/{instanceId}/instanceView``."""
-    vmss = models.get_vmss(cloud, _vmss_id(request))
+    vmss = models.find_vmss(cloud, _vmss_id(request))
     inst = models.find_instance(cloud, vmss, request.params["instance"])
     return Response.json(200, models.vm_instance_view(cloud, vmss, inst))
 

@@ -18,7 +18,9 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from mocks.core.errors import NotFound
 from mocks.core.registry import ResourceType, resource_type
+from mocks.resources.models import get_group
 from mocks.storage import reservations
 
 from .exceptions import (
@@ -304,6 +306,29 @@ def subnet_of(cloud: Cloud, vnet_id: str, name: str) -> dict[str, Any] | None:
 def subnets_of(cloud: Cloud, vnet_id: str) -> list[dict[str, Any]] | None:
     vnet = cloud.store.resource_get(vnet_id)
     return None if vnet is None else list((vnet.get("properties") or {}).get("subnets") or [])
+
+
+def get_subnet(cloud: Cloud, vnet_id: str, name: str) -> dict[str, Any]:
+    """``GET …/subnets/{name}``: 404 ResourceGroupNotFound, then ResourceNotFound."""
+    _require_group(cloud, vnet_id)
+    subnet = subnet_of(cloud, vnet_id, name)
+    if subnet is None:
+        raise NotFound(f"Resource {vnet_id}/subnets/{name} not found.")
+    return subnet
+
+
+def list_subnets(cloud: Cloud, vnet_id: str) -> list[dict[str, Any]]:
+    """``GET …/subnets``: 404 ResourceGroupNotFound, then ResourceNotFound."""
+    _require_group(cloud, vnet_id)
+    subnets = subnets_of(cloud, vnet_id)
+    if subnets is None:
+        raise NotFound(f"Resource {vnet_id} not found.")
+    return subnets
+
+
+def _require_group(cloud: Cloud, resource_id: str) -> None:
+    parts = resource_id.strip("/").split("/")
+    get_group(cloud, parts[1], parts[3])
 
 
 # -- network security groups -------------------------------------------------------------------

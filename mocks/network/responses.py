@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mocks.core.http import Request, Response
 
 from . import models
-from .exceptions import InvalidRequestContent, NotFound
+from .exceptions import InvalidRequestContent
 
 if TYPE_CHECKING:
     from mocks.core.cloud import Cloud
@@ -32,17 +32,10 @@ def _vnet_id(request: Request) -> str:
 
 def get_subnet(cloud: Cloud, request: Request) -> Response:
     """``GET …/virtualNetworks/{vnet}/subnets/{subnet}`` (served from the network)."""
-    subnet = models.subnet_of(cloud, _vnet_id(request), request.params["subnet"])
-    if subnet is None:
-        raise NotFound(
-            f"Resource {_vnet_id(request)}/subnets/{request.params['subnet']} not found."
-        )
+    subnet = models.get_subnet(cloud, _vnet_id(request), request.params["subnet"])
     return Response.json(200, subnet)
 
 
 def list_subnets(cloud: Cloud, request: Request) -> Response:
     """``GET …/virtualNetworks/{vnet}/subnets``."""
-    subnets = models.subnets_of(cloud, _vnet_id(request))
-    if subnets is None:
-        raise NotFound(f"Resource {_vnet_id(request)} not found.")
-    return Response.json(200, {"value": subnets})
+    return Response.json(200, {"value": models.list_subnets(cloud, _vnet_id(request))})

@@ -375,3 +375,20 @@ def test_sdk_skus_and_sku_not_available(sdk: Any) -> None:
             group, "toolarge", _vmss_json("Standard_A4_v2", 1, "westus3")
         ).result()
     assert exc.value.status_code == 409 and exc.value.error.code == "SkuNotAvailable"
+
+
+def test_sdk_scale_set_routes_in_a_missing_group_are_resource_group_not_found(
+    sdk: Any,
+) -> None:
+    from azure.core.exceptions import ResourceNotFoundError
+
+    client, _group = sdk
+    calls = [
+        lambda: list(client.virtual_machine_scale_sets.list("no-such-group")),
+        lambda: client.virtual_machine_scale_sets.get_instance_view("no-such-group", "v"),
+        lambda: list(client.virtual_machine_scale_set_vms.list("no-such-group", "v")),
+    ]
+    for call in calls:
+        with pytest.raises(ResourceNotFoundError) as exc:
+            call()
+        assert exc.value.error is not None and exc.value.error.code == "ResourceGroupNotFound"

@@ -342,3 +342,18 @@ def test_sdk_vnet_nsg_and_load_balancer(sdk: Any) -> None:
     lb = client.load_balancers.begin_create_or_update(group, "lb", lb_sdk).result()
     assert lb.load_balancing_rules[0].probe.id.endswith("/loadBalancers/lb/probes/p")
     assert client.load_balancers.get(group, "lb").backend_address_pools[0].name == "cmg-backend"
+
+
+def test_sdk_subnets_of_a_missing_group_or_network(sdk: Any) -> None:
+    from azure.core.exceptions import ResourceNotFoundError
+
+    client, group = sdk
+    with pytest.raises(ResourceNotFoundError) as no_group:
+        list(client.subnets.list("no-such-group", "vnet"))
+    assert no_group.value.error.code == "ResourceGroupNotFound"
+    with pytest.raises(ResourceNotFoundError) as no_group_get:
+        client.subnets.get("no-such-group", "vnet", "default")
+    assert no_group_get.value.error.code == "ResourceGroupNotFound"
+    with pytest.raises(ResourceNotFoundError) as no_vnet:
+        list(client.subnets.list(group, "no-such-vnet"))
+    assert no_vnet.value.error.code == "ResourceNotFound"
