@@ -36,6 +36,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree as ET
 
 from . import bootstrap, requestlog, throttle
 from .cloud import Cloud
@@ -109,8 +110,54 @@ def _default_kind(method: str) -> str:
     return "delete" if method == "DELETE" else "write"
 
 
-def _error_response(exc: ArmError) -> Response:
+# Entra's AADSTS codes for a transient failure and for throttling.
+_AADSTS_TRANSIENT, _AADSTS_THROTTLED = 90033, 90055
+_CLASSIC_NS = "http://schemas.microsoft.com/windowsazure"
+
+
+def route_family(route: Route | None) -> str:
+    """ "entra" (OAuth2 errors), "classic" (Service Management XML) or "arm" (ARM JSON)."""
+    if route is None:
+        return "arm"
+    if route.auth == "classic" or route.handler.__module__.startswith("mocks.classic"):
+        return "classic"
+    return "entra" if route.handler.__module__.startswith("mocks.entra") else "arm"
+
+
+def _error_response(exc: ArmError, family: str = "arm", correlation_id: str = "") -> Response:
+    """An error in the shape the route's clients parse (faults and handler failures)."""
+    if family == "classic":
+        return _classic_error(exc)
+    if family == "entra":
+        return _oauth_error(exc, correlation_id)
     return Response.json(exc.status, exc.to_body(), exc.headers)
+
+
+def _classic_error(exc: ArmError) -> Response:
+    root = ET.Element("Error", xmlns=_CLASSIC_NS)
+    ET.SubElement(root, "Code").text = exc.code
+    ET.SubElement(root, "Message").text = exc.message
+    text = '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="unicode")
+    return Response.xml(exc.status, text, exc.headers)
+
+
+def _oauth_error(exc: ArmError, correlation_id: str) -> Response:
+    # OAuth2: "error" is a string; Entra adds an AADSTS-prefixed description and extras.
+    throttled = exc.status == 429
+    error = "temporarily_unavailable" if throttled or exc.status == 503 else "server_error"
+    aadsts = _AADSTS_THROTTLED if throttled else _AADSTS_TRANSIENT
+    now = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime())
+    trace_id = str(uuid.uuid4())
+    body = {
+        "error": error,
+        "error_description": f"AADSTS{aadsts}: {exc.message} Trace ID: {trace_id} "
+        f"Correlation ID: {correlation_id} Timestamp: {now}",
+        "error_codes": [aadsts],
+        "timestamp": now,
+        "trace_id": trace_id,
+        "correlation_id": correlation_id,
+    }
+    return Response.json(exc.status, body, {"Cache-Control": "no-store", **exc.headers})
 
 
 class Dispatcher:
@@ -160,12 +207,13 @@ class Dispatcher:
                     return fault
             return self._route(request, route, path_known, kind, state)
         except ArmError as exc:
-            return _error_response(exc)
+            return _error_response(exc, route_family(route), request.correlation_id)
         except ConnectionResetFault:
             raise
         except Exception as exc:  # the contract: any handler bug is a 500, never a traceback
             LOG.exception("handler failed for %s %s", request.method, request.path)
-            return _error_response(ArmError(str(exc), code="InternalServerError", status=500))
+            error = ArmError(str(exc), code="InternalServerError", status=500)
+            return _error_response(error, route_family(route), request.correlation_id)
 
     def _random_fault(self, kind: str, state: dict[str, Any]) -> Response | None:
         faults = self.cloud.faults

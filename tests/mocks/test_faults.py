@@ -72,11 +72,51 @@ def test_fault_answers_carry_the_right_headers_and_are_logged(local_azure_factor
     assert all(a.headers["Retry-After"] == "3" for a in throttled)
     # azure-core retries any >= 400 answer carrying Retry-After: a 500 must not have one
     assert all("Retry-After" not in a.headers for a in failed)
-    assert throttled[0].json()["error"]["code"] == "SubscriptionRequestsThrottled"
+    # Discovery is Entra's: OAuth2's error shape (a string), not ARM's error object.
+    assert throttled[0].json()["error"] == "temporarily_unavailable"
+    assert failed[0].json()["error"] == "server_error"
     logged = [e["fault"] for e in requestlog.read(az.state_dir) if e["fault"]]
     assert sorted(logged) == sorted(["429"] * len(throttled) + ["500"] * len(failed))
     counters = requests.get(f"{az.url}/_localazure/faults", verify=az.ca_bundle).json()
     assert counters["counters"] == {"429": len(throttled), "500": len(failed)}
+
+
+def test_fault_bodies_take_the_shape_of_their_route_family(
+    local_azure_factory: Factory,
+) -> None:
+    az = local_azure_factory(faults={"p503": 1.0, "scope": "all", "retry_after": 2})
+    ident = az.identity
+    token_answer = requests.post(
+        f"{az.url}/{ident.tenant_id}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": ident.client_id,
+            "client_secret": ident.client_secret,
+            "scope": ARM_SCOPE,
+        },
+        verify=az.ca_bundle,
+    )
+    assert token_answer.status_code == 503
+    oauth = token_answer.json()
+    assert oauth["error"] == "temporarily_unavailable"  # OAuth2: a string
+    assert oauth["error_description"].startswith("AADSTS") and oauth["error_codes"]
+    classic = requests.get(
+        f"{az.url}/{ident.subscription_id}/services/hostedservices",
+        cert=ident.management_certificate,
+        headers={"x-ms-version": "2014-06-01"},
+        verify=az.ca_bundle,
+    )
+    assert classic.status_code == 503 and classic.headers["Retry-After"] == "2"
+    assert classic.headers["Content-Type"].startswith("application/xml")
+    assert "<Code>ServiceUnavailable</Code>" in classic.text
+    assert 'xmlns="http://schemas.microsoft.com/windowsazure"' in classic.text
+    arm = requests.get(
+        f"{az.url}/subscriptions/{ident.subscription_id}/resourcegroups",
+        params={"api-version": "2025-04-01"},
+        verify=az.ca_bundle,
+    )
+    assert arm.status_code == 503
+    assert arm.json()["error"]["code"] == "ServiceUnavailable"
 
 
 def test_admin_routes_are_never_faulted(local_azure_factory: Factory) -> None:
