@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from pathlib import Path
 from typing import Any
 
 import requests
 from azure.identity import ClientSecretCredential
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 from azure.mgmt.resource.resources import ResourceManagementClient
+from certfactory import make_pfx
 
 from mocks import LocalAzure
 
 SCOPE = "https://management.azure.com/.default"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def credential(az: LocalAzure) -> ClientSecretCredential:
@@ -55,3 +60,22 @@ def raw(az: LocalAzure, method: str, path: str, body: Any = None) -> requests.Re
 
 def error_code(exc: Any) -> str:
     return str(exc.value.error.code)
+
+
+def cmg_template() -> dict[str, Any]:
+    """The tool's CMG template, as shipped."""
+    return dict(json.loads((ROOT / "arm_templates" / "cmg.json").read_text()))
+
+
+def cmg_parameters(name: str, tmp_path: Path) -> dict[str, Any]:
+    pfx = make_pfx(tmp_path / "server.pfx", f"{name}.westeurope.cloudapp.azure.com", "pfx-pw")
+    secret = {"data": base64.b64encode(pfx.read_bytes()).decode(), "dataType": "pfx",
+              "password": "pfx-pw"}  # fmt: skip
+    values: dict[str, Any] = {
+        "cmgName": name,
+        "siteCode": "PS1",
+        "serverCertificateSecret": base64.b64encode(json.dumps(secret).encode()).decode(),
+        "serverCertificateThumbprint": "0" * 40,
+        "adminPassword": "Aa1!-a-generated-test-password",
+    }
+    return {key: {"value": value} for key, value in values.items()}

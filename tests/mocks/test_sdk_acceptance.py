@@ -4,8 +4,6 @@ group — TLS verification on, trusting the local CA through ``connection_verify
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +14,10 @@ from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 from azure.mgmt.resource.resources import ResourceManagementClient
-from certfactory import make_pfx
+from rm_helpers import cmg_parameters, cmg_template
 
 from mocks import LocalAzure, read_endpoint
 
-ROOT = Path(__file__).resolve().parents[2]
 SCOPE = "https://management.azure.com/.default"
 
 
@@ -43,20 +40,6 @@ def make_credential(kind: str, ep: dict[str, Any], monkeypatch: pytest.MonkeyPat
     return EnvironmentCredential(**common)
 
 
-def cmg_parameters(name: str, tmp_path: Path) -> dict[str, Any]:
-    pfx = make_pfx(tmp_path / "server.pfx", f"{name}.westeurope.cloudapp.azure.com", "pfx-pw")
-    secret = {"data": base64.b64encode(pfx.read_bytes()).decode(), "dataType": "pfx",
-              "password": "pfx-pw"}  # fmt: skip
-    values: dict[str, Any] = {
-        "cmgName": name,
-        "siteCode": "PS1",
-        "serverCertificateSecret": base64.b64encode(json.dumps(secret).encode()).decode(),
-        "serverCertificateThumbprint": "0" * 40,
-        "adminPassword": "Aa1!-a-generated-test-password",
-    }
-    return {key: {"value": value} for key, value in values.items()}
-
-
 @pytest.mark.parametrize("kind", ["secret", "certificate", "environment"])
 def test_sdks_deploy_read_scale_whatif_delete(
     kind: str, local_azure: LocalAzure, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -73,9 +56,9 @@ def test_sdks_deploy_read_scale_whatif_delete(
     network = NetworkManagementClient(cred, sub, **kw)
     name, rg = f"sdk{kind[:4]}cmg", f"sdk-{kind}-rg"
 
-    rm.providers.register("Microsoft.KeyVault")  # starts NotRegistered in a new subscription
+    # Microsoft.KeyVault starts NotRegistered: the deployment registers it (as ARM does).
     rm.resource_groups.create_or_update(rg, {"location": "westeurope"})
-    template = json.loads((ROOT / "arm_templates" / "cmg.json").read_text())
+    template = cmg_template()
     body = {"properties": {"mode": "Incremental", "template": template,
                            "parameters": cmg_parameters(name, tmp_path)}}  # fmt: skip
     result = dm.deployments.begin_create_or_update(rg, "cmg", body).result()
@@ -97,9 +80,11 @@ def test_sdks_deploy_read_scale_whatif_delete(
     assert len(list(compute.virtual_machine_scale_set_vms.list(rg, name))) == 2
 
     what_if = dm.deployments.begin_what_if(rg, "cmg", body).result()
-    changes = {c.resource_id.rsplit("/", 1)[-1]: c.change_type for c in what_if.changes}
-    assert changes[name] in ("Modify", "NoChange")  # capacity 2 in Azure, 1 in the template
-    assert changes[f"{name}-pip"] == "NoChange"
+    changes = {c.resource_id.rsplit("/", 1)[-1]: c for c in what_if.changes}
+    assert changes[name].change_type == "Modify"  # capacity 2 in Azure, 1 in the template
+    capacity = [d for d in changes[name].delta if d.path == "sku.capacity"]
+    assert [(d.property_change_type, d.before, d.after) for d in capacity] == [("Modify", 2, 1)]
+    assert changes[f"{name}-pip"].change_type == "NoChange"
 
     rm.resource_groups.begin_delete(rg).result()
     assert not rm.resource_groups.check_existence(rg)
