@@ -11,11 +11,17 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
 import requests
-from azure.core.exceptions import ClientAuthenticationError, ResourceNotFoundError
+from azure.core.credentials import AccessToken
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+)
 from azure.identity import ClientSecretCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -213,6 +219,72 @@ def test_expired_token_is_expired_authentication_token(
     challenge = answer.headers["WWW-Authenticate"]
     assert 'error="invalid_token"' in challenge
     assert "is earlier than current UTC time" in challenge
+
+
+class StaticCredential:
+    """A TokenCredential that always hands out one given token (forged, expired…)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return AccessToken(self.token, int(time.time()) + 3600)
+
+
+def sdk_with_token(az: LocalAzure, token: str) -> ResourceManagementClient:
+    return ResourceManagementClient(
+        StaticCredential(token),  # type: ignore[arg-type]
+        az.identity.subscription_id,
+        base_url=az.url,
+        credential_scopes=[ARM + "/.default"],
+        connection_verify=az.ca_bundle,
+    )
+
+
+def test_sdk_with_a_forged_token_raises_invalid_authentication_token(
+    local_azure: LocalAzure,
+) -> None:
+    real = jwt.decode(arm_token(local_azure), options={"verify_signature": False})
+    forged = jwt.encode(real, rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                        algorithm="RS256")  # fmt: skip
+    with pytest.raises(ClientAuthenticationError) as exc:
+        sdk_with_token(local_azure, forged).resource_groups.get("any")
+    assert exc.value.status_code == 401
+    assert exc.value.error is not None and exc.value.error.code == "InvalidAuthenticationToken"
+
+
+def test_sdk_with_an_expired_token_raises_expired_authentication_token(
+    local_azure_factory: Callable[..., LocalAzure],
+) -> None:
+    az = local_azure_factory(token_lifetime=1)
+    token = arm_token(az)
+    expiry = jwt.decode(token, options={"verify_signature": False})["exp"]
+    while time.time() < expiry:  # wait for the condition, not a fixed time
+        time.sleep(0.05)
+    with pytest.raises(ClientAuthenticationError) as exc:
+        sdk_with_token(az, token).resource_groups.get("any")
+    assert exc.value.error is not None and exc.value.error.code == "ExpiredAuthenticationToken"
+
+
+def test_sdk_put_of_an_unregistered_provider_is_missing_subscription_registration(
+    local_azure_factory: Callable[..., LocalAzure],
+) -> None:
+    az = local_azure_factory()  # fresh subscription: Microsoft.KeyVault NotRegistered
+    client = resource_client(az)
+    client.resource_groups.create_or_update("kv-rg", {"location": "westeurope"})
+    vault_id = (
+        f"/subscriptions/{az.identity.subscription_id}/resourceGroups/kv-rg/providers/"
+        "Microsoft.KeyVault/vaults/unregvault"
+    )
+    vault = {"location": "westeurope", "properties": {"tenantId": az.identity.tenant_id,
+             "sku": {"family": "A", "name": "standard"}, "accessPolicies": []}}  # fmt: skip
+    with pytest.raises(HttpResponseError) as exc:
+        client.resources.begin_create_or_update_by_id(
+            vault_id, parameters=vault, api_version="2023-07-01"
+        ).result()
+    assert exc.value.status_code == 409
+    assert exc.value.error is not None
+    assert exc.value.error.code == "MissingSubscriptionRegistration"
 
 
 def test_sdk_raises_client_authentication_error_on_401(local_azure: LocalAzure) -> None:
