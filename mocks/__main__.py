@@ -42,7 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     faults.add_argument("--clear", action="store_true")
     reqs = _with_state_dir(sub.add_parser("requests", help="print the request log"))
     reqs.add_argument("--tail", type=int, default=20)
-    _with_state_dir(sub.add_parser("endpoint", help="print endpoint.json of a live server"))
+    shown = _with_state_dir(sub.add_parser("endpoint", help="print endpoint.json of a live server"))
+    shown.add_argument(
+        "--show-secrets",
+        action="store_true",
+        help="print client_secret and identity_header too (redacted by default)",
+    )
     return parser
 
 
@@ -121,8 +126,17 @@ def endpoint(args: argparse.Namespace) -> int:
     if info is None:
         print(f"no local Azure is running on {args.state_dir}", file=sys.stderr)
         return 1
-    _print(info)
+    _print(info if args.show_secrets else redacted(info))
     return 0
+
+
+SECRET_FIELDS = ("client_secret", "identity_header")
+
+
+def redacted(info: dict[str, Any]) -> dict[str, Any]:
+    """``endpoint.json`` with its secrets replaced (they stay in the 0600 file)."""
+    hidden = "<redacted: --show-secrets prints it>"
+    return {k: hidden if k in SECRET_FIELDS and v else v for k, v in info.items()}
 
 
 COMMANDS = {

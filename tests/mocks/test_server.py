@@ -420,6 +420,21 @@ def test_admin_config_faults_requests_and_reset(
 
 
 # -- python -m mocks ----------------------------------------------------------------------------
+def test_endpoint_command_redacts_secrets_unless_asked(
+    local_azure: LocalAzure, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = str(local_azure.state_dir)
+    secret = local_azure.identity.client_secret
+    assert mocks_cli(["endpoint", "--state-dir", state]) == 0
+    out = capsys.readouterr().out
+    shown = json.loads(out)
+    assert secret not in out and shown["client_secret"].startswith("<redacted")
+    assert shown["identity_header"].startswith("<redacted")
+    assert shown["url"] == local_azure.url  # the rest is there
+    assert mocks_cli(["endpoint", "--state-dir", state, "--show-secrets"]) == 0
+    assert json.loads(capsys.readouterr().out)["client_secret"] == secret
+
+
 def test_cli_commands_work_on_the_state_dir(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
