@@ -66,7 +66,9 @@ class Cloud:
 
     def __init__(self, state_dir: Path, config: CloudConfig | None = None) -> None:
         self.state_dir = Path(state_dir)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        # Private from the start: the state dir holds keys and cloud.db the client secret.
+        # (An existing directory keeps the mode its owner gave it.)
+        self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.store = Store(self.state_dir / "cloud.db", clock=self.now)
         self.config = config or CloudConfig()
         self.base_url = ""

@@ -208,7 +208,7 @@ def _locked(state_dir: Path) -> AbstractContextManager[None]:
 def ensure_pki(state_dir: Path) -> Pki:
     """Create the PKI on first use (idempotent, safe across processes) and describe it."""
     state_dir = Path(state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     with _locked(state_dir):
         if not (state_dir / "management.pem").exists():
             _create_all(state_dir)

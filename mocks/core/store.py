@@ -25,6 +25,7 @@ Two kinds of record:
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -83,6 +84,9 @@ class Store:
         self.path = Path(path)
         self.clock = clock
         self._local = threading.local()
+        # Created 0600 before SQLite opens it (SQLite would use the umask, and gives the
+        # -wal/-shm files the database file's mode): it holds the client secret.
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         # executescript() commits any open transaction itself, so it runs on its own
         # (every statement is IF NOT EXISTS, safe to repeat from several processes).
         self._conn().executescript(_SCHEMA)

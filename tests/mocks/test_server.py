@@ -100,6 +100,18 @@ def test_state_files_holding_secrets_are_private(local_azure: LocalAzure) -> Non
         assert mode == 0o600, name
 
 
+def test_a_new_state_dir_and_its_database_are_private_from_the_start(tmp_path: Path) -> None:
+    # A subprocess: the umask is process-wide; 022 is the usual, permissive default.
+    state = tmp_path / "fresh" / "state"
+    code = (
+        "import os, sys; os.umask(0o022); from mocks.core.cloud import Cloud; "
+        "Cloud(__import__('pathlib').Path(sys.argv[1]))"
+    )
+    subprocess.run([sys.executable, "-c", code, str(state)], check=True, timeout=60)
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert stat.S_IMODE((state / "cloud.db").stat().st_mode) == 0o600  # before bootstrap
+
+
 def test_endpoint_json_describes_the_running_server(local_azure: LocalAzure) -> None:
     info = read_endpoint(local_azure.state_dir)
     assert info is not None
