@@ -104,6 +104,16 @@ def check_loopback(host: str) -> None:
 
 
 # -- dispatch ---------------------------------------------------------------------------
+def _require_api_version(request: Request) -> None:
+    # Every ARM operation needs one (azure-cli and the SDKs always send it; the LRO
+    # URLs we hand out carry one); Entra, the admin API and /metadata are exempt.
+    if not request.query.get("api-version"):
+        raise ArmError(
+            "The api-version query parameter (?api-version=) is required for all requests.",
+            code="MissingApiVersionParameter",
+        )
+
+
 def _default_kind(method: str) -> str:
     if method in ("GET", "HEAD"):
         return "read"
@@ -259,8 +269,20 @@ class Dispatcher:
         assert route is not None
         if route.auth == "arm":
             request.principal = verify_arm_token(self.cloud, request.header("authorization"))
+            _require_api_version(request)
             self._throttle(request, kind, state)
         return route.handler(self.cloud, request)
+
+    def malformed(self, method: str, path: str, message: str) -> Response:
+        """The answer (JSON 400, logged) to a request the transport could not parse."""
+        request = Request(method=method, path=path, query={}, headers={}, body=b"")
+        started = time.monotonic()
+        self._assign_ids(request)
+        error = ArmError(f"The request is malformed: {message}", code="BadRequest")
+        response = _error_response(error)
+        self._finish_headers(request, response, {})
+        self._log(request, None, _default_kind(method), 400, started, None)
+        return response
 
     def _unsupported(self, request: Request, path_known: bool) -> None:
         what = f"{request.method} {request.path}"
@@ -356,7 +378,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             request = self._request()
         except ValueError as exc:
-            self.send_error(400, str(exc))
+            self.close_connection = True  # the body's framing is unknown: no keep-alive
+            dispatcher = self.server.dispatcher
+            self._write(dispatcher.malformed(self.command, urlsplit(self.path).path, str(exc)))
             return
         try:
             response = self.server.dispatcher.dispatch(request)

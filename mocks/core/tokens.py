@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .errors import (
+    ArmError,
     AuthenticationFailed,
     ExpiredAuthenticationToken,
     InvalidAuthenticationToken,
@@ -131,7 +132,26 @@ def arm_audiences(cloud: Cloud) -> set[str]:
 
 
 def verify_arm_token(cloud: Cloud, authorization: str) -> Principal:
-    """Check an ``Authorization: Bearer`` header the way ARM does; return its principal."""
+    """Check an ``Authorization: Bearer`` header the way ARM does; return its principal.
+
+    Every refusal (401) carries ARM's ``WWW-Authenticate: Bearer`` challenge.
+    """
+    try:
+        return _verify_arm_token(cloud, authorization)
+    except ArmError as exc:
+        if exc.status == 401 and "WWW-Authenticate" not in exc.headers:
+            exc.headers["WWW-Authenticate"] = _challenge(cloud, exc.message)
+        raise
+
+
+def _challenge(cloud: Cloud, description: str) -> str:
+    return (
+        f'Bearer authorization_uri="{cloud.base_url}/{cloud.identity.tenant_id}", '
+        f'error="invalid_token", error_description="{description.replace(chr(34), chr(39))}"'
+    )
+
+
+def _verify_arm_token(cloud: Cloud, authorization: str) -> Principal:
     scheme, _, token = authorization.partition(" ")
     if not authorization:
         raise AuthenticationFailed("Authentication failed. The 'Authorization' header is missing.")
@@ -177,11 +197,9 @@ def _check_expiry(cloud: Cloud, claims: dict[str, Any]) -> None:
         f"The access token expiry UTC time '{_azure_time(claims['exp'])}' is earlier "
         f"than current UTC time '{_azure_time(now)}'."
     )
-    challenge = (
-        f'Bearer authorization_uri="{cloud.base_url}/{cloud.identity.tenant_id}", '
-        f'error="invalid_token", error_description="{description}"'
+    raise ExpiredAuthenticationToken(
+        description, headers={"WWW-Authenticate": _challenge(cloud, description)}
     )
-    raise ExpiredAuthenticationToken(description, headers={"WWW-Authenticate": challenge})
 
 
 def _check_audience(cloud: Cloud, claims: dict[str, Any]) -> None:

@@ -301,6 +301,57 @@ def test_sdk_put_of_an_unregistered_provider_is_missing_subscription_registratio
     assert exc.value.error.code == "MissingSubscriptionRegistration"
 
 
+@pytest.mark.parametrize("token_kind", ["missing", "malformed", "forged"])
+def test_every_arm_401_carries_a_bearer_challenge(local_azure: LocalAzure, token_kind: str) -> None:
+    token = {"missing": None, "malformed": "not-a-jwt", "forged": jwt.encode(
+        {"exp": int(time.time()) + 600, "tid": "x"}, "k" * 32, algorithm="HS256")}[token_kind]  # fmt: skip
+    answer = arm_get(local_azure, "/subscriptions", token)
+    assert answer.status_code == 401
+    challenge = answer.headers["WWW-Authenticate"]
+    assert (
+        challenge.startswith('Bearer authorization_uri="') and 'error="invalid_token"' in challenge
+    )
+
+
+def test_arm_requests_need_an_api_version(local_azure: LocalAzure) -> None:
+    headers = {"Authorization": f"Bearer {arm_token(local_azure)}"}
+    sub = local_azure.identity.subscription_id
+    bare = requests.get(f"{local_azure.url}/subscriptions/{sub}/resourcegroups",
+                        headers=headers, verify=local_azure.ca_bundle)  # fmt: skip
+    assert bare.status_code == 400
+    assert bare.json()["error"]["code"] == "MissingApiVersionParameter"
+    exempt = requests.get(f"{local_azure.url}/metadata/endpoints", verify=local_azure.ca_bundle)
+    assert exempt.status_code == 200  # azure-cli's cloud discovery sends none
+
+
+def test_a_malformed_request_gets_a_logged_json_400(local_azure: LocalAzure) -> None:
+    import socket
+    import ssl
+
+    context = ssl.create_default_context(cafile=local_azure.ca_bundle)
+    host, port = local_azure.url.removeprefix("https://").rsplit(":", 1)
+    raw_sock = socket.create_connection((host, int(port)), timeout=10)
+    with context.wrap_socket(raw_sock, server_hostname=host) as tls:
+        tls.sendall(b"PUT /subscriptions/bad-length HTTP/1.1\r\nHost: x\r\n"
+                    b"Content-Length: twelve\r\n\r\n")  # fmt: skip
+        answer = b""
+        while chunk := tls.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert json.loads(body)["error"]["code"] == "BadRequest"
+    logged = [
+        e for e in requestlog_entries(local_azure) if e["path"] == "/subscriptions/bad-length"
+    ]
+    assert [(e["method"], e["status"]) for e in logged] == [("PUT", 400)]
+
+
+def requestlog_entries(az: LocalAzure) -> list[dict[str, Any]]:
+    from mocks.core import requestlog
+
+    return list(requestlog.read(az.state_dir))
+
+
 def test_sdk_raises_client_authentication_error_on_401(local_azure: LocalAzure) -> None:
     client = ResourceManagementClient(
         credential(local_azure),
