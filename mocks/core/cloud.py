@@ -10,7 +10,7 @@ Handlers receive ``(cloud, request)``.  What they may rely on:
 * ``cloud.now()`` — the clock (time.time); everything time-based uses it
 * ``cloud.provisioning_seconds(type_name)`` — simulated duration for a resource type
   (targeted faults "make provisioning of X take N s" override it)
-* ``cloud.take_targeted_fault(kind, type_name)`` — pop a one-shot targeted fault
+* ``cloud.faults.take_targeted(kind, type_name)`` — pop a one-shot targeted fault
   ("fail the next deployment of type X with code Y"), or None
 
 PKI, bootstrap, faults and the server live in sibling modules (``pki.py``,
@@ -81,7 +81,3 @@ class Cloud:
     def provisioning_seconds(self, type_name: str) -> float:
         overrides = {k.lower(): v for k, v in self.config.provisioning_overrides.items()}
         return float(overrides.get(type_name.lower(), self.config.provisioning_seconds))
-
-    def take_targeted_fault(self, kind: str, type_name: str) -> dict[str, Any] | None:
-        """Consume a one-shot targeted fault (``{"code", "message"}``) or None."""
-        return self.faults.take_targeted(kind, type_name)

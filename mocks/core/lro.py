@@ -1,9 +1,8 @@
 """Long-running operations, the ARM way (see azure-wire-protocols.md section 4).
 
 An operation is a document in the ``operations`` collection.  Its status is not
-advanced by a thread: each poll asks the completion function registered for the
-operation's ``kind`` what the state is now (clock-driven, like the store's
-``ready_at``).  The default completion is "Succeeded once ``ready_at`` passes".
+advanced by a thread: each poll settles it against the clock, like the store's
+``ready_at``: "Succeeded once ``ready_at`` passes".
 
 Status URLs served by ``mocks/resources`` (generic routes):
 
@@ -21,7 +20,6 @@ reads 0 as "none given"); polls carry ``config.poll_retry_after`` (may be fracti
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,14 +27,6 @@ if TYPE_CHECKING:
 
 COLLECTION = "operations"
 TERMINAL = {"Succeeded", "Failed", "Canceled"}
-
-# kind -> fn(cloud, op) -> (status, error-or-None)
-Completion = Callable[["Cloud", dict[str, Any]], tuple[str, "dict[str, Any] | None"]]
-_COMPLETIONS: dict[str, Completion] = {}
-
-
-def register_completion(kind: str, fn: Completion) -> None:
-    _COMPLETIONS[kind] = fn
 
 
 def _by_clock(cloud: Cloud, op: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
@@ -83,7 +73,7 @@ def get(cloud: Cloud, op_id: str) -> dict[str, Any] | None:
     op = cloud.store.doc_get(COLLECTION, op_id)
     if op is None or op["status"] in TERMINAL:
         return op
-    status, error = _COMPLETIONS.get(op["kind"], _by_clock)(cloud, op)
+    status, error = _by_clock(cloud, op)
     if status in TERMINAL:
         op.update(status=status, error=error, ended=cloud.now())
         cloud.store.doc_put(COLLECTION, op_id, op)

@@ -63,10 +63,6 @@ def thumbprint(cert: x509.Certificate) -> str:
     return cert.fingerprint(hashes.SHA1()).hex().upper()
 
 
-def thumbprint_of_der(der: bytes) -> str:
-    return hashlib.sha1(der).hexdigest().upper()
-
-
 def key_id(public_key: rsa.RSAPublicKey) -> str:
     """A stable ``kid`` for a token signing key (base64url SHA-256 of its DER)."""
     der = public_key.public_bytes(

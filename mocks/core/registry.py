@@ -33,8 +33,6 @@ class ResourceType:
     """
 
     type_name: ClassVar[str] = ""
-    # Simulated provisioning time; None = the cloud's default for resources.
-    provisioning_seconds: ClassVar[float | None] = None
     # Which provider namespace must be Registered for this type (derived if empty).
     namespace: ClassVar[str] = ""
 

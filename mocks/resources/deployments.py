@@ -212,9 +212,11 @@ def _no_provider(res: PlannedResource) -> dict[str, Any]:
 
 
 # -- the document -------------------------------------------------------------------------------
-def _new_doc(
+def new_doc(
     cloud: Cloud, sub: str, group: dict[str, Any], name: str, props: dict[str, Any]
 ) -> dict[str, Any]:
+    """A fresh deployment document (state Accepted) for ``props`` (see parse_request);
+    what-if builds one too, without saving it."""
     now = cloud.now()
     return {
         "id": deployment_id(sub, group["name"], name),
@@ -276,7 +278,7 @@ def create_or_update(
         existing = advance(cloud, sub, group["name"], name)
         if existing and existing["state"] in ACTIVE:
             raise DeploymentActive(name, iso_time(existing["started"]))
-        doc = _new_doc(cloud, sub, group, name, props)
+        doc = new_doc(cloud, sub, group, name, props)
         doc["correlation_id"] = correlation_id or str(uuid.uuid4())
         prepared = validate_plan(cloud, doc)
         register_template_providers(cloud, sub, prepared)
@@ -291,7 +293,7 @@ def validate(cloud: Cloud, sub: str, group_name: str, name: str, raw: bytes) -> 
     """POST …/validate: the would-be deployment with provisioningState Succeeded."""
     group = models.require_group_writable(cloud, sub, group_name)
     props = parse_request(raw)
-    doc = _new_doc(cloud, sub, group, name, props)
+    doc = new_doc(cloud, sub, group, name, props)
     try:
         prepared = validate_plan(cloud, doc)
     except ArmError as exc:

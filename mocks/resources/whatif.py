@@ -26,7 +26,7 @@ def start(cloud: Cloud, sub: str, group_name: str, name: str, raw: bytes) -> dic
     """POST …/whatIf: validate now, answer through a Location-polled operation."""
     group = models.require_group_writable(cloud, sub, group_name)
     props = deployments.parse_request(raw)
-    doc = deployments._new_doc(cloud, sub, group, name, props)
+    doc = deployments.new_doc(cloud, sub, group, name, props)
     prepared = deployments.validate_plan(cloud, doc)
     changes = _template_changes(cloud, prepared) + _untouched(cloud, doc, prepared)
     result = {"status": "Succeeded", "properties": {"changes": changes}}

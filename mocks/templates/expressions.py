@@ -19,7 +19,6 @@ _TOKEN = re.compile(
     r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+)|(?P<ident>[A-Za-z_$][A-Za-z0-9_$]*)"
     r"|(?P<punct>[(),.\[\]]))"
 )
-_IDENT_RE = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
 @dataclass(frozen=True)
@@ -206,8 +205,3 @@ def walk(node: Node) -> list[Node]:
         out.extend(walk(node.target))
         out.extend(walk(node.index))
     return out
-
-
-def is_identifier(name: str) -> bool:
-    """True when ``name`` can follow a ``.`` in an expression."""
-    return bool(_IDENT_RE.match(name))

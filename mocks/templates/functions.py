@@ -880,10 +880,3 @@ def _object_keys(ctx: Context, args: list[Any]) -> list[str]:
 def function_names() -> list[str]:
     """Every supported function name in ARM's spelling (for docs/coverage)."""
     return sorted(SPELLINGS.values(), key=str.lower)
-
-
-def called_functions(node: Node) -> list[str]:
-    """Names of the functions called anywhere in an expression tree."""
-    from .expressions import walk
-
-    return [n.name for n in walk(node) if isinstance(n, Call)]

@@ -228,9 +228,9 @@ def test_targeted_failures_are_consumed_once(local_azure_factory: Factory) -> No
             ]
         }
     )
-    first = az.cloud.take_targeted_fault("fail_deployment", vmss.lower())
+    first = az.cloud.faults.take_targeted("fail_deployment", vmss.lower())
     assert first is not None and first["code"] == "AllocationFailed"
-    assert az.cloud.take_targeted_fault("fail_deployment", vmss) is None
+    assert az.cloud.faults.take_targeted("fail_deployment", vmss) is None
     assert az.cloud.faults.flag("unready", "vmss") is not None
     assert az.cloud.faults.flag("unready", "classic") is None
     health = requests.get(f"{az.url}/_localazure/health", verify=az.ca_bundle)
