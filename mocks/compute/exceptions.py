@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mocks.core.errors import ArmError
+from mocks.core.errors import ArmError, InvalidRequestContent  # noqa: F401 (re-exported)
 
 
 class SkuNotAvailable(ArmError):
@@ -82,8 +82,3 @@ class NotFound(ArmError):
 class OperationNotAllowed(ArmError):
     status = 409
     code = "OperationNotAllowed"
-
-
-class InvalidRequestContent(ArmError):
-    status = 400
-    code = "InvalidRequestContent"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mocks.core import lro
 from mocks.core.errors import UnsupportedOperation
@@ -26,16 +26,6 @@ def _vmss_id(request: Request) -> str:
     )
 
 
-def _json_object(request: Request) -> dict[str, Any]:
-    try:
-        body = request.json()
-    except ValueError as exc:
-        raise InvalidRequestContent(f"The request content was invalid: {exc}") from exc
-    if not isinstance(body, dict):
-        raise InvalidRequestContent("The request content must be a JSON object.")
-    return body
-
-
 def list_skus(cloud: Cloud, request: Request) -> Response:
     """``GET /subscriptions/{s}/providers/Microsoft.Compute/skus[?$filter=location eq 'x']``."""
     raw = request.query.get("$filter", "")
@@ -47,7 +37,7 @@ def list_skus(cloud: Cloud, request: Request) -> Response:
 
 def update_vmss(cloud: Cloud, request: Request) -> Response:
     """``PATCH …/virtualMachineScaleSets/{n}``: 200 Updating + Azure-AsyncOperation."""
-    body, op = models.update_vmss(cloud, _vmss_id(request), _json_object(request))
+    body, op = models.update_vmss(cloud, _vmss_id(request), request.json_object())
     return Response.json(200, body, lro.initial_headers(cloud, op, location=False))
 
 

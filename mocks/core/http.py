@@ -50,6 +50,20 @@ class Request:
             return {}
         return json.loads(self.body.decode("utf-8-sig"))
 
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object; 400 InvalidRequestContent if it is anything else."""
+        from .errors import InvalidRequestContent
+
+        try:
+            body = self.json()
+        except ValueError as exc:
+            raise InvalidRequestContent(
+                f"The request content was invalid and could not be deserialized: '{exc}'."
+            ) from exc
+        if not isinstance(body, dict):
+            raise InvalidRequestContent("The request content must be a JSON object.")
+        return body
+
     def form(self) -> dict[str, str]:
         return {k: v[0] for k, v in parse_qs(self.body.decode(), keep_blank_values=True).items()}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mocks.core.errors import ArmError
+from mocks.core.errors import ArmError, InvalidRequestContent  # noqa: F401 (re-exported)
 
 _RULES = (
     "A vault's name must be between 3-24 alphanumeric characters. The name must begin "
@@ -51,8 +51,3 @@ class ParentResourceNotFound(ArmError):
 class BadRequest(ArmError):
     status = 400
     code = "BadRequest"
-
-
-class InvalidRequestContent(ArmError):
-    status = 400
-    code = "InvalidRequestContent"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mocks.core.errors import ArmError
+from mocks.core.errors import ArmError, InvalidRequestContent  # noqa: F401 (re-exported)
 
 
 class DnsRecordInUse(ArmError):
@@ -117,8 +117,3 @@ class ParentResourceNotFound(ArmError):
 class NotFound(ArmError):
     status = 404
     code = "NotFound"
-
-
-class InvalidRequestContent(ArmError):
-    status = 400
-    code = "InvalidRequestContent"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mocks.core import lro
-from mocks.core.errors import ArmError, InvalidRequestContent, UnsupportedOperation
+from mocks.core.errors import ArmError, UnsupportedOperation
 from mocks.core.http import Request, Response
 
 from . import catalog, deployments, models, provisioning, whatif
@@ -16,18 +16,6 @@ from .views import deployment_body, operations
 
 if TYPE_CHECKING:
     from mocks.core.cloud import Cloud
-
-
-def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = request.json()
-    except ValueError as exc:
-        raise InvalidRequestContent(
-            f"The request content was invalid and could not be deserialized: '{exc}'."
-        ) from exc
-    if not isinstance(body, dict):
-        raise InvalidRequestContent("The request content must be a JSON object.")
-    return body
 
 
 def _listing(items: list[dict[str, Any]]) -> Response:
@@ -102,7 +90,7 @@ def list_groups(cloud: Cloud, request: Request) -> Response:
 
 def put_group(cloud: Cloud, request: Request) -> Response:
     p = request.params
-    group, created = models.create_or_update_group(cloud, p["sub"], p["rg"], _body(request))
+    group, created = models.create_or_update_group(cloud, p["sub"], p["rg"], request.json_object())
     return Response.json(201 if created else 200, group)
 
 
@@ -112,7 +100,9 @@ def get_group(cloud: Cloud, request: Request) -> Response:
 
 def patch_group(cloud: Cloud, request: Request) -> Response:
     p = request.params
-    return Response.json(200, models.update_group_tags(cloud, p["sub"], p["rg"], _body(request)))
+    return Response.json(
+        200, models.update_group_tags(cloud, p["sub"], p["rg"], request.json_object())
+    )
 
 
 def delete_group(cloud: Cloud, request: Request) -> Response:
@@ -271,14 +261,14 @@ def get_resource(cloud: Cloud, request: Request) -> Response:
 
 def put_resource(cloud: Cloud, request: Request) -> Response:
     ref = _writable_ref(cloud, request)
-    body, created = provisioning.write_resource(cloud, ref, _body(request))
+    body, created = provisioning.write_resource(cloud, ref, request.json_object())
     return _accepted_write(cloud, ref, body, 201 if created else 200)
 
 
 def patch_resource(cloud: Cloud, request: Request) -> Response:
     ref = _writable_ref(cloud, request)
     existing = provisioning.get_resource(cloud, ref)
-    merged = provisioning.merge_patch(existing, _body(request))
+    merged = provisioning.merge_patch(existing, request.json_object())
     body, _created = provisioning.write_resource(cloud, ref, merged)
     return _accepted_write(cloud, ref, body, 200)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mocks.core.errors import ArmError
+from mocks.core.errors import ArmError, InvalidRequestContent  # noqa: F401 (re-exported)
 
 
 class AccountNameInvalid(ArmError):
@@ -23,8 +23,3 @@ class StorageAccountAlreadyTaken(ArmError):
 
     def __init__(self, name: str) -> None:
         super().__init__(f"The storage account named {name} is already taken.", target=name)
-
-
-class InvalidRequestContent(ArmError):
-    status = 400
-    code = "InvalidRequestContent"
