@@ -7,11 +7,14 @@ from typing import Any
 from ..results import CmgStatus, ResourceState
 from ..sitedb import CmgService
 from ..template import CMG_TAG
-from .context import OpContext
+from .context import OpContext, open_session
 
 VMSS_TYPE = "microsoft.compute/virtualmachinescalesets"
 PUBLIC_IP_TYPE = "microsoft.network/publicipaddresses"
 TERMINAL = {"succeeded", "failed", "canceled"}
+GROUPS_API = "2021-04-01"
+# States ``status --watch`` stops at: nothing more will happen without another command.
+SETTLED_STATES = ("Ready", "Error", "NotFound", "Incomplete")
 
 
 def ours(resource: dict[str, Any], cmg: str) -> bool:
@@ -54,11 +57,16 @@ def resource_states(operations: list[dict[str, Any]]) -> tuple[ResourceState, ..
 
 
 def overall_state(dep_state: str | None, vmss: dict[str, Any] | None, instances: list[Any]) -> str:
-    """Ready | Provisioning | Error | Deleting | NotFound from what Azure shows."""
+    """Ready | Provisioning | Error | Deleting | Incomplete | NotFound from what Azure
+    shows (Incomplete: the deployment succeeded but its scale set is gone)."""
     vmss_state = _prov(vmss)
     if dep_state and dep_state.lower() in ("failed", "canceled"):
         return "Error"
     if vmss is None:
+        # A finished deployment without its scale set: a `down` that stopped half-way
+        # (or a scale set deleted by hand). Nothing will bring it back by waiting.
+        if dep_state and dep_state.lower() == "succeeded":
+            return "Incomplete"
         return "Provisioning" if dep_state else "NotFound"
     if vmss_state.lower() == "deleting":
         return "Deleting"
@@ -161,3 +169,77 @@ def not_found(ctx: OpContext, name: str) -> CmgStatus:
         resource_group=None, subscription=None, instances=None, vm_size=None, fqdn=None,
         public_ip=None, deployment_name=None, deployment_state=None, vmss_state=None,
     )  # fmt: skip
+
+
+# -- finding a CMG in Azure when the site database does not know it ---------------------
+def locate_in_azure(ctx: OpContext, name: str) -> CmgService | None:
+    """CMG ``name`` as Azure shows it (another machine's or a lost site database):
+    found by the ``cmgdeploy-cmg=<name>`` tag on a group or a resource, else by the
+    default group ``<name>-cmg-rg``; None when Azure has nothing of it."""
+    session = open_session(ctx, None)
+    try:
+        return find_in_azure(ctx, session, name)
+    finally:
+        session.close()
+
+
+def find_in_azure(ctx: OpContext, session: Any, name: str) -> CmgService | None:
+    """:func:`locate_in_azure` on an open session."""
+    group = _tagged_group(session, name) or _group_of_tagged_resource(session, name)
+    if group is None:
+        group = session.get_group(f"{name}-cmg-rg")
+        if group is None or not _has_owned(session, group["name"], name):
+            return None
+    rg = str(group["name"])
+    return CmgService(
+        name=name,
+        environment=ctx.env.name,
+        region=str(group.get("location") or ""),
+        instances=0,
+        state="Unknown",
+        subscription=session.subscription_id,
+        resource_group=rg,
+        deployment_name=_latest_deployment(session, rg, name),
+        created_rg=ours(group, name),
+    )
+
+
+def _tag_filter(name: str) -> str:
+    return f"tagName eq '{CMG_TAG}' and tagValue eq '{name}'"
+
+
+def _tagged_group(session: Any, name: str) -> dict[str, Any] | None:
+    path = f"/subscriptions/{session.subscription_id}/resourcegroups"
+    _, body, _ = session.raw("GET", path, GROUPS_API, **{"$filter": _tag_filter(name)})
+    groups = [g for g in body.get("value") or [] if ours(g, name)]
+    return groups[0] if groups else None
+
+
+def _group_of_tagged_resource(session: Any, name: str) -> dict[str, Any] | None:
+    path = f"/subscriptions/{session.subscription_id}/resources"
+    _, body, _ = session.raw("GET", path, GROUPS_API, **{"$filter": _tag_filter(name)})
+    for res in body.get("value") or []:
+        parts = str(res.get("id", "")).split("/")
+        if ours(res, name) and len(parts) > 4 and parts[3].lower() == "resourcegroups":
+            return session.get_group(parts[4])
+    return None
+
+
+def _has_owned(session: Any, group: str, name: str) -> bool:
+    return any(ours(r, name) for r in session.list_group_resources(group))
+
+
+def _latest_deployment(session: Any, group: str, name: str) -> str | None:
+    """The newest ``cmgdeploy-<name>-…`` deployment in ``group`` (up names them so)."""
+    path = (
+        f"/subscriptions/{session.subscription_id}/resourcegroups/{group}"
+        "/providers/Microsoft.Resources/deployments"
+    )
+    _, body, _ = session.raw("GET", path, GROUPS_API)
+    ours_ = [
+        d
+        for d in body.get("value") or []
+        if str(d.get("name", "")).startswith(f"cmgdeploy-{name}-")
+    ]
+    ours_.sort(key=lambda d: str((d.get("properties") or {}).get("timestamp") or ""))
+    return str(ours_[-1]["name"]) if ours_ else None

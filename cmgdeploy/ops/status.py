@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ..azure.retry import poll_delay
 from ..results import CmgStatus
-from .cmgstate import not_found, read_status
+from .cmgstate import SETTLED_STATES, find_in_azure, not_found, read_status
 from .context import OpContext, open_session
 from .progress import Deadline
 
@@ -18,15 +18,18 @@ def status(
     watch: bool = False,
     on_update: Callable[[CmgStatus], None] | None = None,
 ) -> CmgStatus:
-    """The CMG's overall state; with ``watch``, re-read until Ready/Error/NotFound."""
+    """The CMG's overall state; with ``watch``, re-read until it settles (Ready, Error,
+    Incomplete, NotFound). A CMG the site database does not know is looked up in Azure
+    (by its tag or default group), so another machine's CMG is still seen."""
     svc = ctx.db.get_service(name)
-    if svc is None:
-        return not_found(ctx, name)
-    session = open_session(ctx, svc.subscription)
+    session = open_session(ctx, svc.subscription if svc else None)
     try:
+        svc = svc or find_in_azure(ctx, session, name)
+        if svc is None:
+            return not_found(ctx, name)
         current = read_status(ctx, session, svc)
         deadline, attempt = Deadline(ctx, name), 0
-        while watch and current.state not in ("Ready", "Error", "NotFound"):
+        while watch and current.state not in SETTLED_STATES:
             if on_update:
                 on_update(current)
             deadline.check()
