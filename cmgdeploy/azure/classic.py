@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 import shutil
+import ssl
 import tempfile
 import time
 import weakref
@@ -30,6 +32,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
+from requests.adapters import HTTPAdapter
 
 from cmgdeploy.azure.retry import parse_retry_after, record_retry
 from cmgdeploy.errors import AuthError, AzureError, InputError, WaitTimeout
@@ -45,15 +48,24 @@ CERT_FIELD = "management_cert"
 
 # -- the management certificate ------------------------------------------------------------
 class ManagementCertificate:
-    """A management certificate with its private key, as a PEM file requests can use.
+    """A management certificate with its private key, as a PEM file TLS can load.
 
-    A PFX (or an encrypted PEM key) is converted to an unencrypted PEM in a private
-    temporary directory (mode 0700, file 0600) that :meth:`close` deletes (also at
-    garbage collection / interpreter exit). The password is never kept or shown.
+    A PFX (or an encrypted PEM key) is converted to a PEM in a private temporary
+    directory (mode 0700, file 0600) whose key is *encrypted* under a random password
+    that lives only in this object's memory: a run killed by SIGKILL (no cleanup) leaves
+    nothing usable on disk. :meth:`close` deletes the directory (also at garbage
+    collection / interpreter exit). The user's password is never kept or shown.
     """
 
-    def __init__(self, pem_path: Path, cert: x509.Certificate, temp_dir: Path | None) -> None:
+    def __init__(
+        self,
+        pem_path: Path,
+        cert: x509.Certificate,
+        temp_dir: Path | None,
+        key_password: bytes | None = None,
+    ) -> None:
         self.pem_path = pem_path
+        self.key_password = key_password  # the per-run password of a converted PEM
         self.thumbprint = cert.fingerprint(hashes.SHA1()).hex().upper()
         self.subject = cert.subject.rfc4514_string()
         self.not_after = cert.not_valid_after_utc
@@ -102,17 +114,26 @@ class ManagementCertificate:
     ) -> ManagementCertificate:
         temp_dir = Path(tempfile.mkdtemp(prefix="cmgdeploy-mgmt-"))
         pem = temp_dir / "management.pem"
+        run_password = secrets.token_urlsafe(32).encode()
         body = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+            serialization.BestAvailableEncryption(run_password),
         )
         for c in (cert, *extra):
             body += c.public_bytes(serialization.Encoding.PEM)
         fd = os.open(pem, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(body)
-        return cls(pem, cert, temp_dir)
+        return cls(pem, cert, temp_dir, run_password)
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A verifying client TLS context presenting this certificate (the key is
+        decrypted in memory only; requests' ``cert=`` cannot take a password). It trusts
+        the system store; requests adds the client's ``verify`` CA bundle to it."""
+        context = ssl.create_default_context()
+        context.load_cert_chain(str(self.pem_path), password=self.key_password)
+        return context
 
     def close(self) -> None:
         """Delete the converted PEM, if one was made."""
@@ -259,6 +280,7 @@ class ClassicClient:
         self.timeout = timeout
         self._sleep = sleep
         self._session = requests.Session()
+        self._session.mount("https://", _ClientCertAdapter(cert.ssl_context()))
 
     def close(self) -> None:
         self._session.close()
@@ -429,10 +451,26 @@ class ClassicClient:
             self.base + path,
             params=params,
             headers={"x-ms-version": API_VERSION, "Accept": "application/xml"},
-            cert=str(self.cert.pem_path),
             verify=self.verify,
             timeout=TIMEOUT,
         )
+
+
+class _ClientCertAdapter(HTTPAdapter):
+    """HTTPS with our SSLContext (client certificate loaded with its password); requests
+    still verifies the server (CERT_REQUIRED, hostname) and loads ``verify``'s CA file."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self._context
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["ssl_context"] = self._context
+        return super().proxy_manager_for(*args, **kwargs)
 
 
 def _backoff(attempt: int, retry_after: str | None) -> float:

@@ -77,6 +77,17 @@ def test_pem_with_key_is_used_in_place(tmp_path: Path, key_and_cert) -> None:
     assert pem.exists()  # the user's own file is never deleted
 
 
+def assert_key_unusable_on_disk(pem: Path) -> None:
+    """The temporary PEM's key is encrypted: neither no password nor the user's opens it
+    (a SIGKILL-ed run leaves nothing usable behind)."""
+    body = pem.read_bytes()
+    assert b"BEGIN ENCRYPTED PRIVATE KEY" in body
+    assert b"BEGIN PRIVATE KEY" not in body and b"BEGIN RSA PRIVATE KEY" not in body
+    for guess in (None, PASSWORD.encode()):
+        with pytest.raises((TypeError, ValueError)):
+            serialization.load_pem_private_key(body, guess)
+
+
 def test_pfx_becomes_private_pem_deleted_on_close(tmp_path: Path, key_and_cert) -> None:
     key, cert = key_and_cert
     pfx = write_pfx(tmp_path / "m.pfx", key, cert, PASSWORD)
@@ -86,6 +97,8 @@ def test_pfx_becomes_private_pem_deleted_on_close(tmp_path: Path, key_and_cert) 
     assert stat.S_IMODE(mc.pem_path.parent.stat().st_mode) == 0o700
     loaded = x509.load_pem_x509_certificate(mc.pem_path.read_bytes())
     assert thumb(loaded) == thumb(cert)
+    assert_key_unusable_on_disk(mc.pem_path)
+    assert mc.ssl_context() is not None  # the in-memory password opens it
     assert PASSWORD not in repr(mc)
     mc.close()
     assert not mc.pem_path.exists()
@@ -115,7 +128,8 @@ def test_encrypted_pem_key_needs_its_password(tmp_path: Path, key_and_cert) -> N
         ManagementCertificate.load(pem, None)
     assert exc.value.field_name == "management_cert_password"
     with ManagementCertificate.load(pem, PASSWORD) as mc:
-        assert mc.pem_path != pem and b"ENCRYPTED" not in mc.pem_path.read_bytes()
+        assert mc.pem_path != pem
+        assert_key_unusable_on_disk(mc.pem_path)
 
 
 def test_pem_without_key_is_refused(tmp_path: Path, key_and_cert) -> None:
@@ -145,3 +159,22 @@ def test_service_region_and_cmg_marker() -> None:
     )
     assert (svc.region, svc.fqdn, svc.is_cmg) == ("westeurope", "contosocmg.cloudapp.net", True)
     assert svc.to_dict()["deployment"] is None
+
+
+def test_converted_pfx_signs_in_to_service_management(tmp_path: Path, local_azure) -> None:
+    """A PFX management certificate works end to end over verified TLS, with the key
+    on disk encrypted the whole time."""
+    from cmgdeploy.azure.classic import ClassicClient
+
+    pem = Path(local_azure.identity.management_certificate).read_bytes()
+    key = serialization.load_pem_private_key(pem, None)
+    cert = x509.load_pem_x509_certificate(pem)
+    pfx = write_pfx(tmp_path / "mgmt.pfx", key, cert, PASSWORD)  # type: ignore[arg-type]
+    with ManagementCertificate.load(pfx, PASSWORD) as mc:
+        assert_key_unusable_on_disk(mc.pem_path)
+        sub = local_azure.identity.subscription_id
+        client = ClassicClient(local_azure.url, sub, mc, str(local_azure.ca_bundle))
+        try:
+            assert isinstance(client.list_hosted_services(), list)
+        finally:
+            client.close()
