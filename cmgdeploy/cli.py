@@ -637,37 +637,36 @@ def site_export(
 
 
 # -- classic ---------------------------------------------------------------------------------------
+MGMT_CERT = typer.Option(
+    None,
+    "--management-cert",
+    help="Management certificate, PEM or PFX (password: CMGDEPLOY_MANAGEMENT_CERT_PASSWORD).",
+)
+CLASSIC_SUB = typer.Option(
+    None, "--subscription", help="Subscription of the cloud services (default: config file)."
+)
+
+
 @contextlib.contextmanager
-def _classic_client(s: _Session) -> Iterator[Any]:
-    from .azure.classic import ClassicClient, ManagementCertificate
-    from .config import load_management_cert
+def _classic_client(s: _Session, cert_flag: str | None, subscription: str | None) -> Iterator[Any]:
+    from .ops.classic import classic_subscription, open_classic_client
 
     with s.op_context() as op:
-        settings = load_management_cert({}, os.environ, s.config)
-        path = settings.path if settings else op.env.management_certificate
-        if not path:
-            raise UsageError(
-                "give --management-cert / CMGDEPLOY_MANAGEMENT_CERT for Service Management"
-            )
-        sub = op.env.subscription_id or os.environ.get("CMGDEPLOY_SUBSCRIPTION")
-        with ManagementCertificate.load(path, settings.password if settings else None) as cert:
-            client = ClassicClient(
-                op.env.service_management or "", sub or "", cert, op.env.ca_bundle
-            )
-            try:
-                yield client
-            finally:
-                client.close()
+        sub = classic_subscription(op, subscription, s.config)
+        with open_classic_client(op, s.config, cert_flag, sub) as client:
+            yield client
 
 
 @classic_app.command("list")
-def classic_list(ctx: typer.Context) -> None:
+def classic_list(
+    ctx: typer.Context, management_cert: str = MGMT_CERT, subscription: str = CLASSIC_SUB
+) -> None:
     """List classic cloud services (Service Management)."""
 
     def body(s: _Session) -> Any:
         from .ops.classic import list_classic
 
-        with _classic_client(s) as client:
+        with _classic_client(s, management_cert, subscription) as client:
             return list_classic(client)
 
     run(ctx, "classic list", body)
@@ -675,7 +674,10 @@ def classic_list(ctx: typer.Context) -> None:
 
 @classic_app.command("show")
 def classic_show(
-    ctx: typer.Context, name: str = typer.Argument(..., help="Cloud service name.")
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Cloud service name."),
+    management_cert: str = MGMT_CERT,
+    subscription: str = CLASSIC_SUB,
 ) -> None:
     """Show one classic cloud service with its role instances."""
 
@@ -684,7 +686,7 @@ def classic_show(
         from .validate import classic_service_name
 
         service = classic_service_name(name, "name")  # before anything touches Azure
-        with _classic_client(s) as client:
+        with _classic_client(s, management_cert, subscription) as client:
             return show_classic(client, service)
 
     run(ctx, "classic show", body)

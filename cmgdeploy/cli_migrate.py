@@ -6,15 +6,12 @@ the CLI's own harness (global options, rendering, the one error boundary).
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import typer
 
 from . import cli as _cli_module
-from .errors import UsageError
 
 MIGRATE_EPILOG = """\b
 Examples:
@@ -134,30 +131,8 @@ def _spec_loader(s: Any, flags: dict[str, Any], name: str | None) -> Any:
     return load
 
 
-@contextlib.contextmanager
-def _classic_client(s: Any, op: Any, cert_flag: str | None, subscription: str) -> Iterator[Any]:
-    """A Service Management client: --management-cert / config, else (local) the local
-    Azure's own management certificate."""
-    from .azure.classic import ClassicClient, ManagementCertificate
-    from .config import load_management_cert
-    from .redact import register_secret
+def _classic_client(s: Any, op: Any, cert_flag: str | None, subscription: str) -> Any:
+    """A Service Management client (see :func:`cmgdeploy.ops.classic.open_classic_client`)."""
+    from .ops.classic import open_classic_client
 
-    settings = load_management_cert({"management_cert": cert_flag}, os.environ, s.config)
-    path = settings.path if settings else op.env.management_certificate
-    if not path:
-        raise UsageError(
-            "give --management-cert (or CMGDEPLOY_MANAGEMENT_CERT / management_cert) to "
-            "read and delete the classic CMG"
-        )
-    if not op.env.service_management:
-        raise UsageError(f"the environment {op.env.name} has no Service Management URL")
-    password = settings.password if settings else None
-    register_secret(password)
-    with ManagementCertificate.load(path, password) as cert:
-        client = ClassicClient(
-            op.env.service_management, subscription, cert, op.env.ca_bundle, poll_interval=1.0
-        )
-        try:
-            yield client
-        finally:
-            client.close()
+    return open_classic_client(op, s.config, cert_flag, subscription)

@@ -7,10 +7,14 @@ is Running with every role instance ReadyRole (what the console shows as Ready).
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cmgdeploy.azure.classic import ClassicClient, ClassicService
+from cmgdeploy.errors import InputError, UsageError
 
 
 def classic_state(service: ClassicService) -> str:
@@ -103,3 +107,69 @@ def show_classic(client: ClassicClient, name: str) -> ClassicShowResult:
     """One hosted service with its production deployment and role instances."""
     service = client.get_hosted_service(name)
     return ClassicShowResult(client.subscription_id, ClassicSummary.of(service), service)
+
+
+# -- the one way to build a Service Management client (classic list/show, migrate) --------
+def classic_subscription(
+    op: Any, flag: str | None, config: Any, env: Mapping[str, str] | None = None
+) -> str:
+    """The classic subscription: --subscription > CMGDEPLOY_SUBSCRIPTION > the config
+    file's ``subscription`` > the environment's own (local Azure); InputError if none."""
+    from cmgdeploy.config import resolve
+    from cmgdeploy.validate import guid
+
+    setting = resolve("subscription", {"subscription": flag}, env or os.environ, config)
+    if setting.value in (None, ""):
+        if op.env.subscription_id:
+            return str(op.env.subscription_id)
+        raise InputError(
+            "subscription",
+            None,
+            "a subscription id: --subscription, CMGDEPLOY_SUBSCRIPTION or subscription in the "
+            "config file",
+        )
+    return str(guid(setting.value, setting.source))
+
+
+@contextlib.contextmanager
+def open_classic_client(
+    op: Any,
+    config: Any,
+    cert_flag: str | None,
+    subscription: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    poll_interval: float = 1.0,
+) -> Iterator[ClassicClient]:
+    """A Service Management client for ``subscription``: the management certificate
+    from --management-cert / CMGDEPLOY_MANAGEMENT_CERT / the config file, else (local
+    Azure) its own; its password is registered for redaction before anything is read."""
+    from cmgdeploy.azure.classic import ManagementCertificate
+    from cmgdeploy.config import load_management_cert
+    from cmgdeploy.redact import register_secret
+
+    settings = load_management_cert({"management_cert": cert_flag}, env or os.environ, config)
+    path = settings.path if settings else op.env.management_certificate
+    if not path:
+        raise UsageError(
+            "give --management-cert (or CMGDEPLOY_MANAGEMENT_CERT / management_cert in the "
+            "config file) for Service Management"
+        )
+    if not op.env.service_management:
+        raise UsageError(
+            f"the environment {op.env.name} has no Service Management URL",
+            hint="add one with `cmgdeploy environments add ... --service-management URL`",
+        )
+    if not subscription:
+        raise InputError("subscription", subscription, "a subscription id")
+    password = settings.password if settings else None
+    register_secret(password)
+    with ManagementCertificate.load(path, password) as cert:
+        client = ClassicClient(
+            op.env.service_management, subscription, cert, op.env.ca_bundle,
+            poll_interval=poll_interval,
+        )  # fmt: skip
+        try:
+            yield client
+        finally:
+            client.close()
