@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -172,10 +173,9 @@ class SiteDB:
         if not self.path.parent.exists():  # never chmod a directory the user chose
             ensure_private_dir(self.path.parent)
         _create_private(self.path)
-        self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self._conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA busy_timeout=30000")
+        _use_wal(self._conn)
         self._upgrade()
         self._seed_builtins()
 
@@ -388,6 +388,27 @@ class SiteDB:
         with self.transaction() as conn:
             cur = conn.execute("DELETE FROM migrations WHERE cmg = ?", (cmg,))
         return cur.rowcount > 0
+
+
+BUSY_SECONDS = 30.0  # how long a writer waits for another process's transaction
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL, waiting while another process holds the lock.
+
+    SQLite does not call the busy handler for the exclusive lock ``journal_mode=WAL``
+    takes on a file still in rollback mode, so two processes opening a new site DB at
+    once would see "database is locked" at once instead of waiting ``BUSY_SECONDS``.
+    """
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)  # the other process holds the lock for milliseconds
 
 
 def _create_private(path: Path) -> None:

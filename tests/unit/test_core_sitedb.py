@@ -188,3 +188,30 @@ def test_concurrent_processes(tmp_path: Path) -> None:
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     with SiteDB(path) as db:
         assert len(db.list_services()) == 80 and len(db.list_connection_points()) == 80
+
+
+def test_open_waits_for_another_process_holding_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cause of a flaky test_concurrent_processes: a command opening the site DB while
+    # another holds the write lock on a file not yet in WAL mode failed at once with
+    # "database is locked" (SQLite skips the busy handler for `journal_mode=WAL`).
+    import cmgdeploy.sitedb as sitedb
+
+    path = tmp_path / "site.db"
+    other = sqlite3.connect(path, isolation_level=None)  # the other process's connection
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE theirs (x)")
+    waits: list[float] = []
+
+    def other_commits(seconds: float) -> None:  # the other process finishes while we wait
+        waits.append(seconds)
+        if other.in_transaction:
+            other.execute("COMMIT")
+
+    monkeypatch.setattr("time.sleep", other_commits)
+    with SiteDB(path) as db:
+        assert db.schema_version == sitedb.SCHEMA_VERSION
+        db.upsert_service(CmgService("a", "local", "westeurope", 1, "Ready"))
+    assert waits and not other.in_transaction
+    other.close()
