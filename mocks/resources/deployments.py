@@ -36,13 +36,14 @@ from .exceptions import (
     DeploymentActive,
     DeploymentCannotBeCancelled,
     DeploymentNotFound,
+    DeploymentOperationNotFound,
     InvalidDeploymentMode,
     InvalidTemplate,
     InvalidTemplateDeployment,
     OperationNotFound,
 )
 from .provisioning import ResourceRef, canonical_type, mark_deleting, write_resource
-from .views import deployment_body, iso_time
+from .views import deployment_body, iso_time, operations
 
 if TYPE_CHECKING:
     from mocks.core.cloud import Cloud
@@ -327,6 +328,28 @@ def list_group(cloud: Cloud, sub: str, group_name: str) -> list[dict[str, Any]]:
     advance_group(cloud, sub, group["name"])
     docs = [doc for _k, doc in cloud.store.doc_list(COLLECTION, _group_prefix(sub, group_name))]
     return sorted(docs, key=lambda d: d["started"])
+
+
+def list_operations(cloud: Cloud, sub: str, group_name: str, name: str) -> list[dict[str, Any]]:
+    """``GET …/deployments/{name}/operations``: one per started resource, delete, outputs."""
+    return operations(get(cloud, sub, group_name, name), cloud.now())
+
+
+def get_operation(cloud: Cloud, sub: str, group_name: str, name: str, op_id: str) -> dict[str, Any]:
+    """One deployment operation by id (404 DeploymentOperationNotFound)."""
+    for op in list_operations(cloud, sub, group_name, name):
+        if op["operationId"].lower() == op_id.lower():
+            return op
+    raise DeploymentOperationNotFound(op_id)
+
+
+def resource_ref(cloud: Cloud, sub: str, group_name: str, rest: str) -> ResourceRef:
+    """A by-id resource path in an existing group (404 ResourceGroupNotFound), with the
+    group's running deployments advanced first so reads see what they have made."""
+    ref = ResourceRef.parse(sub, group_name, rest)
+    ref.group = models.get_group(cloud, ref.subscription, ref.group)["name"]
+    advance_group(cloud, ref.subscription, ref.group)
+    return ref
 
 
 def cancel(cloud: Cloud, sub: str, group_name: str, name: str) -> None:

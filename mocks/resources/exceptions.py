@@ -8,6 +8,7 @@ __all__ = [
     "DeploymentActive",
     "DeploymentCannotBeCancelled",
     "DeploymentNotFound",
+    "DeploymentOperationNotFound",
     "InvalidDeploymentMode",
     "InvalidFilterInQueryString",
     "InvalidResourceGroupLocation",
@@ -60,6 +61,13 @@ class DeploymentNotFound(NotFound):
 
     def __init__(self, name: str) -> None:
         super().__init__(f"Deployment '{name}' could not be found.")
+
+
+class DeploymentOperationNotFound(NotFound):
+    code = "DeploymentOperationNotFound"
+
+    def __init__(self, operation_id: str) -> None:
+        super().__init__(f"Deployment operation '{operation_id}' could not be found.")
 
 
 class SubscriptionNotFound(NotFound):

@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mocks.core import lro
-from mocks.core.errors import UnsupportedOperation
+from mocks.core.errors import ArmError, UnsupportedOperation
 
 from . import catalog
 from .exceptions import (
@@ -24,6 +24,7 @@ from .exceptions import (
     InvalidResourceGroupName,
     LocationNotAvailableForResourceGroup,
     LocationRequired,
+    OperationNotFound,
     ResourceGroupBeingDeleted,
     ResourceGroupNotFound,
     SubscriptionNotFound,
@@ -381,3 +382,26 @@ def _matches(row: dict[str, Any], wanted: dict[str, str]) -> bool:
         ),
     }
     return all(checks[field](value) for field, value in wanted.items())
+
+
+# -- generic long-running operations ----------------------------------------------------------
+def find_operation(cloud: Cloud, sub: str, op_id: str) -> dict[str, Any]:
+    """The operation settled against the clock; 404 OperationNotFound for an unknown id
+    or one that another subscription started."""
+    op = lro.get(cloud, op_id)
+    if op is None or op["subscription_id"].lower() != sub.lower():
+        raise OperationNotFound(op_id)
+    return op
+
+
+def operation_pending(op: dict[str, Any]) -> bool:
+    """Still running: its result URL answers 202 until the operation is terminal."""
+    return op["status"] not in lro.TERMINAL
+
+
+def operation_result(op: dict[str, Any]) -> dict[str, Any] | None:
+    """A terminal operation's result (None: it has no body); a failed one raises its error."""
+    if op["status"] == "Failed":
+        err = op.get("error") or {}
+        raise ArmError(err.get("message", "The operation failed."), code=err.get("code"))
+    return op.get("result")

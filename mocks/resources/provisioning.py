@@ -12,17 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mocks.core import registry
-from mocks.core.errors import NotFound
+from mocks.core import lro, registry
+from mocks.core.errors import NotFound, UnsupportedOperation
 
-from . import catalog
+from . import catalog, models
 from .exceptions import (
     InvalidResourceType,
     LocationRequired,
     NoRegisteredProviderFound,
     ResourceNotFound,
 )
-from .models import GROUP_TYPE
 
 if TYPE_CHECKING:
     from mocks.core.cloud import Cloud
@@ -193,11 +192,75 @@ def merge_patch(existing: dict[str, Any], patch: dict[str, Any]) -> dict[str, An
     return out
 
 
+def require_writable(cloud: Cloud, ref: ResourceRef, api_version: str, operation: str) -> None:
+    """Refuse a write Azure would refuse: on a collection path (a loud answer naming
+    ``operation``), into a group being deleted, of an unknown type, of a namespace the
+    subscription has not registered."""
+    if ref.is_collection:
+        raise UnsupportedOperation(f"The local Azure does not support {operation}.")
+    models.require_group_writable(cloud, ref.subscription, ref.group)
+    require_known_type(ref.type_name, api_version)
+    models.require_registered(cloud, ref.subscription, ref.type_name)
+
+
+def put_resource(
+    cloud: Cloud, ref: ResourceRef, requested: dict[str, Any]
+) -> tuple[dict[str, Any], bool, dict[str, Any]]:
+    """Generic PUT: the stored body, whether it was created, and its operation."""
+    body, created = write_resource(cloud, ref, requested)
+    return body, created, start_operation(cloud, ref, body, kind="provisioning")
+
+
+def patch_resource(
+    cloud: Cloud, ref: ResourceRef, existing: dict[str, Any], patch: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Generic PATCH of ``existing``: merged, then written like a PUT (body, operation)."""
+    body, _created = write_resource(cloud, ref, merge_patch(existing, patch))
+    return body, start_operation(cloud, ref, body, kind="provisioning")
+
+
+def start_delete(cloud: Cloud, ref: ResourceRef) -> dict[str, Any] | None:
+    """Generic DELETE: its operation, or None when there was nothing to delete."""
+    body = delete_resource(cloud, ref)
+    if body is None:
+        return None
+    return start_operation(cloud, ref, body, kind="resource-delete")
+
+
+def start_operation(
+    cloud: Cloud, ref: ResourceRef, body: dict[str, Any], *, kind: str
+) -> dict[str, Any]:
+    """The long-running operation of a write or delete of ``body``.  It lasts the type's
+    provisioning time, so it ends when the stored resource leaves Creating/Updating."""
+    return lro.start(
+        cloud,
+        kind=kind,
+        subscription_id=ref.subscription,
+        namespace=ref.namespace,
+        location=body.get("location") or "global",
+        target_id=body["id"],
+        duration=provisioning_seconds(cloud, ref.type_name),
+    )
+
+
 def get_resource(cloud: Cloud, ref: ResourceRef) -> dict[str, Any]:
     body = cloud.store.resource_get(ref.resource_id())
     if body is None:
         raise ResourceNotFound(f"{ref.type_name}/{ref.name}", ref.group)
     return body
+
+
+def read_resource(cloud: Cloud, ref: ResourceRef, api_version: str) -> dict[str, Any]:
+    """GET by id: a type nobody models answers its 404 before a missing resource does."""
+    if cloud.store.resource_get(ref.resource_id()) is None:
+        require_known_type(ref.type_name, api_version)
+    return get_resource(cloud, ref)
+
+
+def list_collection(cloud: Cloud, ref: ResourceRef, api_version: str) -> list[dict[str, Any]]:
+    """GET on a collection path of a known type (404 for a type nobody models)."""
+    require_known_type(ref.type_name, api_version)
+    return list_children(cloud, ref)
 
 
 def list_children(cloud: Cloud, ref: ResourceRef) -> list[dict[str, Any]]:
@@ -215,7 +278,7 @@ def mark_deleting(cloud: Cloud, body: dict[str, Any], seconds: float) -> None:
     """Put a resource into Deleting; the store removes it once ``seconds`` pass."""
     body.setdefault("properties", {})["provisioningState"] = "Deleting"
     cloud.store.resource_put(body, ready_at=cloud.now() + seconds)
-    if body["type"].lower() != GROUP_TYPE.lower():
+    if body["type"].lower() != models.GROUP_TYPE.lower():
         type_behaviour(body["type"]).on_delete(cloud, body)
 
 

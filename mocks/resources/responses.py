@@ -1,21 +1,22 @@
 """HTTP handlers of the Resource Manager core: read the request, call the model,
-write ARM's response.  No behaviour lives here (see models.py, deployments.py)."""
+write ARM's response.  No behaviour lives here (see models.py, deployments.py,
+provisioning.py)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from mocks.core import lro
-from mocks.core.errors import ArmError, UnsupportedOperation
+from mocks.core.errors import UnsupportedOperation
 from mocks.core.http import Request, Response
 
 from . import catalog, deployments, models, provisioning, whatif
-from .exceptions import OperationNotFound
-from .provisioning import ResourceRef
-from .views import deployment_body, operations
+from .views import deployment_body
 
 if TYPE_CHECKING:
     from mocks.core.cloud import Cloud
+
+    from .provisioning import ResourceRef
 
 
 def _listing(items: list[dict[str, Any]]) -> Response:
@@ -131,28 +132,17 @@ def list_subscription_resources(cloud: Cloud, request: Request) -> Response:
 
 # -- generic long-running operation status ----------
 def operation_status(cloud: Cloud, request: Request) -> Response:
-    op = _operation(cloud, request)
+    op = models.find_operation(cloud, request.params["sub"], request.params["op"])
     return Response.json(200, lro.status_body(op), lro.poll_headers(cloud))
 
 
 def operation_result(cloud: Cloud, request: Request) -> Response:
-    op = _operation(cloud, request)
-    if op["status"] not in lro.TERMINAL:
+    op = models.find_operation(cloud, request.params["sub"], request.params["op"])
+    if models.operation_pending(op):
         headers = {"Location": lro.result_url(cloud, op), **lro.poll_headers(cloud)}
         return Response.empty(202, headers)
-    if op["status"] == "Failed":
-        err = op.get("error") or {}
-        raise ArmError(err.get("message", "The operation failed."), code=err.get("code"))
-    if op.get("result") is not None:
-        return Response.json(200, op["result"])
-    return Response.empty(204)
-
-
-def _operation(cloud: Cloud, request: Request) -> dict[str, Any]:
-    op = lro.get(cloud, request.params["op"])
-    if op is None or op["subscription_id"].lower() != request.params["sub"].lower():
-        raise OperationNotFound(request.params["op"])
-    return op
+    result = models.operation_result(op)
+    return Response.empty(204) if result is None else Response.json(200, result)
 
 
 # -- deployments ----------
@@ -222,94 +212,50 @@ def deployment_status(cloud: Cloud, request: Request) -> Response:
 
 
 def list_deployment_operations(cloud: Cloud, request: Request) -> Response:
-    doc = deployments.get(cloud, *_dep_args(request))
-    return _listing(operations(doc, cloud.now()))
+    return _listing(deployments.list_operations(cloud, *_dep_args(request)))
 
 
 def get_deployment_operation(cloud: Cloud, request: Request) -> Response:
-    doc = deployments.get(cloud, *_dep_args(request))
-    for op in operations(doc, cloud.now()):
-        if op["operationId"].lower() == request.params["op"].lower():
-            return Response.json(200, op)
-    raise ArmError(
-        f"Deployment operation '{request.params['op']}' could not be found.",
-        code="DeploymentOperationNotFound",
-        status=404,
-    )
+    op = deployments.get_operation(cloud, *_dep_args(request), request.params["op"])
+    return Response.json(200, op)
 
 
 # -- generic resources by id ----------
 def _ref(cloud: Cloud, request: Request) -> ResourceRef:
     p = request.params
-    ref = ResourceRef.parse(p["sub"], p["rg"], p["rest"])
-    group = models.get_group(cloud, ref.subscription, ref.group)
-    ref.group = group["name"]
-    deployments.advance_group(cloud, ref.subscription, ref.group)
+    return deployments.resource_ref(cloud, p["sub"], p["rg"], p["rest"])
+
+
+def _writable_ref(cloud: Cloud, request: Request) -> ResourceRef:
+    ref = _ref(cloud, request)
+    operation = f"{request.method} {request.path}"
+    provisioning.require_writable(cloud, ref, _api_version(request), operation)
     return ref
 
 
 def get_resource(cloud: Cloud, request: Request) -> Response:
     ref = _ref(cloud, request)
     if ref.is_collection:
-        provisioning.require_known_type(ref.type_name, _api_version(request))
-        return _listing(provisioning.list_children(cloud, ref))
-    body = cloud.store.resource_get(ref.resource_id())
-    if body is None:
-        provisioning.require_known_type(ref.type_name, _api_version(request))
-    return _exists(request, provisioning.get_resource(cloud, ref))
+        return _listing(provisioning.list_collection(cloud, ref, _api_version(request)))
+    return _exists(request, provisioning.read_resource(cloud, ref, _api_version(request)))
 
 
 def put_resource(cloud: Cloud, request: Request) -> Response:
     ref = _writable_ref(cloud, request)
-    body, created = provisioning.write_resource(cloud, ref, request.json_object())
-    return _accepted_write(cloud, ref, body, 201 if created else 200)
+    body, created, op = provisioning.put_resource(cloud, ref, request.json_object())
+    headers = lro.initial_headers(cloud, op, location=False)
+    return Response.json(201 if created else 200, body, headers)
 
 
 def patch_resource(cloud: Cloud, request: Request) -> Response:
     ref = _writable_ref(cloud, request)
     existing = provisioning.get_resource(cloud, ref)
-    merged = provisioning.merge_patch(existing, request.json_object())
-    body, _created = provisioning.write_resource(cloud, ref, merged)
-    return _accepted_write(cloud, ref, body, 200)
-
-
-def _writable_ref(cloud: Cloud, request: Request) -> ResourceRef:
-    ref = _ref(cloud, request)
-    if ref.is_collection:
-        raise UnsupportedOperation(
-            f"The local Azure does not support {request.method} {request.path}."
-        )
-    models.require_group_writable(cloud, ref.subscription, ref.group)
-    provisioning.require_known_type(ref.type_name, _api_version(request))
-    models.require_registered(cloud, ref.subscription, ref.type_name)
-    return ref
-
-
-def _accepted_write(cloud: Cloud, ref: ResourceRef, body: dict[str, Any], status: int) -> Response:
-    op = lro.start(
-        cloud,
-        kind="provisioning",
-        subscription_id=ref.subscription,
-        namespace=ref.namespace,
-        location=body.get("location") or "global",
-        target_id=body["id"],
-        duration=provisioning.provisioning_seconds(cloud, ref.type_name),
-    )
-    return Response.json(status, body, lro.initial_headers(cloud, op, location=False))
+    body, op = provisioning.patch_resource(cloud, ref, existing, request.json_object())
+    return Response.json(200, body, lro.initial_headers(cloud, op, location=False))
 
 
 def delete_resource(cloud: Cloud, request: Request) -> Response:
-    ref = _ref(cloud, request)
-    body = provisioning.delete_resource(cloud, ref)
-    if body is None:
+    op = provisioning.start_delete(cloud, _ref(cloud, request))
+    if op is None:
         return Response.empty(204)
-    op = lro.start(
-        cloud,
-        kind="resource-delete",
-        subscription_id=ref.subscription,
-        namespace=ref.namespace,
-        location=body.get("location") or "global",
-        target_id=body["id"],
-        duration=provisioning.provisioning_seconds(cloud, ref.type_name),
-    )
     return Response.empty(202, lro.initial_headers(cloud, op, async_header=False))
