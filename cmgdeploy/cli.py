@@ -109,6 +109,7 @@ def global_options(
 ) -> None:
     """Global options (before the command)."""
     renderer = Renderer(output=output.value, verbose=verbose)
+    _route_sdk_logging(debug)
     if debug:
         _log_debug_to_stderr()
     ctx.obj = State(environment, config, output.value, verbose, debug, site_db, renderer)
@@ -131,6 +132,27 @@ def _log_debug_to_stderr() -> None:
     handler._cmgdeploy = True  # type: ignore[attr-defined]  # marks ours (in-process reruns)
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+
+
+# Loggers of the SDKs we call: their warnings ("ClientSecretCredential.get_token failed:
+# ...") would reach stderr raw through logging's last-resort handler, unredacted and
+# around the renderer. The error they describe is rendered by us anyway.
+SDK_LOGGERS = ("azure", "msal")
+
+
+def _route_sdk_logging(debug: bool) -> None:
+    """SDK log records go nowhere, or with --debug to stderr through redaction."""
+    for name in SDK_LOGGERS:
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if getattr(h, "_cmgdeploy", False)]:
+            logger.removeHandler(old)
+        handler: logging.Handler = logging.NullHandler()
+        if debug:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(_RedactingFormatter("cmgdeploy: debug: %(name)s: %(message)s"))
+        handler._cmgdeploy = True  # type: ignore[attr-defined]  # marks ours (in-process reruns)
+        logger.addHandler(handler)
+        logger.propagate = False
 
 
 # -- the run harness ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from ..errors import AuthError, InputError
 from ..redact import register_secret
 from .envtypes import EnvironmentLike, arm_scope, transport_kwargs
 from .retry import RetryPolicy
-from .translate import sign_in_error
+from .translate import sign_in_failure
 
 METHODS = ("secret", "certificate", "managed-identity", "default", "device-code")
 TOKEN_CACHE_NAME = "cmgdeploy"
@@ -163,14 +163,22 @@ def _device_code_prompt(verification_uri: str, user_code: str, expires_on: Any) 
 
 
 def get_token(credential: Any, env: EnvironmentLike) -> Any:
-    """An access token for Resource Manager; Entra's refusal → :class:`AuthError`."""
-    from azure.core.exceptions import ClientAuthenticationError
+    """An access token for Resource Manager; Entra's refusal → :class:`AuthError`
+    (exit 3); Entra throttled, down or unreachable → :class:`AzureError` (exit 1)."""
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
 
     try:
         return credential.get_token(arm_scope(env))
-    except ClientAuthenticationError as exc:
-        raise sign_in_error(exc) from None
+    except (ClientAuthenticationError, ServiceRequestError, ServiceResponseError) as exc:
+        raise sign_in_failure(exc) from None
     except ValueError as exc:  # azure-identity: bad authority / tenant syntax
+        failure = sign_in_failure(exc)
+        if failure.code == "SignInUnavailable":
+            raise failure from None
         raise AuthError(f"sign-in failed: {exc}") from None
 
 
