@@ -23,13 +23,13 @@ import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from mocks.core import lro
-from mocks.core.registry import ResourceType, lookup, resource_type
+from mocks.core.registry import ResourceType, resource_type
 from mocks.keyvault.models import secret_exists
 from mocks.network.models import resolve
 from mocks.resources.catalog import REGION_NAMES, is_region
 from mocks.resources.deployments import advance_group
 from mocks.resources.models import get_group
+from mocks.resources.provisioning import ResourceRef, merge_patch, start_operation, write_resource
 from mocks.storage.models import iso_time
 
 from . import skus
@@ -407,58 +407,31 @@ def vmss_instance_view(cloud: Cloud, vmss: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- updates (PATCH) ---------------------------------------------------------------------
-def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """ARM PATCH: tags replaced wholesale, other objects merge recursively, lists replace."""
-    out = dict(target)
-    for key, value in patch.items():
-        if key == "tags":
-            out["tags"] = value or {}
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge_patch(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def store_write(
-    cloud: Cloud, rid: str, body: dict[str, Any], existing: dict[str, Any] | None
+    cloud: Cloud, rid: str, body: dict[str, Any], existing: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Normalize and store like the generic PUT (CONTRACTS 1.2): Creating/Updating, ready_at."""
-    rtype = lookup(body["type"])
-    with cloud.store.tx():
-        if rtype is not None:
-            body = rtype.normalize(cloud, rid, body, existing)
-        body.setdefault("properties", {})["provisioningState"] = (
-            "Updating" if existing else "Creating"
-        )
-        cloud.store.resource_put(
-            body, ready_at=cloud.now() + cloud.provisioning_seconds(body["type"])
-        )
-        if rtype is not None:
-            rtype.after_put(cloud, body)
-    return body
+    """Write a full body at ``rid`` through the generic write path (CONTRACTS 1.2).
+
+    Kept for the unit tests that hold a whole body; ``existing`` is not needed (the
+    write reads the stored resource itself) and is accepted only for their calls.
+    """
+    stored, _created = write_resource(cloud, ResourceRef.from_id(rid), body)
+    return stored
 
 
 def update_vmss(
     cloud: Cloud, rid: str, patch: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``PATCH`` a scale set (capacity, tags …): returns the stored body and its operation."""
+    """``PATCH`` a scale set (capacity, tags …): returns the stored body and its operation.
+
+    Written like a PUT of the merged body, so PUT and PATCH share validation, the
+    Updating state and the provisioning time."""
     existing = get_vmss(cloud, rid)
     allowed = {
         k: v
         for k, v in patch.items()
         if k in ("sku", "tags", "properties", "identity", "zones", "plan")
     }
-    body = merge_patch(existing, allowed)
-    body.get("properties", {}).pop("provisioningState", None)
-    body = store_write(cloud, existing["id"], body, existing)
-    op = lro.start(
-        cloud,
-        kind="compute.vmss.update",
-        subscription_id=_subscription(rid),
-        namespace="Microsoft.Compute",
-        location=body["location"],
-        target_id=body["id"],
-        duration=cloud.provisioning_seconds(VMSS_TYPE),
-    )
-    return body, op
+    ref = ResourceRef.from_id(existing["id"])
+    body, _created = write_resource(cloud, ref, merge_patch(existing, allowed))
+    return body, start_operation(cloud, ref, body, kind="compute.vmss.update")

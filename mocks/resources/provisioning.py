@@ -180,7 +180,7 @@ def write_resource(
 
 
 def merge_patch(existing: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """ARM PATCH: tags replaced wholesale, objects merged recursively."""
+    """ARM PATCH: tags replaced wholesale, objects merged recursively, lists replaced."""
     out = dict(existing)
     for key, value in patch.items():
         if key == "tags":
