@@ -1,6 +1,51 @@
-"""Test configuration shared by every area: the local Azure fixtures.
+"""Test configuration shared by every area: the local Azure fixtures, and the chaos
+suite's options and figures.
 
-Areas add their own fixtures in ``tests/<area>/conftest.py``.
+Areas add their own fixtures in ``tests/<area>/conftest.py``. The chaos options live
+here, not in ``tests/chaos/conftest.py``: with xdist the controller never collects, so
+it loads only this (root) conftest; a ``pytest_configure`` or ``pytest_terminal_summary``
+below the root would never run there, and the workers would get no results directory.
 """
 
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
 pytest_plugins = ["mocks.pytest_plugin"]
+
+CHAOS_RESULTS_ENV = "CMGDEPLOY_CHAOS_RESULTS"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("chaos")
+    group.addoption(
+        "--chaos-n", type=int, default=1, help="lifecycles per kind (default 1: 2 in all)"
+    )
+    group.addoption("--chaos-seed", type=int, default=1, help="first seed (default 1)")
+    group.addoption(
+        "--chaos-kinds", default="", help="lifecycle kinds, comma-separated (default: all)"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The controller (or a run without xdist) makes the chaos results directory before
+    # xdist starts its workers, which inherit the variable.
+    if not hasattr(config, "workerinput") and CHAOS_RESULTS_ENV not in os.environ:
+        os.environ[CHAOS_RESULTS_ENV] = tempfile.mkdtemp(prefix="cmgdeploy-chaos-")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Print the chaos figures of every lifecycle this run saved (if any ran)."""
+    results = os.environ.get(CHAOS_RESULTS_ENV)
+    if hasattr(config, "workerinput") or not results or not any(Path(results).glob("*.json")):
+        return
+    from chaos.chaoslib import summary  # tests/ is on pythonpath; only needed here
+
+    terminalreporter.section("chaos figures")
+    for line in summary(Path(results)):
+        terminalreporter.write_line(line)

@@ -1,60 +1,36 @@
-"""Chaos suite options and its figures.
+"""Chaos suite parametrisation and its results directory.
 
 ``pytest tests/chaos`` runs ``--chaos-n`` lifecycles of each kind (default 1) with seeds
-``--chaos-seed``, ``--chaos-seed + 1``, …; the figures of all of them (every xdist
-worker writes one JSON file per lifecycle) are printed in the terminal summary.
+``--chaos-seed``, ``--chaos-seed + 1``, …; every xdist worker writes one JSON file per
+lifecycle into the directory named by ``CMGDEPLOY_CHAOS_RESULTS``, and the root
+conftest (``tests/conftest.py``, which owns the options) prints the figures of all of
+them in the terminal summary.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
-from typing import Any
 
 import pytest
-from chaoslib import LIFECYCLES, summary
+from chaoslib import LIFECYCLES
 
 RESULTS_ENV = "CMGDEPLOY_CHAOS_RESULTS"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("chaos")
-    group.addoption(
-        "--chaos-n", type=int, default=1, help="lifecycles per kind (default 1: 2 in all)"
-    )
-    group.addoption("--chaos-seed", type=int, default=1, help="first seed (default 1)")
-    group.addoption(
-        "--chaos-kinds", default=",".join(LIFECYCLES), help="lifecycle kinds, comma-separated"
-    )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # The controller makes the results directory before xdist starts its workers,
-    # which inherit the variable.
-    if not hasattr(config, "workerinput") and RESULTS_ENV not in os.environ:
-        os.environ[RESULTS_ENV] = tempfile.mkdtemp(prefix="cmgdeploy-chaos-")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "chaos_case" in metafunc.fixturenames:
         first = metafunc.config.getoption("--chaos-seed")
         count = metafunc.config.getoption("--chaos-n")
-        kinds = [k for k in metafunc.config.getoption("--chaos-kinds").split(",") if k]
+        given = metafunc.config.getoption("--chaos-kinds") or ",".join(LIFECYCLES)
+        kinds = [k for k in given.split(",") if k]
         cases = [(kind, seed) for kind in kinds for seed in range(first, first + count)]
         metafunc.parametrize("chaos_case", cases, ids=[f"{k}-seed{s}" for k, s in cases])
 
 
 @pytest.fixture()
-def chaos_results() -> Path:
-    return Path(os.environ[RESULTS_ENV])
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    if hasattr(config, "workerinput") or RESULTS_ENV not in os.environ:
-        return
-    lines = summary(Path(os.environ[RESULTS_ENV]))
-    if lines:
-        terminalreporter.section("chaos figures")
-        for line in lines:
-            terminalreporter.write_line(line)
+def chaos_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where a lifecycle saves its figures: the run's shared directory, or (if a runner
+    did not set one up) a temporary one, so the lifecycle still runs and is checked."""
+    shared = os.environ.get(RESULTS_ENV)
+    return Path(shared) if shared else tmp_path_factory.mktemp("chaos-results")
