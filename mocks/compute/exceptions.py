@@ -56,29 +56,3 @@ class InboundNatPoolFrontendPortRangeSmallerThanRequestedPorts(ArmError):
             f"The frontend port range of inbound NAT pool {pool_id} has {size} ports, fewer "
             f"than the {capacity} virtual machines requested in the scale set."
         )
-
-
-class InvalidResourceReference(ArmError):
-    status = 400
-    code = "InvalidResourceReference"
-
-    def __init__(self, ref: str, by: str) -> None:
-        super().__init__(
-            f"Resource {ref} referenced by resource {by} was not found. Please make sure that "
-            "the referenced resource exists, and that both resources are in the same region."
-        )
-
-
-class ResourceNotFound(ArmError):
-    status = 404
-    code = "ResourceNotFound"
-
-
-class NotFound(ArmError):
-    status = 404
-    code = "NotFound"
-
-
-class OperationNotAllowed(ArmError):
-    status = 409
-    code = "OperationNotAllowed"

@@ -23,6 +23,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from mocks.core.errors import InvalidResourceReference, ResourceNotFound
 from mocks.core.registry import ResourceType, resource_type
 from mocks.keyvault.models import secret_exists
 from mocks.network.models import resolve
@@ -36,11 +37,9 @@ from . import skus
 from .exceptions import (
     InboundNatPoolFrontendPortRangeSmallerThanRequestedPorts,
     InvalidParameter,
-    InvalidResourceReference,
     KeyVaultAccessForbidden,
     KeyVaultSecretDoesNotExist,
     LocationNotAvailableForResourceType,
-    ResourceNotFound,
     SkuNotAvailable,
 )
 
@@ -233,10 +232,7 @@ def get_vmss(cloud: Cloud, rid: str) -> dict[str, Any]:
     vmss = cloud.store.resource_get(rid)
     if vmss is None or vmss.get("type", "").lower() != VMSS_TYPE.lower():
         parts = rid.strip("/").split("/")
-        raise ResourceNotFound(
-            f"The Resource '{VMSS_TYPE}/{parts[-1]}' under resource group '{parts[3]}' "
-            "was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
-        )
+        raise ResourceNotFound.in_group(f"{VMSS_TYPE}/{parts[-1]}", parts[3])
     return vmss
 
 

@@ -53,6 +53,45 @@ class NotFound(ArmError):
     code = "ResourceNotFound"
 
 
+class ResourceNotFound(NotFound):
+    """Nothing stored at a resource id (used by the generic routes and the providers)."""
+
+    code = "ResourceNotFound"
+
+    @classmethod
+    def in_group(cls, type_and_name: str, group: str) -> ResourceNotFound:
+        """ARM's wording for ``{type}/{name}`` missing from a resource group."""
+        return cls(
+            f"The Resource '{type_and_name}' under resource group '{group}' was not found. "
+            "For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+        )
+
+
+class ParentResourceNotFound(NotFound):
+    """A child resource (subnet, secret …) written under a parent that does not exist."""
+
+    code = "ParentResourceNotFound"
+
+    def __init__(self, parent: str) -> None:
+        super().__init__(
+            "Can not perform requested operation on nested resource. Parent resource "
+            f"'{parent}' not found."
+        )
+
+
+class InvalidResourceReference(ArmError):
+    """A body refers by id to a resource (subnet, pool …) that does not exist."""
+
+    status = 400
+    code = "InvalidResourceReference"
+
+    def __init__(self, ref: str, by: str) -> None:
+        super().__init__(
+            f"Resource {ref} referenced by resource {by} was not found. Please make sure that "
+            "the referenced resource exists, and that both resources are in the same region."
+        )
+
+
 class UnsupportedOperation(ArmError):
     """Loud answer for anything the local Azure does not speak (never a silent 200)."""
 

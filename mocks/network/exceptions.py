@@ -89,31 +89,3 @@ class SecurityRuleInvalidPortRange(ArmError):
             f"Security rule has invalid Port range. Value provided: {value}. Value should be "
             "an integer OR integer range with '-' delimiter. Valid range 0-65535."
         )
-
-
-class InvalidResourceReference(ArmError):
-    status = 400
-    code = "InvalidResourceReference"
-
-    def __init__(self, ref: str, by: str) -> None:
-        super().__init__(
-            f"Resource {ref} referenced by resource {by} was not found. Please make sure that "
-            "the referenced resource exists, and that both resources are in the same region.",
-            details=[],
-        )
-
-
-class ParentResourceNotFound(ArmError):
-    status = 404
-    code = "ParentResourceNotFound"
-
-    def __init__(self, parent_id: str) -> None:
-        super().__init__(
-            "Can not perform requested operation on nested resource. Parent resource "
-            f"'{parent_id.rstrip('/').split('/')[-1]}' not found."
-        )
-
-
-class NotFound(ArmError):
-    status = 404
-    code = "NotFound"

@@ -18,7 +18,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from mocks.core.errors import NotFound
+from mocks.core.errors import InvalidResourceReference, ParentResourceNotFound, ResourceNotFound
 from mocks.core.registry import ResourceType, resource_type
 from mocks.resources.models import get_group
 from mocks.storage import reservations
@@ -27,10 +27,8 @@ from .exceptions import (
     DnsRecordInUse,
     InvalidCIDRNotation,
     InvalidDomainNameLabel,
-    InvalidResourceReference,
     NetcfgSubnetRangeOutsideVnet,
     NetcfgSubnetRangesOverlap,
-    ParentResourceNotFound,
     SecurityRuleConflict,
     SecurityRuleInvalidPortRange,
     SecurityRuleInvalidPriority,
@@ -257,7 +255,7 @@ class Subnet(ResourceType):
         vnet_id = rid.rsplit("/subnets/", 1)[0]
         vnet = cloud.store.resource_get(vnet_id)
         if vnet is None:
-            raise ParentResourceNotFound(vnet_id)
+            raise ParentResourceNotFound(vnet_id.rstrip("/").split("/")[-1])
         merged = _with_subnet(vnet, body)
         check_subnets(vnet_id, merged)
         body.setdefault("properties", {})["provisioningState"] = "Succeeded"
@@ -313,7 +311,7 @@ def get_subnet(cloud: Cloud, vnet_id: str, name: str) -> dict[str, Any]:
     _require_group(cloud, vnet_id)
     subnet = subnet_of(cloud, vnet_id, name)
     if subnet is None:
-        raise NotFound(f"Resource {vnet_id}/subnets/{name} not found.")
+        raise ResourceNotFound(f"Resource {vnet_id}/subnets/{name} not found.")
     return subnet
 
 
@@ -322,7 +320,7 @@ def list_subnets(cloud: Cloud, vnet_id: str) -> list[dict[str, Any]]:
     _require_group(cloud, vnet_id)
     subnets = subnets_of(cloud, vnet_id)
     if subnets is None:
-        raise NotFound(f"Resource {vnet_id} not found.")
+        raise ResourceNotFound(f"Resource {vnet_id} not found.")
     return subnets
 
 

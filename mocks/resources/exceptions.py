@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from mocks.core.errors import ArmError, MissingSubscriptionRegistration, NotFound
+from mocks.core.errors import (
+    ArmError,
+    MissingSubscriptionRegistration,
+    NotFound,
+    ParentResourceNotFound,
+    ResourceNotFound,
+)
 
 __all__ = [
     "DeploymentActive",
@@ -21,6 +27,7 @@ __all__ = [
     "MissingSubscriptionRegistration",
     "NoRegisteredProviderFound",
     "OperationNotFound",
+    "ParentResourceNotFound",
     "ResourceGroupBeingDeleted",
     "ResourceGroupNotFound",
     "ResourceNotFound",
@@ -43,16 +50,6 @@ class ResourceGroupBeingDeleted(ArmError):
         super().__init__(
             f"The resource group '{name}' is in deprovisioning state and cannot perform "
             "this operation."
-        )
-
-
-class ResourceNotFound(NotFound):
-    code = "ResourceNotFound"
-
-    def __init__(self, type_and_name: str, group: str) -> None:
-        super().__init__(
-            f"The Resource '{type_and_name}' under resource group '{group}' was not found. "
-            "For more details please go to https://aka.ms/ARMResourceNotFoundFix"
         )
 
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mocks.core import lro, registry
-from mocks.core.errors import NotFound, UnsupportedOperation
+from mocks.core.errors import UnsupportedOperation
 
 from . import catalog, models
 from .exceptions import (
     InvalidResourceType,
     LocationRequired,
     NoRegisteredProviderFound,
+    ParentResourceNotFound,
     ResourceNotFound,
 )
 
@@ -140,18 +141,13 @@ def _location(
         raise LocationRequired()
     parent = cloud.store.resource_get(parent_id)
     if parent is None:
-        raise ParentResourceNotFound(parent_id)
+        raise ParentResourceNotFound(_path_in_provider(parent_id))
     return str(parent.get("location", ""))
 
 
-class ParentResourceNotFound(NotFound):
-    code = "ParentResourceNotFound"
-
-    def __init__(self, parent_id: str) -> None:
-        super().__init__(
-            "Can not perform requested operation on nested resource. Parent resource "
-            f"'{parent_id.split('/providers/')[-1]}' not found."
-        )
+def _path_in_provider(rid: str) -> str:
+    """``{namespace}/{type}/{name}…``: how ARM names a missing parent."""
+    return rid.split("/providers/")[-1]
 
 
 def write_resource(
@@ -166,7 +162,7 @@ def write_resource(
         if existing and existing["properties"].get("provisioningState") == "Deleting":
             existing = None
         if ref.parent_id() and cloud.store.resource_get(ref.parent_id() or "") is None:
-            raise ParentResourceNotFound(ref.parent_id() or "")
+            raise ParentResourceNotFound(_path_in_provider(ref.parent_id() or ""))
         behaviour = type_behaviour(ref.type_name)
         body = build_body(cloud, ref, requested, existing)
         body = behaviour.normalize(cloud, body["id"], body, existing)
@@ -246,7 +242,7 @@ def start_operation(
 def get_resource(cloud: Cloud, ref: ResourceRef) -> dict[str, Any]:
     body = cloud.store.resource_get(ref.resource_id())
     if body is None:
-        raise ResourceNotFound(f"{ref.type_name}/{ref.name}", ref.group)
+        raise ResourceNotFound.in_group(f"{ref.type_name}/{ref.name}", ref.group)
     return body
 
 
