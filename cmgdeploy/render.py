@@ -161,15 +161,37 @@ def _status_text(data: dict[str, Any], console: Any) -> None:
         console.print(_escape(redact(f"error: {err['code']}: {err['message']}")))
 
 
+def resource_label(target: str) -> tuple[str, str]:
+    """``(type, name)`` of an ARM id (``Microsoft.KeyVault/vaults/secrets``,
+    ``vault/secret`` for a child); another target ``"kind key"`` gives ``(kind, key)``."""
+    if not target.startswith("/"):
+        kind, _, key = target.partition(" ")
+        return kind, key
+    parts = target.strip("/").split("/")
+    lowered = [p.lower() for p in parts]
+    if "providers" not in lowered:
+        return "", parts[-1]
+    at = len(lowered) - 1 - lowered[::-1].index("providers")
+    rest = parts[at + 1 :]
+    if len(rest) < 3:
+        return ("/".join(rest), "")
+    namespace, pairs = rest[0], rest[1:]
+    types = [pairs[i] for i in range(0, len(pairs), 2)]
+    names = [pairs[i] for i in range(1, len(pairs), 2)]
+    return (f"{namespace}/{'/'.join(types)}", "/".join(names))
+
+
 def _plan_text(data: dict[str, Any], console: Any) -> None:
     rows = []
     for change in data["changes"]:
         deltas = "; ".join(
             f"{d['path']}: {d.get('before')} → {d.get('after')}" for d in change["deltas"]
         )
-        rows.append([change["scope"], change["target"], change["change"], deltas])
-    console.print(_table(f"Plan for {data['name']} ({data['deployment_name']})",
-                         ["scope", "target", "change", "property changes"], rows))  # fmt: skip
+        rtype, name = resource_label(str(change["target"]))
+        rows.append([change["scope"], rtype, name, change["change"], deltas])
+    columns = ["scope", "type", "name", "change", "property changes"]
+    title = f"Plan for {data['name']} ({data['deployment_name']})"
+    console.print(_table(title, columns, rows))
 
 
 def _table_result_text(data: dict[str, Any], console: Any) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
+
+from armcheck import arm, group_path, tagged_resources
+
+from cmgdeploy.render import resource_label
 
 UP = ("--region", "westeurope", "--self-signed-cert", "--site-code", "PS1",
       "--connection-point", "cp1.contoso.com", "--management-point", "mp1.contoso.com", "--yes")  # fmt: skip
@@ -52,28 +55,77 @@ def test_lifecycle_on_added_environment(
     assert "1 to 16" in too_many.json["errors"][0]["message"]
     assert writes(local_azure.state_dir) == before
 
-    plan = cli(*e, "-o", "json", "plan", "--name", "lifecmg", "--instances", "2", *UP[:-1])
-    assert plan.code == 0, plan.err
-    changes = plan.json["data"]["changes"]
-    vmss = [c for c in changes if "virtualMachineScaleSets" in c["target"]]
-    assert {"path": "sku.capacity", "change": "Modify", "before": 3, "after": 2} in vmss[0][
-        "deltas"
-    ]
-    site = [c for c in changes if c["scope"] == "site"]
-    assert site[0]["deltas"][0]["after"] == [10124, 10125]
+    _assert_plan_is_capacity_delta(cli, e)
 
     down = cli(*e, "down", "--name", "lifecmg", "--yes")
     assert down.code == 0, down.err
     gone = cli(*e, "-o", "json", "status", "--name", "lifecmg")
     assert gone.json["data"]["state"] == "NotFound"
+    _assert_nothing_left(cli, e, local_azure, "lifecmg")
+
+
+def _assert_plan_is_capacity_delta(cli: Any, e: tuple[str, ...]) -> None:
+    """Issue 3 #3: after `scale 3`, a plan for 2 instances is exactly that delta (the
+    scale set's capacity, the connection point's ports); everything else unchanged."""
+    plan = cli(*e, "-o", "json", "plan", "--name", "lifecmg", "--instances", "2", *UP[:-1])
+    assert plan.code == 0, plan.err
+    changes = plan.json["data"]["changes"]
+    moving = {
+        resource_label(c["target"]): (c["change"], [(d["path"], d["before"], d["after"])
+                                                    for d in c["deltas"]])
+        for c in changes
+        if c["change"] not in ("NoChange", "Ignore")
+    }  # fmt: skip
+    # The capacity, and exactly what follows from it: the channel ports.
+    assert moving == {
+        ("Microsoft.Compute/virtualMachineScaleSets", "lifecmg"): (
+            "Modify", [("sku.capacity", 3, 2)]),
+        ("Microsoft.Network/networkSecurityGroups", "lifecmg-nsg"): (
+            "Modify", [("properties.destinationPortRange", "10124-10126", "10124-10125")]),
+        ("Microsoft.Network/loadBalancers", "lifecmg-lb"): (
+            "Modify", [("properties.frontendPortRangeEnd", 10126, 10125)]),
+        ("connection_point", "cp1.contoso.com"): (
+            "Modify", [("ports", [10124, 10125, 10126], [10124, 10125])]),
+    }  # fmt: skip
+    text = cli(*e, "plan", "--name", "lifecmg", "--instances", "2", *UP[:-1])
+    assert text.code == 0, text.err
+    assert "/subscriptions/" not in text.out and "lifecmg-nsg" in text.out
+    assert "sku.capacity:" in text.out
+
+
+def _assert_nothing_left(cli: Any, e: tuple[str, ...], local_azure: Any, name: str) -> None:
+    """Issue 3 #4 as Azure and the site database see it, not only `status`."""
+    group = arm(local_azure, "GET", group_path(f"{name}-cmg-rg"))
+    assert group.status_code == 404, group.text
+    assert group.json()["error"]["code"] == "ResourceGroupNotFound"
+    assert tagged_resources(local_azure, name) == []
+    site = cli(*e, "-o", "json", "site", "show").json["data"]
+    assert [p for p in site["rows"] if p["cmg"] == name] == []
+    assert [r for r in site["site_roles"] if r["cmg"] == name] == []
+    assert [s for s in site["services"] if s["name"] == name] == []
 
 
 def _assert_channel_ports(local_azure: Any, name: str, nsg_range: str, nat_end: int) -> None:
-    """NSG and NAT pool as stored by the local Azure (read from its SQLite store)."""
-    db = sqlite3.connect(Path(local_azure.state_dir) / "cloud.db")
-    text = "\n".join(str(row) for row in db.execute("SELECT * FROM resources"))
-    assert nsg_range in text
-    assert f"'frontendPortRangeEnd': {nat_end}" in text.replace('"', "'")
+    """Issue 3 #2: this CMG's NSG, NAT pool and scale set, read by id through ARM."""
+    network = group_path(f"{name}-cmg-rg") + "/providers/Microsoft.Network"
+    nsg = arm(local_azure, "GET", f"{network}/networkSecurityGroups/{name}-nsg", "2023-09-01")
+    assert nsg.status_code == 200, nsg.text
+    ranges = [
+        r["properties"].get("destinationPortRange")
+        for r in nsg.json()["properties"]["securityRules"]
+    ]
+    assert nsg_range in ranges, ranges
+    lb = arm(local_azure, "GET", f"{network}/loadBalancers/{name}-lb", "2023-09-01")
+    assert lb.status_code == 200, lb.text
+    pools = lb.json()["properties"]["inboundNatPools"]
+    assert [(p["properties"]["frontendPortRangeStart"], p["properties"]["frontendPortRangeEnd"])
+            for p in pools] == [(10124, nat_end)]  # fmt: skip
+    vmss_id = (
+        group_path(f"{name}-cmg-rg")
+        + f"/providers/Microsoft.Compute/virtualMachineScaleSets/{name}"
+    )
+    vmss = arm(local_azure, "GET", vmss_id, "2024-03-01")
+    assert vmss.json()["sku"]["capacity"] == 3
 
 
 def test_down_keeps_group_with_foreign_resources(
@@ -88,7 +140,13 @@ def test_down_keeps_group_with_foreign_resources(
     data = down.json["data"]
     assert data["deleted_group"] is False
     assert len(data["kept_resources"]) == 1 and "foreignstore" in data["kept_resources"][0]
-    assert cli(*e, "-o", "json", "site", "show").json["data"]["rows"] == []
+    site = cli(*e, "-o", "json", "site", "show").json["data"]
+    assert [p for p in site["rows"] if p["cmg"] == "keepcmg"] == []
+    assert [r for r in site["site_roles"] if r["cmg"] == "keepcmg"] == []
+    assert [s for s in site["services"] if s["name"] == "keepcmg"] == []
+    group = arm(local_azure, "GET", group_path("keepcmg-cmg-rg"))
+    assert group.status_code == 200  # kept: it holds the foreign account
+    assert tagged_resources(local_azure, "keepcmg") == []
 
 
 def _put_foreign_resource(local_azure: Any, group: str) -> None:
