@@ -29,7 +29,7 @@ from mocks.keyvault.models import secret_exists
 from mocks.network.models import resolve
 from mocks.resources.catalog import REGION_NAMES, is_region
 from mocks.resources.deployments import advance_group
-from mocks.resources.models import get_group
+from mocks.resources.models import get_group, group_of
 from mocks.resources.provisioning import ResourceRef, merge_patch, start_operation, write_resource
 from mocks.storage.models import iso_time
 
@@ -223,8 +223,7 @@ def list_vmss(cloud: Cloud, sub: str, group_name: str) -> list[dict[str, Any]]:
 def find_vmss(cloud: Cloud, rid: str) -> dict[str, Any]:
     """The scale set ``rid`` as its routes see it: 404 ResourceGroupNotFound for a
     missing group, then 404 ResourceNotFound."""
-    parts = rid.strip("/").split("/")
-    get_group(cloud, parts[1], parts[3])
+    group_of(cloud, rid)
     return get_vmss(cloud, rid)
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from mocks.core.errors import InvalidResourceReference, ParentResourceNotFound, ResourceNotFound
 from mocks.core.registry import ResourceType, resource_type
-from mocks.resources.models import get_group
+from mocks.resources.models import group_of
 from mocks.storage import reservations
 
 from .exceptions import (
@@ -308,7 +308,7 @@ def subnets_of(cloud: Cloud, vnet_id: str) -> list[dict[str, Any]] | None:
 
 def get_subnet(cloud: Cloud, vnet_id: str, name: str) -> dict[str, Any]:
     """``GET …/subnets/{name}``: 404 ResourceGroupNotFound, then ResourceNotFound."""
-    _require_group(cloud, vnet_id)
+    group_of(cloud, vnet_id)
     subnet = subnet_of(cloud, vnet_id, name)
     if subnet is None:
         raise ResourceNotFound(f"Resource {vnet_id}/subnets/{name} not found.")
@@ -317,16 +317,11 @@ def get_subnet(cloud: Cloud, vnet_id: str, name: str) -> dict[str, Any]:
 
 def list_subnets(cloud: Cloud, vnet_id: str) -> list[dict[str, Any]]:
     """``GET …/subnets``: 404 ResourceGroupNotFound, then ResourceNotFound."""
-    _require_group(cloud, vnet_id)
+    group_of(cloud, vnet_id)
     subnets = subnets_of(cloud, vnet_id)
     if subnets is None:
         raise ResourceNotFound(f"Resource {vnet_id} not found.")
     return subnets
-
-
-def _require_group(cloud: Cloud, resource_id: str) -> None:
-    parts = resource_id.strip("/").split("/")
-    get_group(cloud, parts[1], parts[3])
 
 
 # -- network security groups -------------------------------------------------------------------

@@ -241,6 +241,12 @@ def get_group(cloud: Cloud, sub: str, name: str) -> dict[str, Any]:
     return group
 
 
+def group_of(cloud: Cloud, resource_id: str) -> dict[str, Any]:
+    """The group a resource id lives in: 404 SubscriptionNotFound, then ResourceGroupNotFound."""
+    parts = resource_id.strip("/").split("/")
+    return get_group(cloud, parts[1], parts[3])
+
+
 def require_group_writable(cloud: Cloud, sub: str, name: str) -> dict[str, Any]:
     """The group, refusing writes into one that is being deleted."""
     group = get_group(cloud, sub, name)
