@@ -195,6 +195,10 @@ class Migration:
     def discover(self) -> bool:
         facts = self.source.discover()
         spec = self._spec(_defaults(facts.region, facts.instances, facts.vm_size))
+        # Every check `up` makes before its first write (certificate, template, site
+        # rules, then the read-only preflight) runs before the journal, a write, starts.
+        up_op.prepare(self.ctx, spec)
+        up_op.preflight(self.ctx, self.session, spec, self.group)
         self._register_classic_service(facts, spec)
         self._save(
             self.journal.at(

@@ -40,6 +40,7 @@ class Case:
     code: int = BAD
     env: tuple[tuple[str, str], ...] = ()
     files: tuple[File, ...] = ()
+    classic: str = ""  # a classic CMG the local Azure must hold (a migration source)
 
 
 def _pfx(**kw: object) -> Callable[[Path], object]:
@@ -916,6 +917,27 @@ MIGRATE_CASES = (
         "oldcmg",
         *TARGET,
         env=(("CMGDEPLOY_MIGRATE_TO", "X"),),
+    ),
+    # A real source, so the run gets past discovering it: the target's inputs must be
+    # refused before the journal's resource group (a write) is created.
+    _migrate(
+        "migrate-no-certificate",
+        r"certificate",
+        *FROM_CLASSIC,
+        "--site-code",
+        "PS1",
+        "--connection-point",
+        "cp2.contoso.com",
+        classic="oldcmg",
+    ),
+    _migrate(
+        "migrate-region-unknown",
+        r"region: 'marsnorth'.*region of this subscription",
+        *FROM_CLASSIC,
+        "--region",
+        "marsnorth",
+        *TARGET,
+        classic="oldcmg",
     ),
     Case(
         "migrate-toml-drain",

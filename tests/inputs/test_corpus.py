@@ -19,6 +19,7 @@ from badinputs import ALL_CASES, PASSWORD, Case, write_file
 from requestlog import RequestLog
 
 from cmgdeploy.cli import main
+from mocks.classic.models import seed_classic
 
 CASES_BY_ID = {case.id: case for case in ALL_CASES}
 SECRET_IN_FILES = "hunter2-secret"  # the value the TOML cases try to put in the file
@@ -49,7 +50,11 @@ def _expand(value: str, directory: Path) -> str:
     return value.replace("{dir}", str(directory))
 
 
-def _prepare(case: Case, directory: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def _prepare(
+    case: Case, directory: Path, monkeypatch: pytest.MonkeyPatch, local_azure: Any = None
+) -> list[str]:
+    if case.classic:
+        seed_classic(local_azure.cloud, case.classic, "westeurope", 1)  # idempotent
     for spec in case.files:
         write_file(directory, spec)
     for name, value in case.env:
@@ -89,7 +94,7 @@ def test_bad_input_is_refused_before_any_write(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    argv = _prepare(case, Path.cwd(), monkeypatch)
+    argv = _prepare(case, Path.cwd(), monkeypatch, local_azure)
     mark = request_log.mark()
 
     text = _run_in_process(argv, capsys)
@@ -125,7 +130,7 @@ def test_bad_input_as_a_real_process(
 ) -> None:
     """The console script, as a user runs it: exit code, message, no traceback on stderr."""
     case = CASES_BY_ID[case_id]
-    argv = _prepare(case, Path.cwd(), monkeypatch)
+    argv = _prepare(case, Path.cwd(), monkeypatch, local_azure)
     mark = request_log.mark()
     script = Path(sys.executable).with_name("cmgdeploy")
     proc = subprocess.run(
