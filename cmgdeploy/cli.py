@@ -470,7 +470,11 @@ def scale(
     timeout: float = TIMEOUT,
     wait_lock: bool = WAIT_LOCK,
 ) -> None:
-    """Change the instance count through the same template, and wait."""
+    """Change the instance count through the same template, and wait.
+
+    Everything else comes from the inputs `up` kept for this CMG: CMGDEPLOY_*
+    variables and the config file do not change a scaled CMG (only
+    CMGDEPLOY_SERVER_CERT_PASSWORD is read, or asked for at a terminal)."""
 
     def body(s: _Session) -> Any:
         from .ops.scale import scale as do_scale
@@ -479,7 +483,8 @@ def scale(
         cmg = _name_of(s, name)
         check_instances(instances, "--instances")  # before anything touches Azure
         with s.op_context(yes=yes, timeout=timeout, no_wait=no_wait, wait_lock=wait_lock) as op:
-            return do_scale(op, cmg, instances)
+            prompt = _prompt_secret if _is_tty() else None
+            return do_scale(op, cmg, instances, password_prompt=prompt)
 
     run(ctx, "scale", body)
 
@@ -732,6 +737,8 @@ def _wants_json(argv: list[str]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: the one error boundary (see the module docstring)."""
+    # typer exposes no public class for Click's usage errors; pyproject pins typer to
+    # the minor release this private path was checked against.
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
@@ -744,6 +751,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except NoArgsIsHelpError as exc:
         print(exc.format_message(), file=sys.stderr)
+        if renderer.output == "json":  # scripts get the envelope even here
+            missing = UsageError(f"`{command or 'cmgdeploy'}` needs a command", hint="see --help")
+            renderer.error(command, missing, [])
         return int(ExitCode.BAD_INPUT)
     except ClickException as exc:
         # Click's usage errors are exit 2; keep Click's own code for the others.

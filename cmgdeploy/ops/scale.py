@@ -7,7 +7,7 @@ the site rules, exactly as for ``up``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import validate
@@ -17,15 +17,28 @@ from ..spec import load_spec
 from .context import OpContext
 from .up import load_inputs, up
 
+# The only variable scale reads: a PFX's password is not kept with the inputs.
+SECRET_VARS = ("CMGDEPLOY_SERVER_CERT_PASSWORD",)
+
 
 def scale(
-    ctx: OpContext, name: str, instances: int, env: Mapping[str, str] | None = None
+    ctx: OpContext,
+    name: str,
+    instances: int,
+    env: Mapping[str, str] | None = None,
+    password_prompt: Callable[[str], str] | None = None,
 ) -> CmgStatus:
-    """Redeploy CMG ``name`` with ``instances`` (1–16) from the inputs ``up`` kept."""
+    """Redeploy CMG ``name`` with ``instances`` (1–16) from the inputs ``up`` kept.
+
+    Only the instance count changes: other ``CMGDEPLOY_*`` variables and the config
+    file are not read (they would silently change a scaled CMG); the server
+    certificate's password comes from CMGDEPLOY_SERVER_CERT_PASSWORD or the prompt."""
     validate.instances(instances, "--instances")
     flags = _saved_flags(ctx, name)
     flags["instances"] = instances
-    spec = load_spec(flags, dict(env if env is not None else os.environ), None)
+    source = env if env is not None else os.environ
+    secrets = {k: source[k] for k in SECRET_VARS if k in source}
+    spec = load_spec(flags, secrets, None, password_prompt=password_prompt)
     return up(ctx, spec, command="scale")
 
 
