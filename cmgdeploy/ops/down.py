@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import InputError
 from ..results import DownResult
 from ..template import load_template
-from .cmgstate import ours
+from .cmgstate import locate_in_azure, ours
 from .context import OpContext, cmg_lock, open_session
 from .progress import Deadline
 from .servercert import remove_lab_cert
@@ -36,9 +36,10 @@ def _order(resource: dict[str, Any]) -> int:
 
 def down(ctx: OpContext, name: str) -> DownResult:
     """Delete CMG ``name``'s resources, its group if ours and empty, its site records."""
-    svc = ctx.db.get_service(name)
+    # Another machine's CMG, or one whose site row is lost: found by its tag in Azure.
+    svc = ctx.db.get_service(name) or locate_in_azure(ctx, name)
     if svc is None:
-        raise InputError("name", name, "a CMG in the site database (see `cmgdeploy status`)")
+        raise InputError("name", name, "a CMG in the site database or Azure (`cmgdeploy status`)")
     if not ctx.confirm(f"delete CMG {name} and its resources in {svc.resource_group}?"):
         raise InputError("confirmation", "no", "answer yes, or pass --yes")
     with cmg_lock(ctx, name, "down"):

@@ -58,3 +58,20 @@ def test_half_deleted_cmg_is_incomplete_and_watch_stops(
     watched = cli(*e, "-o", "json", "status", "--name", "halfcmg", "--watch", "--timeout", "30")
     assert watched.code == 0, watched.err
     assert watched.json["data"]["state"] == "Incomplete"
+
+
+def test_down_removes_cmg_missing_from_the_site_db(
+    cli: Any, cloud_env: str, local_azure: Any, tmp_path: Path
+) -> None:
+    """`down` from another site database finds the CMG in Azure and deletes it all."""
+    from armcheck import tagged_resources
+
+    assert cli("-e", cloud_env, "up", "--name", "farcmg", *UP).code == 0
+    other = tmp_path / "other.db"
+    _add_env(cli, local_azure, other)
+    down = cli("--site-db", str(other), "-e", cloud_env, "-o", "json", "down",
+               "--name", "farcmg", "--yes")  # fmt: skip
+    assert down.code == 0, down.err
+    assert down.json["data"]["deleted_group"] is True
+    assert arm(local_azure, "GET", group_path("farcmg-cmg-rg")).status_code == 404
+    assert tagged_resources(local_azure, "farcmg") == []
