@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from mocks.core import lro
@@ -10,12 +9,9 @@ from mocks.core.errors import UnsupportedOperation
 from mocks.core.http import Request, Response
 
 from . import models, skus
-from .exceptions import InvalidRequestContent
 
 if TYPE_CHECKING:
     from mocks.core.cloud import Cloud
-
-_LOCATION_FILTER = re.compile(r"^\s*location\s+eq\s+'([^']*)'\s*$", re.IGNORECASE)
 
 
 def _vmss_id(request: Request) -> str:
@@ -28,11 +24,8 @@ def _vmss_id(request: Request) -> str:
 
 def list_skus(cloud: Cloud, request: Request) -> Response:
     """``GET /subscriptions/{s}/providers/Microsoft.Compute/skus[?$filter=location eq 'x']``."""
-    raw = request.query.get("$filter", "")
-    match = _LOCATION_FILTER.match(raw)
-    if raw and not match:
-        raise InvalidRequestContent(f"The filter '{raw}' is not supported: use location eq 'x'.")
-    return Response.json(200, {"value": skus.list_skus(match.group(1) if match else None)})
+    value = skus.list_skus_filtered(request.query.get("$filter", ""))
+    return Response.json(200, {"value": value})
 
 
 def update_vmss(cloud: Cloud, request: Request) -> Response:

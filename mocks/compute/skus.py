@@ -7,9 +7,12 @@ A fixed table (documented in COVERAGE.md): every size is offered in every region
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mocks.resources.catalog import REGION_NAMES
+
+from .exceptions import InvalidRequestContent
 
 # name -> (family, vCPUs, MemoryGB)
 SIZES: dict[str, tuple[str, int, float]] = {
@@ -87,3 +90,14 @@ def list_skus(location: str | None = None) -> list[dict[str, Any]]:
     """All entries, or only those of ``location`` (``$filter=location eq 'x'``)."""
     regions = REGION_NAMES if location is None else [location.replace(" ", "").lower()]
     return [sku_entry(size, r) for size in SIZES for r in regions if r in REGION_NAMES]
+
+
+_LOCATION_FILTER = re.compile(r"^\s*location\s+eq\s+'([^']*)'\s*$", re.IGNORECASE)
+
+
+def list_skus_filtered(flt: str) -> list[dict[str, Any]]:
+    """``Resource Skus - List`` with its ``$filter``: none, or ``location eq 'x'`` (else 400)."""
+    match = _LOCATION_FILTER.match(flt)
+    if flt and not match:
+        raise InvalidRequestContent(f"The filter '{flt}' is not supported: use location eq 'x'.")
+    return list_skus(match.group(1) if match else None)

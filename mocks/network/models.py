@@ -27,6 +27,7 @@ from .exceptions import (
     DnsRecordInUse,
     InvalidCIDRNotation,
     InvalidDomainNameLabel,
+    InvalidRequestContent,
     NetcfgSubnetRangeOutsideVnet,
     NetcfgSubnetRangesOverlap,
     SecurityRuleConflict,
@@ -102,6 +103,13 @@ def dns_collection(region: str) -> str:
 
 def fqdn_for(label: str, region: str) -> str:
     return f"{label}.{region.lower()}.{PUBLIC_IP_DNS_SUFFIX}"
+
+
+def dns_name_available(cloud: Cloud, location: str, label: str | None) -> bool:
+    """``CheckDnsNameAvailability`` of ``label`` in ``location`` (400 without a label)."""
+    if not label:
+        raise InvalidRequestContent("The query parameter 'domainNameLabel' is required.")
+    return label_available(cloud, location.replace(" ", "").lower(), label)
 
 
 def label_available(cloud: Cloud, region: str, label: str) -> bool:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from mocks.core.http import Request, Response
 
 from . import models
-from .exceptions import InvalidRequestContent
 
 if TYPE_CHECKING:
     from mocks.core.cloud import Cloud
@@ -16,10 +15,8 @@ if TYPE_CHECKING:
 def check_dns_name_availability(cloud: Cloud, request: Request) -> Response:
     """``GET …/Microsoft.Network/locations/{region}/CheckDnsNameAvailability?domainNameLabel=x``."""
     label = request.query.get("domainnamelabel")
-    if not label:
-        raise InvalidRequestContent("The query parameter 'domainNameLabel' is required.")
-    region = request.params["location"].replace(" ", "").lower()
-    return Response.json(200, {"available": models.label_available(cloud, region, label)})
+    available = models.dns_name_available(cloud, request.params["location"], label)
+    return Response.json(200, {"available": available})
 
 
 def _vnet_id(request: Request) -> str:
