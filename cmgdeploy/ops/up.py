@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import site
-from ..errors import AuthError, AzureError, InputError, UsageError
+from ..errors import AuthError, AzureError, ErrorDetail, InputError, UsageError
 from ..paths import ensure_private_dir, write_private_file
 from ..redact import register_secret
 from ..results import CmgStatus
@@ -124,6 +124,7 @@ def _no_changes(
     _register_site(ctx, prepared)
     status = wait_until_ready(ctx, session, svc)
     _save(ctx, svc, status.state, status.fqdn)
+    _fail_if_error(session, status)
     return dataclasses.replace(status, changed=False, summary="no changes")
 
 
@@ -204,7 +205,46 @@ def _wait(ctx: OpContext, session: Any, prepared: Prepared, svc: CmgService) -> 
     _register_site(ctx, prepared)
     status = wait_until_ready(ctx, session, svc)
     _save(ctx, svc, status.state, status.fqdn)
+    _fail_if_error(session, status)
     return dataclasses.replace(status, changed=True, summary=f"deployed {prepared.deployment}")
+
+
+def _fail_if_error(session: Any, status: CmgStatus) -> None:
+    """A CMG that ended in Error is a failure (exit 1), not a result: raise with the
+    deployment's errors and each failed instance's own status, innermost last."""
+    if status.state != "Error":
+        return
+    details = [ErrorDetail(e["code"], e["message"], e.get("target")) for e in status.errors]
+    details += _instance_errors(session, status)
+    if not details:
+        details = [ErrorDetail("ScaleSetFailed", f"scale set state {status.vmss_state}")]
+    inner = details[-1]
+    raise AzureError(
+        f"CMG {status.name} is in Error, not Ready: {inner.message} ({inner.code}"
+        f"{', ' + inner.target if inner.target else ''})",
+        code="CmgNotReady",
+        target=status.name,
+        details=details,
+        hint=f"see `cmgdeploy status --name {status.name}`; fix the cause and run "
+        "`cmgdeploy up` again",
+    )
+
+
+def _instance_errors(session: Any, status: CmgStatus) -> list[ErrorDetail]:
+    """The error-level instance-view statuses of the scale set's failed instances."""
+    vmss = find_owned(session, status.resource_group or "", status.name, VMSS_TYPE)
+    if vmss is None:
+        return []
+    found = []
+    for inst in session.vmss_instances(status.resource_group or "", vmss["name"]):
+        props = inst.get("properties") or {}
+        view = props.get("instanceView") or inst.get("instanceView") or {}
+        target = str(inst.get("name") or f"{vmss['name']}_{inst.get('instanceId', '')}")
+        for st in view.get("statuses") or []:
+            if str(st.get("level", "")).lower() == "error":
+                message = st.get("message") or st.get("displayStatus") or "failed"
+                found.append(ErrorDetail(str(st.get("code", "")), str(message), target))
+    return found
 
 
 def _status_now(ctx: OpContext, session: Any, svc: CmgService, summary: str) -> CmgStatus:
