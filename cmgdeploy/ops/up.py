@@ -100,6 +100,9 @@ def converge(ctx: OpContext, session: Any, prepared: Prepared) -> CmgStatus:
     else:
         preflight(ctx, session, spec, group)
         svc = _deploy(ctx, session, prepared, group, svc)
+    # The site records describe the intended configuration: written once the deployment
+    # runs, so `--no-wait` registers the site too (issue 3 step 3).
+    _register_site(ctx, prepared)
     if ctx.no_wait:
         return _status_now(ctx, session, svc, "deployment started; not waiting (--no-wait)")
     return _wait(ctx, session, prepared, svc)
@@ -202,7 +205,6 @@ def _wait(ctx: OpContext, session: Any, prepared: Prepared, svc: CmgService) -> 
     except AzureError:
         _save(ctx, svc, "Error", svc.fqdn)
         raise
-    _register_site(ctx, prepared)
     status = wait_until_ready(ctx, session, svc)
     _save(ctx, svc, status.state, status.fqdn)
     _fail_if_error(session, status)

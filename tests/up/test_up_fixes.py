@@ -32,3 +32,17 @@ def test_up_of_a_cmg_in_error_exits_1_with_the_instance_error(lab: LocalAzure, c
     lab.cloud.faults.set({})
     healed = cli(*E, "up", "--name", "errcmg", *UP)
     assert healed.code == 0 and healed.json["data"]["state"] == "Ready"
+
+
+def test_up_no_wait_registers_the_site(lab: LocalAzure, cli: Any) -> None:
+    started = cli(*E, "up", "--name", "nowaitcmg", *UP, "--no-wait")
+    assert started.code == 0, started.err
+    # The site records describe the intended configuration: there as soon as it starts.
+    data = started.json["data"]
+    assert [p["server"] for p in data["connection_points"]] == ["cp1.contoso.com"]
+    assert data["site_roles"][0]["server"] == "mp1.contoso.com"
+
+    status = cli(*E, "status", "--name", "nowaitcmg")
+    assert status.code == 0
+    assert status.json["data"]["connection_points"][0]["ports"] == [443]
+    assert status.json["data"]["site_roles"][0]["cmg_enabled"] is True
