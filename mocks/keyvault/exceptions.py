@@ -51,3 +51,39 @@ class ParentResourceNotFound(ArmError):
 class BadRequest(ArmError):
     status = 400
     code = "BadRequest"
+
+
+class ConflictError(ArmError):
+    """PUT of a vault whose name a soft-deleted vault of the same subscription holds."""
+
+    status = 409
+    code = "ConflictError"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A vault with the same name already exists in deleted state. You need to either "
+            "recover or purge existing key vault. Follow this link "
+            "https://go.microsoft.com/fwlink/?linkid=2149745 for more information on soft "
+            "delete."
+        )
+
+
+class DeletedVaultNotFound(ArmError):
+    status = 404
+    code = "ResourceNotFound"
+
+    def __init__(self, name: str, location: str) -> None:
+        super().__init__(
+            f"The Resource 'Microsoft.KeyVault/locations/{location}/deletedVaults/{name}' "
+            "was not found."
+        )
+
+
+class MethodNotAllowed(ArmError):
+    """Purge of a deleted vault that has purge protection."""
+
+    status = 405
+    code = "MethodNotAllowed"
+
+    def __init__(self) -> None:
+        super().__init__("Operation 'DeletedVaultPurge' is not allowed.")

@@ -1,16 +1,22 @@
 """Microsoft.KeyVault/vaults and vaults/secrets (management plane) in the local Azure.
 
 Simulated: vault name rules, global uniqueness (``names/keyvault``) including names
-held by soft-deleted vaults, ``vaultUri``, ``checkNameAvailability``, and secrets
-created through ARM: the value is kept (document collection ``keyvault/secrets``)
-but never returned, ``secretUri``/``secretUriWithVersion`` are filled and a new
-version is made only when the value changes.
+held by soft-deleted vaults, ``vaultUri``, ``checkNameAvailability``, soft delete (a
+deleted vault is listed under ``deletedVaults`` and holds its name; a PUT of that name
+from the same subscription is 409 ``ConflictError`` unless ``createMode: recover``,
+from another one 409 ``VaultAlreadyExists``), purge (202 + ``Location``; 405
+``MethodNotAllowed`` with ``enablePurgeProtection``), and secrets created through
+ARM: the value is kept (document collection ``keyvault/secrets``) but never
+returned, ``secretUri``/``secretUriWithVersion`` are filled and a new version is made
+only when the value changes.
 
-Simplifications (documented in COVERAGE.md): re-creating a soft-deleted vault from
-the same subscription recovers it implicitly (Azure wants ``createMode: recover``
-or a purge); soft-deleted vaults are never purged by time.  Not simulated: the data
-plane (``https://{vault}.vault.azure.net``), access policies or RBAC enforcement,
-network ACLs, keys and certificates objects, purge protection.
+Simplifications (documented in COVERAGE.md): a recovered vault takes the PUT's
+properties (Azure restores the deleted vault's own, then applies the PUT); a purge
+frees the name at once (Azure: when the operation ends); soft-deleted vaults are
+never purged by time.  Not simulated: the data plane
+(``https://{vault}.vault.azure.net``), access policies or RBAC enforcement, network
+ACLs, keys and certificates objects, ``SoftDeletedVaultDoesNotExist`` (a recover with
+nothing deleted simply creates the vault).
 """
 
 from __future__ import annotations
@@ -20,17 +26,27 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from mocks.core import lro
 from mocks.core.registry import ResourceType, resource_type
 from mocks.storage import reservations
 from mocks.storage.models import iso_time
 
-from .exceptions import ParentResourceNotFound, VaultAlreadyExists, VaultNameNotValid
+from .exceptions import (
+    ConflictError,
+    DeletedVaultNotFound,
+    MethodNotAllowed,
+    ParentResourceNotFound,
+    VaultAlreadyExists,
+    VaultNameNotValid,
+)
 
 if TYPE_CHECKING:
     from mocks.core.cloud import Cloud
 
 NAMES = "names/keyvault"
-DELETED = "keyvault/deleted"  # name -> {id, subscription, location, deletionDate}
+# name -> {id, subscription, location, deletionDate, scheduledPurgeDate, tags,
+# purgeProtectionEnabled}
+DELETED = "keyvault/deleted"
 SECRETS = "keyvault/secrets"  # secret id -> {versions: [{version, digest, value, created}]}
 KEYVAULT_SUFFIX = ".vault.azure.net"  # the public cloud's Key Vault DNS suffix
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
@@ -55,6 +71,19 @@ def name_taken(cloud: Cloud, name: str, rid: str) -> bool:
         return owner.lower() != rid.lower()
     deleted = cloud.store.doc_get(DELETED, name.lower())
     return bool(deleted) and deleted["subscription"] != _subscription(rid)
+
+
+def _claim(cloud: Cloud, name: str, rid: str, create_mode: str) -> None:
+    """Reserve ``name`` for ``rid``; a soft-deleted vault of the same subscription
+    holding it is recovered with ``createMode: recover``, else the PUT conflicts."""
+    if name_taken(cloud, name, rid):
+        raise VaultAlreadyExists(name)
+    live = reservations.owner_of(cloud, NAMES, name) is not None
+    if not live and cloud.store.doc_get(DELETED, name.lower()):
+        if create_mode.lower() != "recover":
+            raise ConflictError()
+        cloud.store.doc_delete(DELETED, name.lower())
+    reservations.reserve(cloud, NAMES, name, rid)
 
 
 def check_name_availability(cloud: Cloud, name: str) -> dict[str, Any]:
@@ -108,13 +137,10 @@ class Vault(ResourceType):
         name = body["name"]
         if not name_is_valid(name):
             raise VaultNameNotValid(name)
+        create_mode = str((body.get("properties") or {}).get("createMode") or "default")
         body["properties"] = _vault_properties(cloud, body)
         with cloud.store.tx():
-            if name_taken(cloud, name, rid):
-                raise VaultAlreadyExists(name)
-            # Same subscription re-creating a soft-deleted vault: implicit recover.
-            cloud.store.doc_delete(DELETED, name.lower())
-            reservations.reserve(cloud, NAMES, name, rid)
+            _claim(cloud, name, rid, create_mode)
         return body
 
     def on_delete(self, cloud: Cloud, body: dict[str, Any]) -> None:
@@ -130,12 +156,85 @@ class Vault(ResourceType):
 
 
 def _deleted_record(cloud: Cloud, body: dict[str, Any]) -> dict[str, Any]:
+    props = body.get("properties") or {}
+    days = int(props.get("softDeleteRetentionInDays") or 90)
     return {
         "id": body["id"],
+        "name": body["name"],
         "subscription": _subscription(body["id"]),
         "location": body.get("location", ""),
         "deletionDate": iso_time(cloud.now()),
+        "scheduledPurgeDate": iso_time(cloud.now() + days * 86400.0),
+        "tags": dict(body.get("tags") or {}),
+        "purgeProtectionEnabled": bool(props.get("enablePurgeProtection")),
     }
+
+
+def _deleted_vault(subscription: str, record: dict[str, Any]) -> dict[str, Any]:
+    """ARM's ``DeletedVault`` body for a soft-deleted vault's record."""
+    name = record.get("name") or record["id"].rstrip("/").split("/")[-1]
+    location = record["location"]
+    return {
+        "id": f"/subscriptions/{subscription}/providers/Microsoft.KeyVault/locations/"
+        f"{location}/deletedVaults/{name}",
+        "name": name,
+        "type": "Microsoft.KeyVault/deletedVaults",
+        "properties": {
+            "vaultId": record["id"],
+            "location": location,
+            "deletionDate": record["deletionDate"],
+            "scheduledPurgeDate": record.get("scheduledPurgeDate"),
+            "tags": record.get("tags") or {},
+            "purgeProtectionEnabled": bool(record.get("purgeProtectionEnabled")),
+        },
+    }
+
+
+def list_deleted_vaults(cloud: Cloud, subscription: str) -> list[dict[str, Any]]:
+    """``GET /subscriptions/{s}/providers/Microsoft.KeyVault/deletedVaults`` (value)."""
+    return [
+        _deleted_vault(subscription, record)
+        for _, record in cloud.store.doc_list(DELETED)
+        if record["subscription"] == subscription.lower()
+    ]
+
+
+def _find_deleted(cloud: Cloud, subscription: str, location: str, name: str) -> dict[str, Any]:
+    record = cloud.store.doc_get(DELETED, name.lower())
+    where = location.replace(" ", "").lower()
+    if (
+        not record
+        or record["subscription"] != subscription.lower()
+        or str(record["location"]).replace(" ", "").lower() != where
+    ):
+        raise DeletedVaultNotFound(name, location)
+    return dict(record)
+
+
+def get_deleted_vault(cloud: Cloud, subscription: str, location: str, name: str) -> dict[str, Any]:
+    """``GET …/locations/{loc}/deletedVaults/{name}``; 404 when not soft-deleted here."""
+    return _deleted_vault(subscription, _find_deleted(cloud, subscription, location, name))
+
+
+def purge_deleted_vault(
+    cloud: Cloud, subscription: str, location: str, name: str
+) -> dict[str, Any]:
+    """``POST …/deletedVaults/{name}/purge``: forget the vault and free its name; returns
+    the long-running operation (its ``Location`` is the caller's to poll)."""
+    with cloud.store.tx():
+        record = _find_deleted(cloud, subscription, location, name)
+        if record.get("purgeProtectionEnabled"):
+            raise MethodNotAllowed()
+        cloud.store.doc_delete(DELETED, name.lower())
+    return lro.start(
+        cloud,
+        kind="keyvault.purge",
+        subscription_id=subscription,
+        namespace="Microsoft.KeyVault",
+        location=location,
+        target_id=record["id"],
+        duration=cloud.provisioning_seconds("Microsoft.KeyVault/vaults"),
+    )
 
 
 def parent_vault_id(secret_id: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mocks.core import lro
 from mocks.core.http import Request, Response
 
 from . import models
@@ -20,3 +21,23 @@ def check_name_availability(cloud: Cloud, request: Request) -> Response:
     if not isinstance(name, str):
         raise InvalidRequestContent("The request content is missing the required property 'name'.")
     return Response.json(200, models.check_name_availability(cloud, name))
+
+
+def list_deleted_vaults(cloud: Cloud, request: Request) -> Response:
+    """``GET /subscriptions/{s}/providers/Microsoft.KeyVault/deletedVaults``."""
+    value = models.list_deleted_vaults(cloud, request.params["subscription"])
+    return Response.json(200, {"value": value})
+
+
+def get_deleted_vault(cloud: Cloud, request: Request) -> Response:
+    """``GET …/Microsoft.KeyVault/locations/{location}/deletedVaults/{name}``."""
+    p = request.params
+    body = models.get_deleted_vault(cloud, p["subscription"], p["location"], p["name"])
+    return Response.json(200, body)
+
+
+def purge_deleted_vault(cloud: Cloud, request: Request) -> Response:
+    """``POST …/deletedVaults/{name}/purge``: 202 with ``Location`` to poll."""
+    p = request.params
+    op = models.purge_deleted_vault(cloud, p["subscription"], p["location"], p["name"])
+    return Response.empty(202, lro.initial_headers(cloud, op, async_header=False))

@@ -14,4 +14,24 @@ ROUTES: list[Route] = [
         "Vaults_CheckNameAvailability",
         kind="read",
     ),
+    Route(
+        "GET",
+        "/subscriptions/{subscription}/providers/Microsoft.KeyVault/deletedVaults",
+        responses.list_deleted_vaults,
+        "Vaults_ListDeleted",
+    ),
+    Route(
+        "GET",
+        "/subscriptions/{subscription}/providers/Microsoft.KeyVault/locations/{location}"
+        "/deletedVaults/{name}",
+        responses.get_deleted_vault,
+        "Vaults_GetDeleted",
+    ),
+    Route(
+        "POST",
+        "/subscriptions/{subscription}/providers/Microsoft.KeyVault/locations/{location}"
+        "/deletedVaults/{name}/purge",
+        responses.purge_deleted_vault,
+        "Vaults_PurgeDeleted",
+    ),
 ]

@@ -121,8 +121,11 @@ def test_vault_name_global_and_held_after_soft_delete(cloud: Cloud) -> None:
     assert kv.check_name_availability(cloud, "cmgvault")["reason"] == "AlreadyExists"
     with pytest.raises(ArmError):
         vault(cloud, "cmgvault", sub=OTHER_SUB)
-    # The same subscription recovers it by re-creating it.
-    vault(cloud, "cmgvault")
+    # The same subscription conflicts unless it asks to recover it.
+    with pytest.raises(ArmError) as exc:
+        vault(cloud, "cmgvault")
+    assert code_of(exc) == (409, "ConflictError")
+    vault(cloud, "cmgvault", createMode="recover")
     assert cloud.store.doc_get(kv.DELETED, "cmgvault") is None
 
 
