@@ -169,8 +169,9 @@ def run(ctx: typer.Context, command: str, body: Callable[[Any], Any]) -> None:
     """Call ``body(op_context_factory)``, render its result or error, exit with the code."""
     state = _state(ctx)
     warnings: list[str] = []
+    session = _Session(state, warnings)
     try:
-        result = body(_Session(state, warnings))
+        result = body(session)
         state.renderer.result(command, result, warnings)
     except CmgError as err:
         state.renderer.error(command, err, warnings)
@@ -178,7 +179,7 @@ def run(ctx: typer.Context, command: str, body: Callable[[Any], Any]) -> None:
     except KeyboardInterrupt:
         stopped = Interrupted(
             "interrupted; the Azure operation continues",
-            hint="follow it with `cmgdeploy status --name <name> --watch`",
+            hint=f"follow it with `cmgdeploy status --name {session.cmg_name or '<name>'} --watch`",
         )
         state.renderer.error(command, stopped, warnings)
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
@@ -192,6 +193,7 @@ class _Session:
         self.state = state
         self.warnings = warnings
         self._config: Any = None
+        self.cmg_name: str | None = None  # once known: named in the Ctrl-C hint
 
     @property
     def config(self) -> Any:
@@ -294,7 +296,9 @@ def _load_spec(s: _Session, flags: dict[str, Any]) -> Any:
 
     flags["environment"] = s.environment_name()
     prompt = _prompt_secret if _is_tty() else None
-    return load_spec(flags, os.environ, s.config, password_prompt=prompt)
+    spec = load_spec(flags, os.environ, s.config, password_prompt=prompt)
+    s.cmg_name = spec.name
+    return spec
 
 
 NAME = typer.Option(None, "--name", help="CMG name (prefix): 3–24 lowercase letters/digits.")
@@ -436,7 +440,8 @@ def _name_of(s: _Session, name: str | None) -> str:
     setting = resolve("name", {"name": name}, os.environ, s.config)
     if setting.value is None:
         raise UsageError("give --name (or CMGDEPLOY_NAME, or name in the config file)")
-    return str(cmg_name(setting.value, setting.source))
+    s.cmg_name = str(cmg_name(setting.value, setting.source))
+    return s.cmg_name
 
 
 @app.command()

@@ -1,16 +1,25 @@
-"""Every exit code of the table, and secrets absent from output and the site database."""
+"""Every exit code of the table, and known secrets absent from output, the site database
+and the local Azure's request log."""
 
 from __future__ import annotations
 
-import json
+import base64
+import os
+import signal
+import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from certfactory import make_pfx
 
 from cmgdeploy.locks import CmgLock
 from cmgdeploy.paths import lock_dir
 
+VMSS = "Microsoft.Compute/virtualMachineScaleSets"
+PFX_PASSWORD = "Pfx-Exit-Codes-Password-0815!"
 UP = ("--region", "westeurope", "--self-signed-cert", "--site-code", "PS1", "--yes")
 
 
@@ -80,41 +89,87 @@ def test_timeout_exit_4_says_how_to_resume(
     assert "status --name slowcmg" in result.err
 
 
-def test_lock_held_exit_5(cli: Any, home: Path) -> None:
+def test_lock_held_exit_5_names_the_holder(cli: Any, home: Path) -> None:
     with CmgLock(lock_dir(), "lockedcmg", command="test"):
         result = cli("-e", "local", "up", "--name", "lockedcmg", *UP)
     assert result.code == 5
+    assert f"pid {os.getpid()} on host {socket.gethostname()}" in result.err
+    assert "--wait-lock" in result.err
 
 
-def test_interrupt_exit_130(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import cmgdeploy.ops.up as up_module
+def test_sigint_during_wait_exit_130_and_azure_continues(
+    cli: Any, local_azure_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real Ctrl-C (SIGINT to a CLI process) while `up` waits on a slow scale set."""
+    az = local_azure_factory(faults={"targeted": [{"kind": "slow", "type": VMSS, "seconds": 120}]})
+    _use(cli, az, monkeypatch)
+    argv = [sys.executable, "-m", "cmgdeploy", "-e", "lab2", "--verbose", "up", "--name",
+            "intcmg", "--timeout", "300", *UP]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = _read_until(proc, f"{VMSS} intcmg: Running")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, seen + err
+    assert "interrupted; the Azure operation continues" in err
+    assert "cmgdeploy status --name intcmg --watch" in err
+    assert out == ""
+    states = [doc["state"] for _, doc in az.cloud.store.doc_list("deployments")]
+    assert states == ["Running"]  # not cancelled: Azure goes on without us
 
-    def interrupted(*args: Any, **kwargs: Any) -> Any:
-        raise KeyboardInterrupt
 
-    monkeypatch.setattr(up_module, "up", interrupted)
-    result = cli("-e", "local", "up", "--name", "intcmg", *UP)
-    assert result.code == 130
-    assert "continues" in result.err and "cmgdeploy status" in result.err
+def _read_until(proc: subprocess.Popen[str], marker: str) -> str:
+    """stderr lines up to the one containing ``marker`` (the process is still running)."""
+    assert proc.stderr is not None
+    seen = ""
+    for line in proc.stderr:
+        seen += line
+        if marker in line:
+            return seen
+    raise AssertionError(f"{marker!r} never shown; stderr:\n{seen}")
 
 
-def test_secrets_absent_from_output_and_site_db(cli: Any, home: Path) -> None:
-    from cmgdeploy.redact import _SECRETS
+def _known_secrets(az: Any, pfx: Path, resource_group: str) -> list[str]:
+    """Secrets known from outside the tool: the client secret, the PFX password, a slice
+    of the PFX itself, and the VM admin password as the local Azure stores it (the
+    deployment's adminPassword parameter; GET on the scale set never returns it)."""
+    params = [
+        doc.get("parameters") or {}
+        for _, doc in az.cloud.store.doc_list("deployments")
+        if str(doc.get("group", "")).lower() == resource_group
+    ]
+    passwords = [str(p["adminPassword"]["value"]) for p in params if "adminPassword" in p]
+    assert len(passwords) == 1 and len(passwords[0]) >= 12
+    pfx_b64 = base64.b64encode(pfx.read_bytes()).decode()
+    return [az.identity.client_secret, PFX_PASSWORD, pfx_b64[200:260], *passwords]
 
-    up = cli("-e", "local", "--verbose", "-o", "json", "up", "--name", "secretcmg", *UP)
+
+def test_known_secrets_absent_from_output_site_db_and_request_log(
+    cli: Any, home: Path, tmp_path: Path, local_azure_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    az = local_azure_factory()
+    _use(cli, az, monkeypatch)
+    pfx = make_pfx(tmp_path / "server.pfx", "secretcmg.westeurope.cloudapp.azure.com", PFX_PASSWORD)
+    monkeypatch.setenv("CMGDEPLOY_SERVER_CERT_PASSWORD", PFX_PASSWORD)
+    args = ("--region", "westeurope", "--site-code", "PS1", "--yes", "--server-cert", str(pfx))
+    up = cli("-e", "lab2", "--verbose", "--debug", "-o", "json", "up", "--name", "secretcmg", *args)
     assert up.code == 0, up.err
-    endpoint = (
-        json.loads((home / "local-azure" / "endpoint.json").read_text())
-        if (home / "local-azure" / "endpoint.json").exists()
-        else {}
-    )
-    secrets = {s for s in _SECRETS if len(s) >= 8} | {endpoint.get("client_secret", "x" * 40)}
-    assert secrets
-    site_db = (home / "site.db").read_bytes().decode("latin-1")
-    log = (home / "local-azure" / "requests.jsonl").read_text()
-    for secret in secrets:
-        assert secret not in up.out and secret not in up.err
-        assert secret not in site_db and secret not in log
+    status = cli("-e", "lab2", "--verbose", "status", "--name", "secretcmg")
+    assert status.code == 0, status.err
+    secrets = _known_secrets(az, pfx, "secretcmg-cmg-rg")
+    texts = {
+        "up stdout": up.out,
+        "up stderr": up.err,
+        "status output": status.out + status.err,
+        "site.db": (home / "site.db").read_bytes().decode("latin-1"),
+        "request log": (Path(az.state_dir) / "requests.jsonl").read_text(),
+    }
+    found = [f"{s[:3]}… in {where}" for where, text in texts.items() for s in secrets if s in text]
+    assert found == []
 
 
 def _use(cli: Any, az: Any, monkeypatch: pytest.MonkeyPatch) -> None:
