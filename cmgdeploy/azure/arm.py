@@ -219,6 +219,70 @@ class ArmSession:
                 raise translate(exc, doing=f"deleting {rid}") from None
             return True
 
+    # -- soft-deleted key vaults -----------------------------------------------------
+    def list_deleted_vaults(self) -> list[dict[str, Any]]:
+        """The subscription's soft-deleted key vaults (ARM ``DeletedVault`` bodies)."""
+        path = f"{self._sub_path}/providers/Microsoft.KeyVault/deletedVaults"
+        found: list[dict[str, Any]] = []
+        data = self.raw("GET", path, KEYVAULT_API)[1]
+        while True:
+            found += list(data.get("value") or [])
+            link = data.get("nextLink")
+            if not link:
+                return found
+            data = self._get_url(str(link), "listing deleted key vaults")[1]
+
+    def purge_deleted_vault(self, location: str, name: str, timeout: float | None = None) -> bool:
+        """Purge soft-deleted vault ``name`` (frees its name) and wait for the operation;
+        False when ``timeout`` seconds passed first. Already gone → True."""
+        path = (
+            f"{self._sub_path}/providers/Microsoft.KeyVault/locations/{location}"
+            f"/deletedVaults/{name}/purge"
+        )
+        try:
+            status, _, headers = self.raw("POST", path, KEYVAULT_API)
+        except AzureError as err:
+            if err.code in ("ResourceNotFound", "NotFound"):
+                return True
+            raise
+        url = _header(headers, "Location")
+        if status != 202 or not url:
+            return True
+        return self._follow(url, f"purging deleted key vault {name}", timeout)
+
+    def _get_url(self, url: str, doing: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """GET an absolute URL the service handed out (nextLink, Location)."""
+        from azure.core.exceptions import HttpResponseError
+        from azure.core.rest import HttpRequest
+        from azure.mgmt.core.exceptions import ARMErrorFormat
+
+        with _azure_call(doing):
+            response = self._client("resource").send_request(HttpRequest("GET", url))
+            if response.status_code >= 400:
+                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+        data = response.json() if response.content else {}
+        return response.status_code, data, dict(response.headers)
+
+    def _follow(self, url: str, doing: str, timeout: float | None) -> bool:
+        """Poll an operation's ``Location`` until it is no longer 202 (Retry-After
+        honoured); False when ``timeout`` seconds passed first."""
+        import time
+
+        from .retry import poll_delay
+
+        end = time.monotonic() + (timeout if timeout is not None else 3600.0)
+        attempt = 0
+        while True:
+            status, _, headers = self._get_url(url, doing)
+            if status != 202:
+                return True
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                return False
+            retry_after = parse_retry_after(_header(headers, "Retry-After"))
+            time.sleep(poll_delay(attempt, retry_after, remaining))
+            attempt += 1
+
     # -- name checks ---------------------------------------------------------------
     def check_storage_name(self, name: str) -> tuple[bool, str]:
         path = f"{self._sub_path}/providers/Microsoft.Storage/checkNameAvailability"
@@ -316,6 +380,11 @@ class ArmSession:
         for client in self._clients.values():
             with contextlib.suppress(Exception):
                 client.close()
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    """A response header by name, whatever its case."""
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
 
 
 def _wait(poller: Any, timeout: float | None) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..results import DownResult
-from ..template import load_template
+from ..template import CMG_TAG, load_template
 from .cmgstate import locate_in_azure, ours
 from .context import OpContext, cmg_lock, open_session
 from .progress import Deadline
@@ -59,10 +59,11 @@ def down(ctx: OpContext, name: str) -> DownResult:
 def _delete_azure(
     ctx: OpContext, session: Any, name: str, group: str, created_rg: bool
 ) -> DownResult:
+    deadline = Deadline(ctx, name, resume=f"`cmgdeploy down --name {name} --yes`")
     if session.get_group(group) is None:
+        _purge_deleted_vaults(ctx, session, name, group, deadline)  # a killed run's leftover
         return DownResult(name, resource_group=group, site_records_removed=True)
     versions = load_template().api_versions()
-    deadline = Deadline(ctx, name, resume=f"`cmgdeploy down --name {name} --yes`")
     everything = session.list_group_resources(group)
     mine = sorted((r for r in everything if ours(r, name)), key=_order)
     for res in mine:
@@ -71,6 +72,7 @@ def _delete_azure(
         api = versions.get(str(res.get("type", "")).lower(), "2021-04-01")
         if not session.delete_resource(res["id"], api, timeout=deadline.remaining()):
             deadline.expire()
+    _purge_deleted_vaults(ctx, session, name, group, deadline)
     left = [str(r.get("id")) for r in session.list_group_resources(group)]
     deleted_group = created_rg and not left
     if deleted_group:
@@ -86,3 +88,38 @@ def _delete_azure(
         resource_group=group,
         site_records_removed=True,
     )
+
+
+def _purge_deleted_vaults(
+    ctx: OpContext, session: Any, name: str, group: str, deadline: Deadline
+) -> None:
+    """Purge the soft-deleted key vaults of this CMG (ours by tag, from this group).
+
+    A deleted vault keeps its (global) name for 90 days: without the purge the same
+    name could not be deployed again. Found by listing, so a `down` killed between
+    the delete and the purge finishes the purge when run again."""
+    for vault in deleted_vaults_of(session, name):
+        props = vault.get("properties") or {}
+        if f"/resourcegroups/{group.lower()}/" not in str(props.get("vaultId", "")).lower():
+            continue
+        if props.get("purgeProtectionEnabled"):
+            ctx.warnings.add(
+                f"key vault {vault.get('name')} has purge protection: it stays soft-deleted "
+                f"until {props.get('scheduledPurgeDate')}, and holds its name until then"
+            )
+            continue
+        ctx.progress(f"purging deleted key vault {vault.get('name')}")
+        deadline.check()
+        if not session.purge_deleted_vault(
+            str(props.get("location") or ""), str(vault.get("name")), timeout=deadline.remaining()
+        ):
+            deadline.expire()
+
+
+def deleted_vaults_of(session: Any, name: str) -> list[dict[str, Any]]:
+    """The subscription's soft-deleted key vaults tagged for CMG ``name``."""
+    return [
+        v
+        for v in session.list_deleted_vaults()
+        if ((v.get("properties") or {}).get("tags") or {}).get(CMG_TAG) == name
+    ]

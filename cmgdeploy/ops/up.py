@@ -36,6 +36,7 @@ from .servercert import server_certificate
 
 PROVIDERS = ("Microsoft.Compute", "Microsoft.Network", "Microsoft.KeyVault", "Microsoft.Storage")
 RUNNING = {"accepted", "running", "creating", "updating", "deploying"}
+VAULT_TYPE = "microsoft.keyvault/vaults"
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ def _deploy(
     if not ctx.confirm(_question(ctx, session, prepared, group)):
         raise UsageError("not confirmed; nothing was changed", hint="answer y, or pass --yes")
     _ensure_providers(ctx, session, spec.name)
+    _purge_our_deleted_vault(ctx, session, spec)
     # Ours if we create it now, recorded it, or tagged it (a run killed between creating
     # the group and recording it must still let `down` delete it).
     created = group is None or bool(svc and svc.created_rg) or ours(group, spec.name)
@@ -295,7 +297,7 @@ def _check_names(session: Any, spec: Any, group: dict[str, Any] | None) -> None:
             for r in session.list_group_resources(spec.resource_group)
             if ours(r, spec.name)
         }
-    checks = [("microsoft.keyvault/vaults", session.check_vault_name, "VaultAlreadyExists")]
+    checks = [(VAULT_TYPE, session.check_vault_name, "VaultAlreadyExists")]
     if spec.content_from_storage:
         checks.append(
             (
@@ -307,12 +309,41 @@ def _check_names(session: Any, spec: Any, group: dict[str, Any] | None) -> None:
     for rtype, check, code in checks:
         if rtype not in owned:
             available, why = check(spec.name)
-            if not available:
+            if not available and not (rtype == VAULT_TYPE and _our_deleted_vault(session, spec)):
                 raise _name_taken(spec.name, rtype, code, why)
     if "microsoft.network/publicipaddresses" not in owned and not session.check_dns_label(
         spec.region, spec.name
     ):
         raise _name_taken(spec.name, "DNS label", "DnsRecordInUse", "the DNS label is in use")
+
+
+def _our_deleted_vault(session: Any, spec: Any) -> dict[str, Any] | None:
+    """Our own soft-deleted vault holding the name (tagged for this CMG, by an earlier
+    `down` that could not purge it, or by hand): ``_deploy`` purges it, so it does not
+    block the name. One with purge protection cannot be purged: not ours to reuse."""
+    from .down import deleted_vaults_of
+
+    for vault in deleted_vaults_of(session, spec.name):
+        props = vault.get("properties") or {}
+        if str(vault.get("name", "")).lower() == spec.name.lower():
+            return None if props.get("purgeProtectionEnabled") else vault
+    return None
+
+
+def _purge_our_deleted_vault(ctx: OpContext, session: Any, spec: Any) -> None:
+    """Free the vault name from our soft-deleted vault (see :func:`_our_deleted_vault`)."""
+    from .progress import Deadline
+
+    vault = _our_deleted_vault(session, spec)
+    if vault is None:
+        return
+    ctx.progress(
+        f"purging the soft-deleted key vault {vault.get('name')} of an earlier {spec.name}"
+    )
+    deadline = Deadline(ctx, spec.name)
+    location = str((vault.get("properties") or {}).get("location") or spec.region)
+    if not session.purge_deleted_vault(location, spec.name, timeout=deadline.remaining()):
+        deadline.expire()
 
 
 def _name_taken(name: str, what: str, code: str, why: str) -> AzureError:

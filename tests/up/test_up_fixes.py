@@ -46,3 +46,52 @@ def test_up_no_wait_registers_the_site(lab: LocalAzure, cli: Any) -> None:
     assert status.code == 0
     assert status.json["data"]["connection_points"][0]["ports"] == [443]
     assert status.json["data"]["site_roles"][0]["cmg_enabled"] is True
+
+
+def _deleted_vaults(lab: LocalAzure) -> list[str]:
+    from mocks.keyvault.models import list_deleted_vaults
+
+    return [v["name"] for v in list_deleted_vaults(lab.cloud, lab.identity.subscription_id)]
+
+
+def test_up_down_up_reuses_the_name(lab: LocalAzure, cli: Any) -> None:
+    # Key Vault soft delete: `down` purges the vault it deleted, so the name is free.
+    assert cli(*E, "up", "--name", "againcmg", *UP).code == 0
+    assert cli(*E, "down", "--name", "againcmg", "--yes").code == 0
+    assert _deleted_vaults(lab) == []
+    again = cli(*E, "up", "--name", "againcmg", *UP)
+    assert again.code == 0, again.out
+    assert again.json["data"]["state"] == "Ready"
+
+
+def test_up_purges_our_own_soft_deleted_vault(lab: LocalAzure, cli: Any, monkeypatch: Any) -> None:
+    # A `down` that deleted the vault but never purged it (killed, or an older version):
+    # the soft-deleted vault is ours by tag, so `up` purges it instead of refusing.
+    from cmgdeploy.azure.arm import ArmSession
+
+    assert cli(*E, "up", "--name", "leftcmg", *UP).code == 0
+    with monkeypatch.context() as patch:
+        patch.setattr(ArmSession, "purge_deleted_vault", lambda *a, **k: True)
+        assert cli(*E, "down", "--name", "leftcmg", "--yes").code == 0
+    assert _deleted_vaults(lab) == ["leftcmg"]
+    again = cli(*E, "up", "--name", "leftcmg", *UP)
+    assert again.code == 0, again.out
+    assert _deleted_vaults(lab) == []
+
+
+def test_soft_deleted_vault_of_someone_else_still_blocks_the_name(
+    lab: LocalAzure, cli: Any, monkeypatch: Any
+) -> None:
+    from cmgdeploy.azure.arm import ArmSession
+
+    assert cli(*E, "up", "--name", "theircmg", *UP).code == 0
+    with monkeypatch.context() as patch:
+        patch.setattr(ArmSession, "purge_deleted_vault", lambda *a, **k: True)
+        assert cli(*E, "down", "--name", "theircmg", "--yes").code == 0
+    from mocks.keyvault.models import DELETED
+
+    record = lab.cloud.store.doc_get(DELETED, "theircmg")
+    lab.cloud.store.doc_put(DELETED, "theircmg", {**record, "tags": {}})  # not tagged ours
+    refused = cli(*E, "up", "--name", "theircmg", *UP)
+    assert refused.code == 1
+    assert refused.json["errors"][0]["code"] == "VaultAlreadyExists"
