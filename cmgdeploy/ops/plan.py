@@ -11,8 +11,9 @@ from .up import prepare
 
 
 def plan(ctx: OpContext, spec: Any) -> PlanResult:
-    """What ``up`` with ``spec`` would change, per resource and per site record (no write)."""
-    prepared = prepare(ctx, spec)
+    """What ``up`` with ``spec`` would change, per resource and per site record (no write:
+    a lab certificate not kept yet is a throwaway one)."""
+    prepared = prepare(ctx, spec, keep_cert=False)
     session = open_session(ctx, spec.subscription)
     try:
         exists = session.get_group(spec.resource_group) is not None

@@ -32,7 +32,7 @@ from ..template import (
 from .cmgstate import VMSS_TYPE, deployment_state, find_owned, ours
 from .context import OpContext, cmg_lock, open_session
 from .progress import wait_for_deployment, wait_until_ready
-from .servercert import server_certificate
+from .servercert import discard_unless_recorded, server_certificate
 
 PROVIDERS = ("Microsoft.Compute", "Microsoft.Network", "Microsoft.KeyVault", "Microsoft.Storage")
 RUNNING = {"accepted", "running", "creating", "updating", "deploying"}
@@ -50,9 +50,10 @@ class Prepared:
     site_config: site.SiteConfig
 
 
-def prepare(ctx: OpContext, spec: Any) -> Prepared:
-    """Certificate, template, parameters and site rules, all checked locally."""
-    cert, notes = server_certificate(spec, ctx.home, ctx.env.public_ip_suffix)
+def prepare(ctx: OpContext, spec: Any, *, keep_cert: bool = True) -> Prepared:
+    """Certificate, template, parameters and site rules, all checked locally
+    (``keep_cert=False``, plan: a new lab certificate is not kept)."""
+    cert, notes = server_certificate(spec, ctx.home, ctx.env.public_ip_suffix, keep=keep_cert)
     for note in [*spec.warnings, *notes, *site.site_warnings(spec)]:
         ctx.warnings.add(note)
     admin_password = generate_admin_password()
@@ -78,13 +79,16 @@ def generate_admin_password() -> str:
 
 def up(ctx: OpContext, spec: Any, command: str = "up") -> CmgStatus:
     """Deploy or converge CMG ``spec`` and wait (unless ``ctx.no_wait``)."""
-    prepared = prepare(ctx, spec)
-    with cmg_lock(ctx, spec.name, command):
-        session = open_session(ctx, spec.subscription)
-        try:
-            return converge(ctx, session, prepared)
-        finally:
-            session.close()
+    # A lab certificate made by a run that fails before the deployment starts is
+    # removed: with no site row, no `down` would ever find it.
+    with discard_unless_recorded(ctx, spec.name):
+        prepared = prepare(ctx, spec)
+        with cmg_lock(ctx, spec.name, command):
+            session = open_session(ctx, spec.subscription)
+            try:
+                return converge(ctx, session, prepared)
+            finally:
+                session.close()
 
 
 def converge(ctx: OpContext, session: Any, prepared: Prepared) -> CmgStatus:
