@@ -19,7 +19,8 @@
   Only idempotent requests are retried: GET/HEAD/PUT/DELETE/OPTIONS (an ARM PUT of the
   same body to the same id converges; DELETE by id of a gone resource is 204/404) and
   the POSTs in :data:`SAFE_POST_SUFFIXES` (name checks, what-if, validate, provider
-  registration, Entra token requests: repeating them creates nothing). Any other POST
+  registration, Key Vault purge (a repeat finds nothing: 404), Entra token requests:
+  repeating them creates nothing). Any other POST
   is sent once.
 * **Waiting for a long operation** — our polling loop (``ops/progress.py``) sleeps for
   the server's ``Retry-After`` when given, else :func:`poll_delay`'s growing interval,
@@ -58,6 +59,7 @@ SAFE_POST_SUFFIXES = (
     "/whatif",
     "/validate",
     "/register",
+    "/purge",  # purge of a soft-deleted vault: a repeat answers 404, which is "done"
     "/oauth2/v2.0/token",
     "/oauth2/token",
     "/oauth2/v2.0/devicecode",

@@ -168,8 +168,17 @@ def _site_problems(lab: Lab, instances: int) -> list[str]:
 
 
 def removed(lab: Lab) -> list[str]:
-    """Checks after down: nothing tagged left in Azure, nothing left in the site DB/home."""
+    """Checks after down: nothing tagged left in Azure (no unpurged soft-deleted vault
+    either), nothing left in the site DB/home."""
+    from mocks.keyvault.models import list_deleted_vaults
+
     problems = [f"orphaned {r['type']} {r['id']}" for r in lab.tagged()]
+    # A soft-deleted vault left unpurged holds the name: the CMG could not be redeployed.
+    problems += [
+        f"orphaned soft-deleted key vault {v['name']}"
+        for v in list_deleted_vaults(lab.az.cloud, lab.sub)
+        if (v["properties"].get("tags") or {}).get(CMG_TAG) == lab.name
+    ]
     for table in ("cmg_services", "connection_points", "site_roles"):
         if lab.site_rows(table):
             problems.append(f"site DB table {table} still has rows for the CMG")

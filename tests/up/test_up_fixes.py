@@ -95,3 +95,14 @@ def test_soft_deleted_vault_of_someone_else_still_blocks_the_name(
     refused = cli(*E, "up", "--name", "theircmg", *UP)
     assert refused.code == 1
     assert refused.json["errors"][0]["code"] == "VaultAlreadyExists"
+
+
+def test_vault_purge_is_retried_like_other_safe_posts() -> None:
+    # `down` under throttling: the purge POST must be retried (a repeat is harmless: 404).
+    from cmgdeploy.azure.retry import is_idempotent
+
+    url = "https://x/subscriptions/s/providers/Microsoft.KeyVault/locations/l/deletedVaults/v/purge"
+    assert is_idempotent("POST", url + "?api-version=2023-07-01")
+    assert not is_idempotent(
+        "POST", "https://x/subscriptions/s/resourceGroups/g/providers/X/y/restart"
+    )
