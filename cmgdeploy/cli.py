@@ -9,6 +9,8 @@ only under ``--debug``.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import logging
 import os
 import sys
@@ -110,8 +112,7 @@ def global_options(
     """Global options (before the command)."""
     renderer = Renderer(output=output.value, verbose=verbose)
     _route_sdk_logging(debug)
-    if debug:
-        _log_debug_to_stderr()
+    _log_debug_to_stderr(debug)
     ctx.obj = State(environment, config, output.value, verbose, debug, site_db, renderer)
 
 
@@ -122,16 +123,22 @@ class _RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-def _log_debug_to_stderr() -> None:
-    """--debug: cmgdeploy's own debug log (each HTTP retry, ...) on stderr, redacted."""
+def _log_debug_to_stderr(debug: bool) -> None:
+    """--debug: cmgdeploy's own debug log (each HTTP retry, ...) on stderr, redacted.
+
+    The handler of an earlier in-process run is replaced, not kept: it writes to the
+    stderr of that run (closed by now under a test harness), and without --debug there
+    must be none."""
     logger = logging.getLogger("cmgdeploy")
-    if any(getattr(h, "_cmgdeploy", False) for h in logger.handlers):
+    for old in [h for h in logger.handlers if getattr(h, "_cmgdeploy", False)]:
+        logger.removeHandler(old)
+    logger.setLevel(logging.DEBUG if debug else logging.NOTSET)
+    if not debug:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_RedactingFormatter("cmgdeploy: debug: %(name)s: %(message)s"))
     handler._cmgdeploy = True  # type: ignore[attr-defined]  # marks ours (in-process reruns)
     logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
 
 
 # Loggers of the SDKs we call: their warnings ("ClientSecretCredential.get_token failed:
@@ -340,43 +347,73 @@ WAIT_LOCK = typer.Option(
 )
 
 
+@dataclass(frozen=True)
+class _SpecOption:
+    """One option of the CMG spec (up, plan): its parameter, type, Typer option and the
+    key :func:`cmgdeploy.spec.load_spec` reads it under."""
+
+    param: str
+    annotation: Any
+    option: Any
+    key: str
+
+
+SPEC_OPTIONS = (
+    _SpecOption("name", str, NAME, "name"),
+    _SpecOption("region", str, REGION, "region"),
+    _SpecOption("resource_group", str, RG, "resource_group"),
+    _SpecOption("subscription", str, SUB, "subscription"),
+    _SpecOption("instances", int, INSTANCES, "instances"),
+    _SpecOption("vm_size", str, VM_SIZE, "vm_size"),
+    _SpecOption("server_cert", str, CERT, "server_cert"),
+    _SpecOption("self_signed_cert", bool, SELF_SIGNED, "self_signed_cert"),
+    _SpecOption("trusted_ca", list[str], TRUSTED, "trusted_cas"),
+    _SpecOption("site_code", str, SITE_CODE, "site_code"),
+    _SpecOption("connection_point", list[str], CP, "connection_points"),
+    _SpecOption("management_point", list[str], MP, "management_points"),
+    _SpecOption("software_update_point", list[str], SUP, "software_update_points"),
+)
+
+
+def with_spec_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a Typer command the spec options (declared once, in :data:`SPEC_OPTIONS`).
+
+    ``command`` takes ``flags: dict`` instead: the given options under their spec keys,
+    as :func:`_load_spec` wants them. Typer reads the published ``__signature__``; the
+    spec options come right after the context, as they always appeared in --help.
+    """
+    kw = inspect.Parameter.KEYWORD_ONLY
+    own = [
+        p.replace(kind=kw)
+        for p in inspect.signature(command, eval_str=True).parameters.values()
+        if p.name != "flags"
+    ]
+    spec = [inspect.Parameter(o.param, kw, default=o.option, annotation=o.annotation)
+            for o in SPEC_OPTIONS]  # fmt: skip
+    params = own[:1] + spec + own[1:]  # own[0] is the typer.Context
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        given = {o.key: kwargs.pop(o.param) for o in SPEC_OPTIONS}
+        command(flags=_spec_flags(**given), **kwargs)
+
+    del wrapper.__wrapped__  # typer must see the signature below, not the command's
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    setattr(wrapper, "__signature__", inspect.Signature(params))  # noqa: B010
+    return wrapper
+
+
 @app.command(epilog=EPILOG)
+@with_spec_options
 def up(
     ctx: typer.Context,
-    name: str = NAME,
-    region: str = REGION,
-    resource_group: str = RG,
-    subscription: str = SUB,
-    instances: int = INSTANCES,
-    vm_size: str = VM_SIZE,
-    server_cert: str = CERT,
-    self_signed_cert: bool = SELF_SIGNED,
-    trusted_ca: list[str] = TRUSTED,
-    site_code: str = SITE_CODE,
-    connection_point: list[str] = CP,
-    management_point: list[str] = MP,
-    software_update_point: list[str] = SUP,
+    flags: dict[str, Any],
     yes: bool = YES,
     no_wait: bool = NO_WAIT,
     timeout: float = TIMEOUT,
     wait_lock: bool = WAIT_LOCK,
 ) -> None:
     """Deploy the CMG (preflight, deploy, register the site, wait until Ready)."""
-    flags = _spec_flags(
-        name=name,
-        region=region,
-        resource_group=resource_group,
-        subscription=subscription,
-        instances=instances,
-        vm_size=vm_size,
-        server_cert=server_cert,
-        self_signed_cert=self_signed_cert,
-        trusted_cas=trusted_ca,
-        site_code=site_code,
-        connection_points=connection_point,
-        management_points=management_point,
-        software_update_points=software_update_point,
-    )
 
     def body(s: _Session) -> Any:
         from .ops.up import up as do_up
@@ -389,39 +426,9 @@ def up(
 
 
 @app.command()
-def plan(
-    ctx: typer.Context,
-    name: str = NAME,
-    region: str = REGION,
-    resource_group: str = RG,
-    subscription: str = SUB,
-    instances: int = INSTANCES,
-    vm_size: str = VM_SIZE,
-    server_cert: str = CERT,
-    self_signed_cert: bool = SELF_SIGNED,
-    trusted_ca: list[str] = TRUSTED,
-    site_code: str = SITE_CODE,
-    connection_point: list[str] = CP,
-    management_point: list[str] = MP,
-    software_update_point: list[str] = SUP,
-    timeout: float = TIMEOUT,
-) -> None:
+@with_spec_options
+def plan(ctx: typer.Context, flags: dict[str, Any], timeout: float = TIMEOUT) -> None:
     """Show what `up` would change (ARM what-if + site database diff); writes nothing."""
-    flags = _spec_flags(
-        name=name,
-        region=region,
-        resource_group=resource_group,
-        subscription=subscription,
-        instances=instances,
-        vm_size=vm_size,
-        server_cert=server_cert,
-        self_signed_cert=self_signed_cert,
-        trusted_cas=trusted_ca,
-        site_code=site_code,
-        connection_points=connection_point,
-        management_points=management_point,
-        software_update_points=software_update_point,
-    )
 
     def body(s: _Session) -> Any:
         from .ops.plan import plan as do_plan
@@ -568,45 +575,49 @@ def env_show(ctx: typer.Context, name: str = typer.Argument(..., help="Row name.
     run(ctx, "environments show", body)
 
 
+ENV_AUTHORITY = typer.Option(..., "--authority", help="Entra ID authority URL (https).")
+ENV_ARM = typer.Option(..., "--resource-manager", help="Resource Manager URL (https).")
+ENV_ASM = typer.Option(None, "--service-management", help="Service Management URL.")
+ENV_AUDIENCE = typer.Option(
+    None, "--audience", help="Token audience (default the Resource Manager URL)."
+)
+ENV_CA = typer.Option(None, "--ca-bundle", help="PEM of CAs to trust for this cloud.")
+ENV_NO_DISCOVERY = typer.Option(
+    False, "--no-instance-discovery", help="For non-Microsoft authorities."
+)
+
+
 @env_app.command("add")
 def env_add(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="New row name."),
-    authority: str = typer.Option(..., "--authority", help="Entra ID authority URL (https)."),
-    resource_manager: str = typer.Option(
-        ..., "--resource-manager", help="Resource Manager URL (https)."
-    ),
-    service_management: str = typer.Option(
-        None, "--service-management", help="Service Management URL."
-    ),
-    audience: str = typer.Option(
-        None, "--audience", help="Token audience (default the Resource Manager URL)."
-    ),
+    authority: str = ENV_AUTHORITY,
+    resource_manager: str = ENV_ARM,
+    service_management: str = ENV_ASM,
+    audience: str = ENV_AUDIENCE,
     storage_suffix: str = typer.Option("core.windows.net", "--storage-suffix"),
     keyvault_suffix: str = typer.Option("vault.azure.net", "--keyvault-suffix"),
     public_ip_suffix: str = typer.Option("cloudapp.azure.com", "--public-ip-suffix"),
-    ca_bundle: str = typer.Option(None, "--ca-bundle", help="PEM of CAs to trust for this cloud."),
-    no_instance_discovery: bool = typer.Option(
-        False, "--no-instance-discovery", help="For non-Microsoft authorities."
-    ),
+    ca_bundle: str = ENV_CA,
+    no_instance_discovery: bool = ENV_NO_DISCOVERY,
 ) -> None:
     """Add an AzureEnvironments row (https URLs only)."""
+    settings: dict[str, Any] = {
+        "authority": authority,
+        "resource_manager": resource_manager,
+        "service_management": service_management,
+        "audience": audience,
+        "storage_suffix": storage_suffix,
+        "keyvault_suffix": keyvault_suffix,
+        "public_ip_suffix": public_ip_suffix,
+        "ca_bundle": ca_bundle,
+        "instance_discovery": not no_instance_discovery,
+    }
 
     def body(s: _Session) -> Any:
         from .environments import add_environment, build_environment
 
-        env = build_environment(
-            name,
-            authority=authority,
-            resource_manager=resource_manager,
-            service_management=service_management,
-            audience=audience,
-            storage_suffix=storage_suffix,
-            keyvault_suffix=keyvault_suffix,
-            public_ip_suffix=public_ip_suffix,
-            ca_bundle=ca_bundle,
-            instance_discovery=not no_instance_discovery,
-        )
+        env = build_environment(name, **settings)
         with s.site_db() as db:
             return add_environment(db, env)
 
@@ -755,38 +766,57 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code)
     except NoArgsIsHelpError as exc:
-        print(exc.format_message(), file=sys.stderr)
-        if renderer.output == "json":  # scripts get the envelope even here
-            missing = UsageError(f"`{command or 'cmgdeploy'}` needs a command", hint="see --help")
-            renderer.error(command, missing, [])
-        return int(ExitCode.BAD_INPUT)
+        return _no_command(exc, command, renderer)
     except ClickException as exc:
-        # Click's usage errors are exit 2; keep Click's own code for the others.
-        code = ExitCode.BAD_INPUT if exc.exit_code == 2 else ExitCode.AZURE_FAILED
-        err: CmgError = UsageError(_usage_message(exc, args), hint=_usage_hint(exc))
-        err.exit_code = code
-        renderer.error(command, err, [])
-        return int(code)
+        return _click_error(exc, args, command, renderer)
     except (typer.Abort, KeyboardInterrupt):
-        stopped = Interrupted(
-            "interrupted; the Azure operation continues",
-            hint=f"follow it with `cmgdeploy status --name {_arg_after(args, '--name') or 'NAME'}`",
-        )
-        renderer.error(command, stopped, [])
-        return int(ExitCode.INTERRUPTED)
+        return _interrupted(args, command, renderer)
     except Exception as exc:
-        if "--debug" in args:
-            from .redact import redact
+        return _unexpected(exc, args, command, renderer)
 
-            # Exception texts can quote a request or a setting: redacted like all output.
-            print(redact(traceback.format_exc()), file=sys.stderr, end="")
-        err = CmgError(
-            f"unexpected error: {type(exc).__name__}: {exc}",
-            code="InternalError",
-            hint="run again with --debug for the traceback",
-        )
-        renderer.error(command, err, [])
-        return int(ExitCode.AZURE_FAILED)
+
+def _no_command(exc: Any, command: str, renderer: Renderer) -> int:
+    """A group without its command: Click's help text, and for scripts the envelope."""
+    print(exc.format_message(), file=sys.stderr)
+    if renderer.output == "json":  # scripts get the envelope even here
+        missing = UsageError(f"`{command or 'cmgdeploy'}` needs a command", hint="see --help")
+        renderer.error(command, missing, [])
+    return int(ExitCode.BAD_INPUT)
+
+
+def _click_error(exc: Any, args: list[str], command: str, renderer: Renderer) -> int:
+    """Click's usage errors are exit 2; keep Click's own code for the others."""
+    code = ExitCode.BAD_INPUT if exc.exit_code == 2 else ExitCode.AZURE_FAILED
+    err: CmgError = UsageError(_usage_message(exc, args), hint=_usage_hint(exc))
+    err.exit_code = code
+    renderer.error(command, err, [])
+    return int(code)
+
+
+def _interrupted(args: list[str], command: str, renderer: Renderer) -> int:
+    """Ctrl-C outside a command's own handler (e.g. at a prompt): exit 130."""
+    stopped = Interrupted(
+        "interrupted; the Azure operation continues",
+        hint=f"follow it with `cmgdeploy status --name {_arg_after(args, '--name') or 'NAME'}`",
+    )
+    renderer.error(command, stopped, [])
+    return int(ExitCode.INTERRUPTED)
+
+
+def _unexpected(exc: Exception, args: list[str], command: str, renderer: Renderer) -> int:
+    """A bug or an unforeseen failure: exit 1, with the traceback only under --debug."""
+    if "--debug" in args:
+        from .redact import redact
+
+        # Exception texts can quote a request or a setting: redacted like all output.
+        print(redact(traceback.format_exc()), file=sys.stderr, end="")
+    err = CmgError(
+        f"unexpected error: {type(exc).__name__}: {exc}",
+        code="InternalError",
+        hint="run again with --debug for the traceback",
+    )
+    renderer.error(command, err, [])
+    return int(ExitCode.AZURE_FAILED)
 
 
 def _usage_message(exc: Any, args: list[str]) -> str:
