@@ -375,36 +375,44 @@ SPEC_OPTIONS = (
 )
 
 
-def with_spec_options(command: Callable[..., None]) -> Callable[..., None]:
+def with_spec_options(
+    *overrides: _SpecOption, skip: tuple[str, ...] = ()
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Give a Typer command the spec options (declared once, in :data:`SPEC_OPTIONS`).
 
-    ``command`` takes ``flags: dict`` instead: the given options under their spec keys,
-    as :func:`_load_spec` wants them. Typer reads the published ``__signature__``; the
-    spec options come right after the context, as they always appeared in --help.
+    The command declares ``flags: dict`` where the options belong in --help and gets
+    the given ones there, under their spec keys (as :func:`_load_spec` wants them).
+    ``overrides`` replace options of the same parameter (other help), ``skip`` drops
+    some. Typer reads the published ``__signature__``.
     """
-    kw = inspect.Parameter.KEYWORD_ONLY
-    own = [
-        p.replace(kind=kw)
-        for p in inspect.signature(command, eval_str=True).parameters.values()
-        if p.name != "flags"
-    ]
-    spec = [inspect.Parameter(o.param, kw, default=o.option, annotation=o.annotation)
-            for o in SPEC_OPTIONS]  # fmt: skip
-    params = own[:1] + spec + own[1:]  # own[0] is the typer.Context
+    replaced = {o.param: o for o in overrides}
+    options = [replaced.get(o.param, o) for o in SPEC_OPTIONS if o.param not in skip]
 
-    @functools.wraps(command)
-    def wrapper(**kwargs: Any) -> None:
-        given = {o.key: kwargs.pop(o.param) for o in SPEC_OPTIONS}
-        command(flags=_spec_flags(**given), **kwargs)
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        kw = inspect.Parameter.KEYWORD_ONLY
+        params: list[inspect.Parameter] = []
+        for p in inspect.signature(command, eval_str=True).parameters.values():
+            if p.name != "flags":
+                params.append(p.replace(kind=kw))
+                continue
+            params += [inspect.Parameter(o.param, kw, default=o.option, annotation=o.annotation)
+                       for o in options]  # fmt: skip
 
-    del wrapper.__wrapped__  # typer must see the signature below, not the command's
-    wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    setattr(wrapper, "__signature__", inspect.Signature(params))  # noqa: B010
-    return wrapper
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> None:
+            given = {o.key: kwargs.pop(o.param) for o in options}
+            command(flags=_spec_flags(**given), **kwargs)
+
+        del wrapper.__wrapped__  # typer must see the signature below, not the command's
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        setattr(wrapper, "__signature__", inspect.Signature(params))  # noqa: B010
+        return wrapper
+
+    return decorate
 
 
 @app.command(epilog=EPILOG)
-@with_spec_options
+@with_spec_options()
 def up(
     ctx: typer.Context,
     flags: dict[str, Any],
@@ -426,7 +434,7 @@ def up(
 
 
 @app.command()
-@with_spec_options
+@with_spec_options()
 def plan(ctx: typer.Context, flags: dict[str, Any], timeout: float = TIMEOUT) -> None:
     """Show what `up` would change (ARM what-if + site database diff); writes nothing."""
 

@@ -32,103 +32,102 @@ run holds the lock."""  # noqa: E501
 cli: Any = _cli_module
 
 
+FROM_CLASSIC = typer.Option(
+    None, "--from-classic", help="Classic CMG (cloud service name) to replace."
+)
+FROM_ARM = typer.Option(None, "--from", help="ARM CMG of cmgdeploy to replace.")
+TO = typer.Option(None, "--to", help="Name of the new CMG (3–24 lowercase/digits).")
+DRAIN_HOURS = typer.Option(
+    None, "--drain-hours", help="Hours the source keeps serving after the target is Ready (24)."
+)
+MANAGEMENT_CERT = typer.Option(
+    None,
+    "--management-cert",
+    help="Classic management certificate, PEM or PFX "
+    "(password: CMGDEPLOY_MANAGEMENT_CERT_PASSWORD).",
+)
+DRY_RUN = typer.Option(False, "--dry-run", help="Print the phases; write nothing.")
+WAIT_LOCK = typer.Option(
+    False, "--wait-lock", help="Wait for another run on this CMG instead of exit 5."
+)
+YES = typer.Option(
+    False, "--yes", "-y", help="Allow retire to delete the source (else it stops and says)."
+)
+# The target's spec options are up's, but --to names it and the source's values are the
+# defaults of these two.
+TARGET_OPTIONS = (
+    cli._SpecOption(
+        "region",
+        str,
+        typer.Option(None, "--region", help="Target region (default: the source's)."),
+        "region",
+    ),
+    cli._SpecOption(
+        "instances",
+        int,
+        typer.Option(None, "--instances", help="Target instances, 1–16 (default: the source's)."),
+        "instances",
+    ),
+)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``migrate`` to ``app``."""
-    app.command("migrate", epilog=MIGRATE_EPILOG)(migrate)
+    command = cli.with_spec_options(*TARGET_OPTIONS, skip=("name",))(migrate)
+    app.command("migrate", epilog=MIGRATE_EPILOG)(command)
 
 
 def migrate(
     ctx: typer.Context,
-    from_classic: str = typer.Option(
-        None, "--from-classic", help="Classic CMG (cloud service name) to replace."
-    ),
-    from_arm: str = typer.Option(None, "--from", help="ARM CMG of cmgdeploy to replace."),
-    to: str = typer.Option(None, "--to", help="Name of the new CMG (3–24 lowercase/digits)."),
-    drain_hours: float = typer.Option(
-        None, "--drain-hours", help="Hours the source keeps serving after the target is Ready (24)."
-    ),
-    management_cert: str = typer.Option(
-        None,
-        "--management-cert",
-        help="Classic management certificate, PEM or PFX "
-        "(password: CMGDEPLOY_MANAGEMENT_CERT_PASSWORD).",
-    ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the phases; write nothing."),
-    wait_lock: bool = typer.Option(
-        False, "--wait-lock", help="Wait for another run on this CMG instead of exit 5."
-    ),
-    region: str = typer.Option(None, "--region", help="Target region (default: the source's)."),
-    resource_group: str = cli.RG,
-    subscription: str = cli.SUB,
-    instances: int = typer.Option(
-        None, "--instances", help="Target instances, 1–16 (default: the source's)."
-    ),
-    vm_size: str = cli.VM_SIZE,
-    server_cert: str = cli.CERT,
-    self_signed_cert: bool = cli.SELF_SIGNED,
-    trusted_ca: list[str] = cli.TRUSTED,
-    site_code: str = cli.SITE_CODE,
-    connection_point: list[str] = cli.CP,
-    management_point: list[str] = cli.MP,
-    software_update_point: list[str] = cli.SUP,
-    yes: bool = typer.Option(
-        False, "--yes", "-y", help="Allow retire to delete the source (else it stops and says)."
-    ),
+    from_classic: str = FROM_CLASSIC,
+    from_arm: str = FROM_ARM,
+    to: str = TO,
+    drain_hours: float = DRAIN_HOURS,
+    management_cert: str = MANAGEMENT_CERT,
+    dry_run: bool = DRY_RUN,
+    wait_lock: bool = WAIT_LOCK,
+    *,
+    flags: dict[str, Any],
+    yes: bool = YES,
     timeout: float = cli.TIMEOUT,
 ) -> None:
     """Replace a classic (or ARM) CMG by a new ARM CMG; resumable, safe under cron."""
-    flags = cli._spec_flags(
-        region=region, resource_group=resource_group, subscription=subscription,
-        instances=instances, vm_size=vm_size, server_cert=server_cert,
-        self_signed_cert=self_signed_cert, trusted_cas=trusted_ca, site_code=site_code,
-        connection_points=connection_point, management_points=management_point,
-        software_update_points=software_update_point,
-    )  # fmt: skip
     given = {"to": to, "from_classic": from_classic, "from_arm": from_arm}
 
     def body(s: Any) -> Any:
         from .config import load_migrate_settings
-        from .ops.migrate import MigrateRequest
         from .ops.migrate import migrate as do_migrate
 
         settings = load_migrate_settings(
             {**given, "drain_hours": drain_hours}, os.environ, s.config
         )
         with s.op_context(yes=yes, timeout=timeout, wait_lock=wait_lock) as op:
-            request = MigrateRequest(
-                to=settings.to,
-                from_classic=settings.from_classic,
-                from_arm=settings.from_arm,
-                load_spec=_spec_loader(s, flags, settings.to),
-                drain_hours=settings.drain_hours,
-                allow_delete=yes or settings.allow_delete_classic,
-                dry_run=dry_run,
-                classic_client=lambda sub: _classic_client(s, op, management_cert, sub),
-            )
-            return do_migrate(op, request)
+            options = {"yes": yes, "dry_run": dry_run, "management_cert": management_cert}
+            return do_migrate(op, _request(s, op, settings, flags, options))
 
     cli.run(ctx, "migrate", body)
 
 
-def _spec_loader(s: Any, flags: dict[str, Any], name: str | None) -> Any:
-    """``load(defaults, require_region)``: the target spec; ``defaults`` (the source's
-    region, instances, size) apply only where no flag, variable or file key is set."""
-    from .config import resolve
-    from .spec import load_spec
+def _request(s: Any, op: Any, settings: Any, flags: dict[str, Any], options: dict[str, Any]) -> Any:
+    """The MigrateRequest of the parsed command line and the resolved settings."""
+    from .ops.migrate import MigrateRequest
+    from .ops.targetspec import target_spec_loader
 
-    def load(defaults: dict[str, Any], require_region: bool) -> Any:
-        merged = dict(flags)
-        for key, value in defaults.items():
-            if resolve(key, flags, os.environ, s.config).source == "default":
-                merged[key] = value
-        merged["name"] = name
-        merged["environment"] = s.environment_name()
-        prompt = cli._prompt_secret if cli._is_tty() else None
-        return load_spec(
-            merged, os.environ, s.config, require_region=require_region, password_prompt=prompt
-        )
-
-    return load
+    prompt = cli._prompt_secret if cli._is_tty() else None
+    load = target_spec_loader(
+        flags, s.config, name=settings.to, environment=s.environment_name(), password_prompt=prompt
+    )
+    cert_flag = options["management_cert"]
+    return MigrateRequest(
+        to=settings.to,
+        from_classic=settings.from_classic,
+        from_arm=settings.from_arm,
+        load_spec=load,
+        drain_hours=settings.drain_hours,
+        allow_delete=options["yes"] or settings.allow_delete_classic,
+        dry_run=options["dry_run"],
+        classic_client=lambda sub: _classic_client(s, op, cert_flag, sub),
+    )
 
 
 def _classic_client(s: Any, op: Any, cert_flag: str | None, subscription: str) -> Any:
