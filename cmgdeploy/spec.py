@@ -134,49 +134,75 @@ def load_spec(
     or ``password_prompt``) and checked against the name at ``now``; its warnings
     land in ``spec.warnings``. Without a name, the CN's first label is the name.
     """
-    cfg = (
-        config
-        if isinstance(config, ConfigFile)
-        else read_config(config)
-        if config
-        else ConfigFile()
-    )
+    cfg = _config_file(config)
 
     def get(key: str, default: Any = None) -> Setting:
         return resolve(key, flags, env, cfg, default=default)
 
+    # Evaluated in this order (certificate, name, CAs, then the fields as listed), so
+    # of several bad inputs the same one is reported first every time.
     certificate, cert_path, self_signed = _load_certificate(get, env, password_prompt)
     name = _name(get("name"), certificate, require_name)
-    trusted = tuple(
-        optional_file(_item(get("trusted_cas"), v)) for v in split_list(get("trusted_cas"))
-    )
-    trusted_paths = tuple(p for p in trusted if p is not None)
+    trusted = _trusted_cas(get)
     spec = CmgSpec(
         name=name,
-        region=_region(get("region"), require_region),
-        resource_group=_resource_group(get("resource_group"), name),
-        environment=environment_name(
-            get("environment", DEFAULT_ENVIRONMENT).value, get("environment").source
-        ),
-        subscription=_optional(get("subscription"), lambda v, f: validate.guid(v, f)),
-        vm_size=_checked(get("vm_size", DEFAULT_VM_SIZE), validate.vm_size),
-        instances=_checked(get("instances", 1), validate.instances),
+        **_azure_fields(get, name, require_region),
         server_cert=cert_path,
         certificate=certificate,
         self_signed_cert=self_signed,
-        trusted_cas=trusted_paths,
-        trusted_ca_thumbprints=tuple(ca.thumbprint for ca in load_ca_certificates(trusted_paths)),
-        verify_client_revocation=_checked(get("verify_client_revocation", True), validate.boolean),
-        enforce_tls12=_checked(get("enforce_tls12", True), validate.boolean),
-        content_from_storage=_checked(get("content_from_storage", True), validate.boolean),
-        site_code=_optional(get("site_code"), validate.site_code),
-        connection_points=_fqdns(get("connection_points")),
-        management_points=_site_systems(get("management_points"), allow_http=False),
-        software_update_points=_site_systems(get("software_update_points"), allow_http=True),
+        trusted_cas=trusted,
+        trusted_ca_thumbprints=tuple(ca.thumbprint for ca in load_ca_certificates(trusted)),
+        **_gateway_fields(get),
+        **_site_fields(get),
         tags=_tags(get("tags")),
     )
     _require_site_code(spec)
     return _with_certificate_warnings(spec, now)
+
+
+def _config_file(config: ConfigFile | Path | None) -> ConfigFile:
+    """The config file as given, read from its path, or an empty one."""
+    if isinstance(config, ConfigFile):
+        return config
+    return read_config(config) if config else ConfigFile()
+
+
+def _trusted_cas(get: Callable[..., Setting]) -> tuple[Path, ...]:
+    setting = get("trusted_cas")
+    found = (optional_file(_item(setting, v)) for v in split_list(setting))
+    return tuple(p for p in found if p is not None)
+
+
+def _azure_fields(get: Callable[..., Setting], name: str, require_region: bool) -> dict[str, Any]:
+    """Where and how big: region, group, environment, subscription, size, instances."""
+    return {
+        "region": _region(get("region"), require_region),
+        "resource_group": _resource_group(get("resource_group"), name),
+        "environment": environment_name(
+            get("environment", DEFAULT_ENVIRONMENT).value, get("environment").source
+        ),
+        "subscription": _optional(get("subscription"), lambda v, f: validate.guid(v, f)),
+        "vm_size": _checked(get("vm_size", DEFAULT_VM_SIZE), validate.vm_size),
+        "instances": _checked(get("instances", 1), validate.instances),
+    }
+
+
+def _gateway_fields(get: Callable[..., Setting]) -> dict[str, Any]:
+    """The CMG's own switches (all on by default)."""
+    return {
+        key: _checked(get(key, True), validate.boolean)
+        for key in ("verify_client_revocation", "enforce_tls12", "content_from_storage")
+    }
+
+
+def _site_fields(get: Callable[..., Setting]) -> dict[str, Any]:
+    """The site-database side: site code and the site systems CMG serves."""
+    return {
+        "site_code": _optional(get("site_code"), validate.site_code),
+        "connection_points": _fqdns(get("connection_points")),
+        "management_points": _site_systems(get("management_points"), allow_http=False),
+        "software_update_points": _site_systems(get("software_update_points"), allow_http=True),
+    }
 
 
 def _checked(setting: Setting, check: Callable[[Any, str], Any]) -> Any:
