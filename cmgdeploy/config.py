@@ -237,29 +237,47 @@ def load_auth_settings(
     method = _auth_method(
         resolve("auth_method", flags, env, config, config_key="auth.method", default="auto")
     )
-    tenant = resolve(
-        "tenant_id", flags, env, config, env_var="AZURE_TENANT_ID", config_key="auth.tenant_id"
-    )
-    client = resolve(
-        "client_id", flags, env, config, env_var="AZURE_CLIENT_ID", config_key="auth.client_id"
-    )
-    cert = resolve(
-        "client_certificate",
-        flags,
-        env,
-        config,
-        env_var="AZURE_CLIENT_CERTIFICATE_PATH",
-        config_key="auth.client_certificate",
-    )
+    got = _resolve_all(AUTH_SOURCES, flags, env, config)
+    tenant, client = got["tenant_id"], got["client_id"]
     settings = AuthSettings(
         method=method,
         tenant_id=validate.tenant(tenant.value, tenant.source) if tenant.value else None,
         client_id=validate.guid(client.value, client.source) if client.value else None,
-        client_certificate=optional_file(cert),
+        client_certificate=optional_file(got["client_certificate"]),
         client_secret=env.get("AZURE_CLIENT_SECRET") or None,
         client_certificate_password=env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD") or None,
     )
     return _complete_auth(settings, secret_prompt)
+
+
+# (key, environment variable, config file key) of settings read under other names.
+AUTH_SOURCES = (
+    ("tenant_id", "AZURE_TENANT_ID", "auth.tenant_id"),
+    ("client_id", "AZURE_CLIENT_ID", "auth.client_id"),
+    ("client_certificate", "AZURE_CLIENT_CERTIFICATE_PATH", "auth.client_certificate"),
+)
+MIGRATE_SOURCES = (
+    ("to", "CMGDEPLOY_MIGRATE_TO", "migrate.to"),
+    ("from_classic", "CMGDEPLOY_MIGRATE_FROM_CLASSIC", "migrate.from_classic"),
+    ("from_arm", "CMGDEPLOY_MIGRATE_FROM", "migrate.from"),
+)
+
+
+def _resolve_all(
+    sources: tuple[tuple[str, str, str], ...],
+    flags: Mapping[str, Any],
+    env: Mapping[str, str],
+    config: ConfigFile,
+) -> dict[str, Setting]:
+    """:func:`resolve` for each ``(key, env_var, config_key)``, by key."""
+    return {
+        key: resolve(key, flags, env, config, env_var=var, config_key=file_key)
+        for key, var, file_key in sources
+    }
+
+
+def _checked_or_none(setting: Setting, check: Callable[[Any, str], Any]) -> Any:
+    return None if setting.value is None else check(setting.value, setting.source)
 
 
 def _auth_method(setting: Setting) -> str:
@@ -338,18 +356,7 @@ def load_migrate_settings(
 ) -> MigrateSettings:
     """Flags ``to``, ``from_classic``, ``from_arm``, ``drain_hours``,
     ``allow_delete_classic``; env ``CMGDEPLOY_MIGRATE_*``; TOML ``[migrate]``."""
-    to = resolve("to", flags, env, config, env_var="CMGDEPLOY_MIGRATE_TO", config_key="migrate.to")
-    classic = resolve(
-        "from_classic",
-        flags,
-        env,
-        config,
-        env_var="CMGDEPLOY_MIGRATE_FROM_CLASSIC",
-        config_key="migrate.from_classic",
-    )
-    arm = resolve(
-        "from_arm", flags, env, config, env_var="CMGDEPLOY_MIGRATE_FROM", config_key="migrate.from"
-    )
+    got = _resolve_all(MIGRATE_SOURCES, flags, env, config)
     drain = resolve(
         "drain_hours",
         flags,
@@ -360,18 +367,15 @@ def load_migrate_settings(
         default=24.0,
     )
     allow = resolve("allow_delete_classic", flags, env, config, default=False)
-    if classic.value is not None and arm.value is not None:
+    arm = got["from_arm"]
+    if got["from_classic"].value is not None and arm.value is not None:
         raise InputError(
             arm.source, arm.value, "either a classic source or an ARM source, not both"
         )
     return MigrateSettings(
-        to=validate.cmg_name(to.value, to.source) if to.value is not None else None,
-        from_classic=(
-            validate.classic_service_name(classic.value, classic.source)
-            if classic.value is not None
-            else None
-        ),
-        from_arm=validate.cmg_name(arm.value, arm.source) if arm.value is not None else None,
+        to=_checked_or_none(got["to"], validate.cmg_name),
+        from_classic=_checked_or_none(got["from_classic"], validate.classic_service_name),
+        from_arm=_checked_or_none(arm, validate.cmg_name),
         drain_hours=validate.hours(drain.value, drain.source),
         allow_delete_classic=validate.boolean(allow.value, allow.source),
     )
