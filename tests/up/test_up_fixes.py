@@ -28,6 +28,8 @@ def test_up_of_a_cmg_in_error_exits_1_with_the_instance_error(lab: LocalAzure, c
 
     status = cli(*E, "status", "--name", "errcmg")
     assert status.json["data"]["state"] == "Error"
+    scaled = cli(*E, "scale", "--name", "errcmg", "--instances", "2", "--yes")
+    assert scaled.code == 1 and scaled.json["errors"][0]["code"] == "CmgNotReady"
 
     lab.cloud.faults.set({})
     healed = cli(*E, "up", "--name", "errcmg", *UP)
