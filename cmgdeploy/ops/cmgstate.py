@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..results import CmgStatus, ResourceState
@@ -22,14 +23,32 @@ def ours(resource: dict[str, Any], cmg: str) -> bool:
     return (resource.get("tags") or {}).get(CMG_TAG) == cmg
 
 
+def owned_resources(
+    session: Any, group: str, cmg: str, *, group_known: bool = False
+) -> dict[str, dict[str, Any]]:
+    """cmgdeploy's resources for ``cmg`` in ``group`` by lower-case type: one list call
+    (plus a group read unless the caller already knows the group exists)."""
+    if not group_known and session.get_group(group) is None:
+        return {}
+    owned: dict[str, dict[str, Any]] = {}
+    for res in session.list_group_resources(group):
+        if ours(res, cmg):
+            owned.setdefault(str(res.get("type", "")).lower(), res)
+    return owned
+
+
 def find_owned(session: Any, group: str, cmg: str, type_lower: str) -> dict[str, Any] | None:
     """The first resource of ``type_lower`` in ``group`` tagged for ``cmg``."""
-    if session.get_group(group) is None:
-        return None
-    for res in session.list_group_resources(group):
-        if str(res.get("type", "")).lower() == type_lower and ours(res, cmg):
-            return res
-    return None
+    return owned_resources(session, group, cmg).get(type_lower)
+
+
+@dataclass(frozen=True)
+class Prefetch:
+    """Reads this run already made (deployment, owned resources), reused by the first
+    status read instead of asking Azure the same questions again."""
+
+    deployment: dict[str, Any] | None
+    owned: dict[str, dict[str, Any]]
 
 
 def deployment_state(deployment: dict[str, Any] | None) -> str | None:
@@ -88,15 +107,21 @@ def _all_running(instances: list[dict[str, Any]], vmss: dict[str, Any]) -> bool:
     return len(ok) >= capacity
 
 
-def read_status(ctx: OpContext, session: Any, svc: CmgService) -> CmgStatus:
+def read_status(
+    ctx: OpContext, session: Any, svc: CmgService, known: Prefetch | None = None
+) -> CmgStatus:
     """Azure's and the site database's view of ``svc``, with the overall state."""
     group = svc.resource_group or ""
-    dep = session.get_deployment(group, svc.deployment_name) if svc.deployment_name else None
-    vmss = find_owned(session, group, svc.name, VMSS_TYPE)
+    if known is not None:
+        dep, owned = known.deployment, known.owned
+    else:
+        dep = session.get_deployment(group, svc.deployment_name) if svc.deployment_name else None
+        owned = owned_resources(session, group, svc.name)
+    vmss = owned.get(VMSS_TYPE)
     instances = session.vmss_instances(group, vmss["name"]) if vmss else []
     if vmss:
         vmss = session.get_vmss(group, vmss["name"]) or vmss
-    ip = find_owned(session, group, svc.name, PUBLIC_IP_TYPE)
+    ip = owned.get(PUBLIC_IP_TYPE)
     ip_full = session.get_public_ip(group, ip["name"]) if ip else None
     ops = session.deployment_operations(group, svc.deployment_name) if dep else []
     return _status(ctx, svc, dep, vmss, instances, ip_full, resource_states(ops))

@@ -8,7 +8,7 @@ from ..azure.retry import poll_delay
 from ..errors import AzureError, ErrorDetail, WaitTimeout
 from ..results import CmgStatus, ResourceState
 from ..sitedb import CmgService
-from .cmgstate import TERMINAL, deployment_state, read_status, resource_states
+from .cmgstate import TERMINAL, Prefetch, deployment_state, read_status, resource_states
 from .context import OpContext
 
 
@@ -98,11 +98,15 @@ def _failed_operations(ops: list[dict[str, Any]]) -> list[ErrorDetail]:
     return causes
 
 
-def wait_until_ready(ctx: OpContext, session: Any, svc: CmgService) -> CmgStatus:
-    """Poll the CMG's status until Ready or Error (or the deadline)."""
+def wait_until_ready(
+    ctx: OpContext, session: Any, svc: CmgService, known: Prefetch | None = None
+) -> CmgStatus:
+    """Poll the CMG's status until Ready or Error (or the deadline); ``known`` serves the
+    first read only, later polls ask Azure afresh."""
     deadline, attempt = Deadline(ctx, svc.name), 0
     while True:
-        status = read_status(ctx, session, svc)
+        status = read_status(ctx, session, svc, known)
+        known = None
         if status.state in ("Ready", "Error"):
             return status
         deadline.check()

@@ -29,7 +29,7 @@ from ..template import (
     select_declared,
     validate_parameters,
 )
-from .cmgstate import VMSS_TYPE, deployment_state, find_owned, ours
+from .cmgstate import VMSS_TYPE, Prefetch, deployment_state, find_owned, ours, owned_resources
 from .context import OpContext, cmg_lock, open_session
 from .progress import wait_for_deployment, wait_until_ready
 from .servercert import discard_unless_recorded, server_certificate
@@ -97,8 +97,9 @@ def converge(ctx: OpContext, session: Any, prepared: Prepared) -> CmgStatus:
     group = session.get_group(spec.resource_group)
     dep = session.get_deployment(spec.resource_group, prepared.deployment) if group else None
     svc = ctx.db.get_service(spec.name)
-    if _unchanged(session, spec, prepared, dep, svc):
-        return _no_changes(ctx, session, prepared, svc)
+    known = _unchanged(session, spec, prepared, dep, svc)
+    if known is not None:
+        return _no_changes(ctx, session, prepared, svc, known)
     if (deployment_state(dep) or "").lower() in RUNNING:
         ctx.progress(f"attaching to running deployment {prepared.deployment}")
         svc = _record(ctx, session, prepared, svc, created_rg=bool(svc and svc.created_rg))
@@ -115,22 +116,24 @@ def converge(ctx: OpContext, session: Any, prepared: Prepared) -> CmgStatus:
 
 def _unchanged(
     session: Any, spec: Any, prepared: Prepared, dep: Any, svc: CmgService | None
-) -> bool:
+) -> Prefetch | None:
+    """What was read, when Azure already holds exactly these inputs; else None."""
     if (deployment_state(dep) or "").lower() != "succeeded":
-        return False
+        return None
     if svc is not None and svc.deployment_name != prepared.deployment:
-        return False  # e.g. scaled since: this older deployment is not the live state
-    vmss = find_owned(session, spec.resource_group, spec.name, VMSS_TYPE)
+        return None  # e.g. scaled since: this older deployment is not the live state
+    owned = owned_resources(session, spec.resource_group, spec.name, group_known=True)
+    vmss = owned.get(VMSS_TYPE)
     capacity = int(((vmss or {}).get("sku") or {}).get("capacity") or 0)
-    return vmss is not None and capacity == spec.instances
+    return Prefetch(dep, owned) if vmss is not None and capacity == spec.instances else None
 
 
 def _no_changes(
-    ctx: OpContext, session: Any, prepared: Prepared, svc: CmgService | None
+    ctx: OpContext, session: Any, prepared: Prepared, svc: CmgService | None, known: Prefetch
 ) -> CmgStatus:
     svc = _record(ctx, session, prepared, svc, created_rg=bool(svc and svc.created_rg))
     _register_site(ctx, prepared)
-    status = wait_until_ready(ctx, session, svc)
+    status = wait_until_ready(ctx, session, svc, known)
     _save(ctx, svc, status.state, status.fqdn)
     _fail_if_error(session, status)
     return dataclasses.replace(status, changed=False, summary="no changes")
