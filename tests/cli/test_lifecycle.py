@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from armcheck import arm, group_path, tagged_resources
+from requestlog import RequestLog
 
 from cmgdeploy.render import resource_label
 
@@ -38,9 +39,15 @@ def test_lifecycle_on_added_environment(
     assert cli(*e, "up", "--name", "lifecmg", *UP).code == 0
 
     before = writes(local_azure.state_dir)
+    log = RequestLog(local_azure.state_dir)
+    mark = log.mark()
     again = cli(*e, "up", "--name", "lifecmg", *UP)
     assert again.code == 0 and "no changes" in again.out
     assert writes(local_azure.state_dir) == before
+    # No redundant calls: group, deployment, resource list, instances, scale set,
+    # public IP, deployment operations — each read once.
+    arm_reads = [r for r in log.since(mark) if r.path.startswith("/subscriptions/")]
+    assert len(arm_reads) <= 7, arm_reads
 
     scaled = cli(*e, "-o", "json", "scale", "--name", "lifecmg", "--instances", "3")
     assert scaled.code == 0, scaled.err
