@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["mocks.pytest_plugin", "clifixtures"]
 
 CHAOS_RESULTS_ENV = "CMGDEPLOY_CHAOS_RESULTS"
 

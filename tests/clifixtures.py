@@ -1,5 +1,6 @@
-"""CLI tests: drive ``cmgdeploy.cli.main`` (the real entry point, in-process) against the
-real local Azure, with CMGDEPLOY_HOME in a temporary directory."""
+"""Fixtures for driving the real CLI (``cmgdeploy.cli.main``, in-process) against the
+real local Azure with CMGDEPLOY_HOME in a temporary directory. A pytest plugin loaded by
+``tests/conftest.py``, so every test area (cli, up, migrate, inputs…) shares one copy."""
 
 from __future__ import annotations
 
@@ -50,18 +51,25 @@ def cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     return run
 
 
-@pytest.fixture()
-def cloud_env(local_azure: Any, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch) -> str:
-    """An AzureEnvironments row for the shared local Azure, added like a user would, and
-    its service principal in AZURE_* variables. Returns the row name."""
-    ident = local_azure.identity
+def add_environment_row(
+    cli: Callable[..., Run], az: Any, monkeypatch: pytest.MonkeyPatch, name: str, *extra: str
+) -> None:
+    """Register local Azure ``az`` as AzureEnvironments row ``name``, as a user would
+    (``environments add``), with its service principal in the AZURE_* variables."""
+    ident = az.identity
     monkeypatch.setenv("AZURE_TENANT_ID", ident.tenant_id)
     monkeypatch.setenv("AZURE_CLIENT_ID", ident.client_id)
     monkeypatch.setenv("AZURE_CLIENT_SECRET", ident.client_secret)
-    result = cli("environments", "add", "labcloud", "--authority", local_azure.url,
-                 "--resource-manager", local_azure.url + "/", "--ca-bundle",
-                 str(local_azure.ca_bundle), "--no-instance-discovery")  # fmt: skip
+    result = cli("environments", "add", name, "--authority", az.url,
+                 "--resource-manager", az.url + "/", "--ca-bundle",
+                 str(az.ca_bundle), "--no-instance-discovery", *extra)  # fmt: skip
     assert result.code == 0, result.err
+
+
+@pytest.fixture()
+def cloud_env(local_azure: Any, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch) -> str:
+    """An AzureEnvironments row for the shared local Azure. Returns the row name."""
+    add_environment_row(cli, local_azure, monkeypatch, "labcloud")
     return "labcloud"
 
 
