@@ -197,15 +197,46 @@ def test_file_paths(tmp_path: Path) -> None:
     assert "regular file" in err.message
 
 
-def test_unreadable_file(tmp_path: Path) -> None:
-    path = tmp_path / "locked.pfx"
-    path.write_bytes(b"x")
-    path.chmod(0)
+def test_unreadable_file() -> None:
+    """A certificate the user cannot read is refused, naming the problem. Root reads any
+    file, so under root the check runs in a child process that drops to ``nobody``."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="cmgdeploy-unreadable-"))
+    try:
+        folder.chmod(0o755)  # traversable by nobody; the file itself is not readable
+        path = folder / "locked.pfx"
+        path.write_bytes(b"x")
+        path.chmod(0)
+        assert "can read" in _refused_as_unprivileged_user({"server_cert": str(path)})
+    finally:
+        shutil.rmtree(folder)
+
+
+def _refused_as_unprivileged_user(flags: dict[str, object]) -> str:
+    """``refused(flags).message``, computed as uid/gid 65534 when running as root."""
     import os
 
-    if os.access(path, os.R_OK):  # running as root: permissions do not apply
-        pytest.skip("root can read any file")
-    assert "can read" in refused({"server_cert": str(path)}).message
+    if os.getuid() != 0:
+        return refused(flags).message
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: drop privileges, report the message through the pipe
+        os.close(read_end)
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            message = refused(flags).message
+        except BaseException as exc:
+            message = f"child failed: {exc!r}"
+        os.write(write_end, message.encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        message = pipe.read().decode()
+    os.waitpid(pid, 0)
+    return message
 
 
 def test_precedence_flag_env_file_default(tmp_path: Path) -> None:
