@@ -35,6 +35,13 @@ from .progress import wait_for_deployment, wait_until_ready
 from .servercert import discard_unless_recorded, server_certificate
 
 PROVIDERS = ("Microsoft.Compute", "Microsoft.Network", "Microsoft.KeyVault", "Microsoft.Storage")
+BASE_TYPES = (
+    "microsoft.keyvault/vaults",
+    "microsoft.network/publicipaddresses",
+    "microsoft.network/virtualnetworks",
+    "microsoft.network/networksecuritygroups",
+    "microsoft.network/loadbalancers",
+)
 RUNNING = {"accepted", "running", "creating", "updating", "deploying"}
 VAULT_TYPE = "microsoft.keyvault/vaults"
 
@@ -123,9 +130,19 @@ def _unchanged(
     if svc is not None and svc.deployment_name != prepared.deployment:
         return None  # e.g. scaled since: this older deployment is not the live state
     owned = owned_resources(session, spec.resource_group, spec.name, group_known=True)
+    if not expected_types(spec) <= owned.keys():
+        return None  # a resource was deleted behind our back: deploy again to restore it
     vmss = owned.get(VMSS_TYPE)
     capacity = int(((vmss or {}).get("sku") or {}).get("capacity") or 0)
     return Prefetch(dep, owned) if vmss is not None and capacity == spec.instances else None
+
+
+def expected_types(spec: Any) -> set[str]:
+    """The top-level resource types (lower-case) a deployed CMG must have in its group."""
+    types = {VMSS_TYPE, *BASE_TYPES}
+    if spec.content_from_storage:
+        types.add("microsoft.storage/storageaccounts")
+    return types
 
 
 def _no_changes(

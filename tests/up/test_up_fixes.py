@@ -108,3 +108,22 @@ def test_vault_purge_is_retried_like_other_safe_posts() -> None:
     assert not is_idempotent(
         "POST", "https://x/subscriptions/s/resourceGroups/g/providers/X/y/restart"
     )
+
+
+def test_up_restores_a_resource_deleted_behind_its_back(lab: LocalAzure, cli: Any) -> None:
+    assert cli(*E, "up", "--name", "gonecmg", *UP).code == 0
+    storage = lab.cloud.store.resource_list(
+        lab.identity.subscription_id, "gonecmg-cmg-rg", "Microsoft.Storage/storageAccounts"
+    )
+    assert len(storage) == 1
+    lab.cloud.store.resource_delete(storage[0]["id"])  # someone deleted it in the portal
+
+    again = cli(*E, "up", "--name", "gonecmg", *UP)
+    assert again.code == 0, again.out
+    assert again.json["data"].get("summary") != "no changes"
+    restored = lab.cloud.store.resource_list(
+        lab.identity.subscription_id, "gonecmg-cmg-rg", "Microsoft.Storage/storageAccounts"
+    )
+    assert len(restored) == 1
+    third = cli(*E, "up", "--name", "gonecmg", *UP)
+    assert third.code == 0 and third.json["data"].get("summary") == "no changes"
