@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..results import DownResult
 from ..template import CMG_TAG, load_template
 from .cmgstate import locate_in_azure, ours
@@ -41,7 +41,7 @@ def down(ctx: OpContext, name: str) -> DownResult:
     if svc is None:
         raise InputError("name", name, "a CMG in the site database or Azure (`cmgdeploy status`)")
     if not ctx.confirm(f"delete CMG {name} and its resources in {svc.resource_group}?"):
-        raise InputError("confirmation", "no", "answer yes, or pass --yes")
+        raise UsageError("not confirmed; nothing was deleted", hint="answer y, or pass --yes")
     with cmg_lock(ctx, name, "down"):
         session = open_session(ctx, svc.subscription)
         try:

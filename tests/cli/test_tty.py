@@ -97,3 +97,20 @@ def test_colour_on_a_terminal_and_none_with_no_color(cloud_env: str) -> None:
     term = Terminal(["-e", cloud_env, "environments", "list"], {**env, "NO_COLOR": "1"})
     assert term.finish() == 0
     assert b"\x1b[" not in term.seen and b"Azure environments" in term.seen
+
+
+def test_down_at_a_terminal_asks_and_no_deletes_nothing(
+    cloud_env: str, local_azure: Any, cli: Callable[..., Any]
+) -> None:
+    assert cli(*up_args(cloud_env, "ttydown"), "--yes").code == 0
+    log = RequestLog(local_azure.state_dir)
+    mark = log.mark()
+    term = Terminal(["-e", cloud_env, "down", "--name", "ttydown"], dict(os.environ))
+    screen = term.expect("[y/N]")
+    assert "delete CMG ttydown" in screen
+    term.send("n\r")
+    assert term.finish() == 2
+    assert "nothing was deleted" in term.seen.decode(errors="replace")
+    assert not [r for r in log.since(mark) if r.method == "DELETE"]
+    status = cli("-e", cloud_env, "-o", "json", "status", "--name", "ttydown")
+    assert status.json["data"]["state"] == "Ready"
