@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AuthError, InputError
-from ..redact import register_secret
+from ..redact import redact, register_secret
 from .envtypes import EnvironmentLike, arm_scope, transport_kwargs
 from .retry import RetryPolicy
 from .translate import sign_in_failure
@@ -43,13 +43,22 @@ def _setting(auth: Any, name: str, env: Any = None) -> Any:
 
 
 def _common(env: EnvironmentLike) -> dict[str, Any]:
+    """Keyword arguments for an Entra ID credential: the environment's authority and
+    transport. Not for a chain that holds a managed-identity credential: see
+    :func:`_entra_kwargs`."""
     return {
         "authority": env.authority,
         "disable_instance_discovery": not env.instance_discovery,
-        # Token requests are retried by our policy too (a token POST creates nothing).
-        "retry_policy_class": RetryPolicy,
         **transport_kwargs(env),
     }
+
+
+def _entra_kwargs(env: EnvironmentLike) -> dict[str, Any]:
+    """:func:`_common` plus our retry policy: token requests to Entra are retried by it
+    too (a token POST creates nothing). Only for credentials that talk to Entra alone —
+    azure-identity's managed-identity client sets its own ``retry_policy_class`` (IMDS
+    has its own 410/404 rules), so passing ours to it is a TypeError."""
+    return {**_common(env), "retry_policy_class": RetryPolicy}
 
 
 def make_credential(env: EnvironmentLike, auth: Any) -> Any:
@@ -98,7 +107,7 @@ def _secret_credential(env: EnvironmentLike, auth: Any) -> Any:
     if not secret:
         raise InputError("client_secret", None, "set AZURE_CLIENT_SECRET")
     register_secret(secret)
-    return ClientSecretCredential(tenant, client, secret, **_common(env))
+    return ClientSecretCredential(tenant, client, secret, **_entra_kwargs(env))
 
 
 def _certificate_credential(env: EnvironmentLike, auth: Any) -> Any:
@@ -112,7 +121,7 @@ def _certificate_credential(env: EnvironmentLike, auth: Any) -> Any:
     register_secret(password)
     pw = password.encode() if password else None
     try:
-        return CertificateCredential(tenant, client, str(path), password=pw, **_common(env))
+        return CertificateCredential(tenant, client, str(path), password=pw, **_entra_kwargs(env))
     except (ValueError, TypeError) as exc:  # wrong PFX password or not a certificate
         raise AuthError(f"cannot load the client certificate {path}: {exc}") from None
 
@@ -133,6 +142,8 @@ def _default_credential(env: EnvironmentLike, auth: Any) -> Any:
     from azure.identity import DefaultAzureCredential
 
     # The chain reads AZURE_* itself; authority/discovery still come from the environment.
+    # No retry_policy_class: the chain hands its kwargs to ManagedIdentityCredential too,
+    # which keeps azure-identity's IMDS policy (see _entra_kwargs).
     return DefaultAzureCredential(exclude_interactive_browser_credential=True, **_common(env))
 
 
@@ -147,7 +158,7 @@ def _device_code_credential(env: EnvironmentLike, auth: Any) -> Any:
         tenant_id=tenant,
         cache_persistence_options=cache,
         prompt_callback=_device_code_prompt,
-        **_common(env),
+        **_entra_kwargs(env),
     )
 
 
@@ -174,12 +185,44 @@ def get_token(credential: Any, env: EnvironmentLike) -> Any:
     try:
         return credential.get_token(arm_scope(env))
     except (ClientAuthenticationError, ServiceRequestError, ServiceResponseError) as exc:
-        raise sign_in_failure(exc) from None
+        failure = sign_in_failure(exc)
+        if isinstance(failure, AuthError) and _is_chain(credential):
+            raise _chain_failure(exc, env) from None
+        raise failure from None
     except ValueError as exc:  # azure-identity: bad authority / tenant syntax
         failure = sign_in_failure(exc)
         if failure.code == "SignInUnavailable":
             raise failure from None
         raise AuthError(f"sign-in failed: {exc}") from None
+
+
+def _is_chain(credential: Any) -> bool:
+    from azure.identity import ChainedTokenCredential
+
+    return isinstance(credential, ChainedTokenCredential)
+
+
+def _chain_failure(exc: BaseException, env: EnvironmentLike) -> AuthError:
+    """DefaultAzureCredential found no credential that gave a token (``default``, or
+    ``auto`` with no secret or certificate): say so, with one short line per credential
+    it tried, and which sign-in to configure — not azure-identity's troubleshooting page."""
+    text = redact(getattr(exc, "message", None) or str(exc))
+    tried = [_first_sentence(line.strip()) for line in text.splitlines() if line.startswith("\t")]
+    where = getattr(env, "name", "") or env.authority
+    return AuthError(
+        f"no sign-in worked for environment {where}: DefaultAzureCredential (the "
+        f"`default` method, and `auto` when no client secret or certificate is set) "
+        f"got no token" + ("".join(f"\n  {line}" for line in tried) if tried else ""),
+        code="NoSignInConfigured",
+        hint="set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or [auth] "
+        "client_secret or client_certificate), or choose a method with "
+        "CMGDEPLOY_AUTH_METHOD=managed-identity|device-code",
+    )
+
+
+def _first_sentence(line: str) -> str:
+    head, _, _ = line.partition(". ")
+    return head.rstrip(".")
 
 
 def who_am_i(credential: Any, env: EnvironmentLike) -> SignedIn:
