@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -414,13 +415,18 @@ def _use_wal(conn: sqlite3.Connection) -> None:
 def _create_private(path: Path) -> None:
     """Create the database file 0600 before SQLite does (SQLite would use the umask).
 
-    SQLite creates the -wal and -shm files with the database file's permissions.
+    SQLite creates the -wal and -shm files with the database file's permissions.  An
+    existing file is never opened, only chmod-ed (a path operation): on POSIX, closing
+    *any* descriptor of a file drops every fcntl lock this process holds on it,
+    including those of SQLite connections already open here, and then another process
+    closing the database deletes the WAL under them and corrupts it.
     """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
+        # A file that did not exist has no SQLite connections in this process to lose.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if stat.S_IMODE(os.stat(path).st_mode) != 0o600:
+            os.chmod(path, 0o600)
 
 
 def _statements(script: str) -> list[str]:

@@ -74,24 +74,35 @@ def _print(obj: Any) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     """Serve until SIGTERM/SIGINT; print the URL on one line once listening."""
-    cloud = _cloud(args.state_dir)
-    config = bootstrap.load_config(cloud)
-    for flag in ("provisioning_seconds", "poll_retry_after", "token_lifetime"):
-        if getattr(args, flag) is not None:
-            setattr(config, flag, getattr(args, flag))
-    faults = _json_arg(args.faults) if args.faults else None
-    if args.seed is not None:
-        faults = {**(faults or cloud.faults.settings()), "seed": args.seed}
+    # One Cloud (one Store) per process: the server's own, configured in place.
+    azure = LocalAzure(args.state_dir, port=args.port)
+    _configure(azure.cloud, args)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    azure = LocalAzure(args.state_dir, port=args.port, config=config, faults=faults).start()
+    azure.start()
     print(azure.url, flush=True)
     try:
         stop.wait()
     finally:
         azure.stop()
     return 0
+
+
+def _configure(cloud: Cloud, args: argparse.Namespace) -> None:
+    """Persist ``serve``'s configuration flags and faults, as ``LocalAzure(config=,
+    faults=)`` would."""
+    faults = _json_arg(args.faults) if args.faults else None  # bad JSON: nothing changed
+    if args.seed is not None:
+        faults = {**(faults or cloud.faults.settings()), "seed": args.seed}
+    config = bootstrap.load_config(cloud)
+    for flag in ("provisioning_seconds", "poll_retry_after", "token_lifetime"):
+        if getattr(args, flag) is not None:
+            setattr(config, flag, getattr(args, flag))
+    bootstrap.save_config(cloud, config)
+    if faults is not None:
+        cloud.faults.set(faults)
+    bootstrap.refresh_config(cloud)
 
 
 def reset(args: argparse.Namespace) -> int:

@@ -84,9 +84,8 @@ class Store:
         self.path = Path(path)
         self.clock = clock
         self._local = threading.local()
-        # Created 0600 before SQLite opens it (SQLite would use the umask, and gives the
-        # -wal/-shm files the database file's mode): it holds the client secret.
-        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        # Private before SQLite opens it: it holds the client secret.
+        create_private(self.path)
         # executescript() commits any open transaction itself, so it runs on its own
         # (every statement is IF NOT EXISTS, safe to repeat from several processes).
         self._conn().executescript(_SCHEMA)
@@ -286,6 +285,24 @@ class Store:
             cur = db.execute(sql + " WHERE id_key=? AND ready_at=? AND body=?", (*args, *key))
         if not cur.rowcount:
             raise _Raced()
+
+
+def create_private(path: Path) -> None:
+    """Make the database file 0600 before SQLite opens it, without ever opening an
+    existing one.
+
+    SQLite would create it with the umask's mode, and gives the -wal/-shm files the
+    database file's mode.  An existing file is only chmod-ed (a path operation): on
+    POSIX, closing *any* descriptor of a file drops every fcntl lock this process holds
+    on it, including those of SQLite connections already open here, and then another
+    process closing the database deletes the WAL under them and corrupts it.
+    """
+    try:
+        # A file that did not exist has no SQLite connections in this process to lose.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if os.stat(path).st_mode & 0o777 != 0o600:
+            os.chmod(path, 0o600)
 
 
 def _like_prefix(prefix: str) -> str:
