@@ -186,7 +186,8 @@ def run(ctx: typer.Context, command: str, body: Callable[[Any], Any]) -> None:
     except KeyboardInterrupt:
         stopped = Interrupted(
             "interrupted; the Azure operation continues",
-            hint=f"follow it with `cmgdeploy status --name {session.cmg_name or '<name>'} --watch`",
+            hint=f"follow it with `cmgdeploy -e {session.environment_name()} status --name "
+            f"{session.cmg_name or '<name>'} --watch`",
         )
         state.renderer.error(command, stopped, warnings)
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None

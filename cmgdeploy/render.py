@@ -80,6 +80,8 @@ class Renderer:
             print(f"cmgdeploy: hint: {redact(err.hint)}", file=self.stderr)
         if self.output == "json":
             errors = [d.to_dict() for d in err.error_chain()]
+            if err.hint:  # a scheduler's log needs the way to resume as much as a person
+                errors[0]["hint"] = err.hint
             self._envelope(command, err.exit_code, None, errors, warnings)
         else:
             self.warnings(warnings)

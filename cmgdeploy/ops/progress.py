@@ -34,7 +34,8 @@ class Deadline:
         resume = self.resume or "the same command"
         raise WaitTimeout(
             f"gave up waiting after {self.ctx.timeout:g} s; the Azure operation continues",
-            hint=f"follow it with `cmgdeploy status --name {self.name} --watch`, or run "
+            hint=f"follow it with `cmgdeploy -e {self.ctx.env.name} status --name {self.name} "
+            f"--watch`, or run "
             f"{resume} again: it resumes where this run stopped",
         )
 

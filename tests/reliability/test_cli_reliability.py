@@ -64,7 +64,7 @@ def test_ctrl_c_exits_130_and_says_azure_goes_on(
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
-    assert "continues" in err and "cmgdeploy status --name" in err
+    assert "continues" in err and "cmgdeploy -e lab status --name ctrlccmg" in err
     assert "Traceback" not in err
 
 
@@ -119,8 +119,11 @@ def test_timeout_exits_4_with_how_to_resume(local_azure_factory: Factory, tmp_pa
     lab = lab_for(local_azure_factory, tmp_path, slow_vmss(8))
     done = lab.run("-o", "json", "up", "--name", "slowcmg", "--timeout", "3", *UP_ARGS)
     assert done.returncode == 4
-    assert "continues" in json.loads(done.stdout)["errors"][0]["message"]
-    assert "cmgdeploy status --name slowcmg --watch" in done.stderr and "again" in done.stderr
+    error = json.loads(done.stdout)["errors"][0]
+    assert "continues" in error["message"]
+    assert "status --name slowcmg --watch" in error["hint"]  # in the JSON too, for cron logs
+    assert "cmgdeploy -e lab status --name slowcmg --watch" in done.stderr
+    assert "again" in done.stderr
     resumed = lab.run("up", "--name", "slowcmg", *UP_ARGS)  # attaches to the running one
     assert resumed.returncode == 0, resumed.stderr
     puts = [e for e in requestlog.read(lab.az.state_dir)
