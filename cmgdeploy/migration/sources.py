@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import AzureError, InputError
 from ..sitedb import CmgService
-from .journal import Journal
+from .journal import Journal, from_tags
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,19 @@ class ClassicSource:
 
 
 # -- ARM ----------------------------------------------------------------------------------------
+def _refuse_unfinished_migration_target(name: str, group: dict[str, Any] | None) -> None:
+    """A CMG that is itself the target of a migration still under way cannot be a source:
+    retiring it would delete the journal the scheduled run of that migration relies on."""
+    journal = from_tags((group or {}).get("tags"))
+    if journal is not None and journal.phase != "done":
+        raise InputError(
+            "--from",
+            name,
+            f"a CMG that is not the target of an unfinished migration (it is migrating from "
+            f"{journal.source}, phase {journal.phase}; let that migration finish first)",
+        )
+
+
 class ArmSource:
     """An ARM (VM scale set) CMG deployed by cmgdeploy, retired the way ``down`` does it."""
 
@@ -175,6 +188,7 @@ class ArmSource:
         if svc is None or svc.kind != "arm":
             raise InputError("--from", self.name, "an ARM CMG in the site database")
         with _session(open_session(self._ctx, svc.subscription)) as session:
+            _refuse_unfinished_migration_target(self.name, session.get_group(svc.resource_group))
             status = read_status(self._ctx, session, svc)
         if status.state != "Ready":
             raise not_ready(self.name, status.state)

@@ -261,3 +261,16 @@ def test_bad_drain_hours_is_exit_2_before_any_write(lab: Lab, cli: Any) -> None:
     assert result.code == 2
     assert result.json["errors"][0]["target"] == "--drain-hours"
     assert lab.writes() == []
+
+
+def test_target_of_an_unfinished_migration_cannot_be_a_source(lab: Lab, cli: Any) -> None:
+    """Retiring a CMG that is still draining its own source would delete that migration's
+    journal: `--from` such a CMG is refused (exit 2, no write) until it is done."""
+    assert cli(*lab.args("--drain-hours", "24")).code == 0  # newcmg drains from oldcmg
+    writes = len(lab.writes())
+    chained = cli("-e", "lab", "-o", "json", "migrate", "--from", TARGET, "--to", "thirdcmg",
+                  *TARGET_ARGS, "--drain-hours", "0", "--yes")  # fmt: skip
+    assert chained.code == 2, chained.out
+    message = chained.json["errors"][0]["message"]
+    assert "unfinished migration" in message and SOURCE in message
+    assert len(lab.writes()) == writes
