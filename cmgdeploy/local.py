@@ -1,10 +1,12 @@
 """The ``local`` environment: find the running local Azure, or start one in-process.
 
 The state directory is ``$CMGDEPLOY_HOME/local-azure``. A server started by
-``python -m mocks serve`` (or another cmgdeploy run) is found through its
+``python -m mocks serve`` (or a test's LocalAzure) is found through its
 ``endpoint.json`` when its pid is alive and its URL answers; otherwise one is started
-in this process for the duration of the command. The tool uses the values exactly as
-it would use any other environment's: this module only resolves them.
+in this process for the duration of the command, marked embedded there so that another
+cmgdeploy run never adopts it (it would vanish when this command ends). The tool uses
+the values exactly as it would use any other environment's: this module only resolves
+them.
 """
 
 from __future__ import annotations
@@ -75,17 +77,37 @@ def _endpoint_from(data: dict[str, Any]) -> LocalEndpoint:
     )
 
 
+def _adoptable(server: dict[str, Any]) -> bool:
+    """A server this process may use: alive, and not embedded in another cmgdeploy
+    process (that one stops when its command ends, under our feet)."""
+    pid = server.get("pid")
+    if not isinstance(pid, int) or not _pid_alive(pid):
+        return False
+    return not server.get("embedded") or pid == os.getpid()
+
+
 def find_running(state_dir: Path) -> LocalEndpoint | None:
-    """The local Azure serving ``state_dir``, if one is running and answers."""
+    """A local Azure serving ``state_dir`` that is running, answers and outlives this
+    command: the one ``endpoint.json`` names, or another it lists under ``others``
+    (several servers may serve one state dir; they share its CA and identity)."""
     path = Path(state_dir) / ENDPOINT_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or not _pid_alive(int(data.get("pid", 0) or 0)):
+    if not isinstance(data, dict) or "url" not in data:
         return None
-    endpoint = _endpoint_from(data)
-    return endpoint if _answers(endpoint.url, endpoint.ca_bundle) else None
+    others = data.get("others")
+    servers = (
+        [data, *(o for o in others if isinstance(o, dict))] if isinstance(others, list) else [data]
+    )
+    for server in servers:
+        if not _adoptable(server) or not server.get("url"):
+            continue
+        endpoint = _endpoint_from({**data, "url": server["url"]})
+        if _answers(endpoint.url, endpoint.ca_bundle):
+            return endpoint
+    return None
 
 
 @contextlib.contextmanager
@@ -105,7 +127,9 @@ def local_azure(state_dir: Path) -> Iterator[LocalEndpoint]:
             code="LocalAzureMissing",
             hint="install cmgdeploy from a clone with `bash scripts/setup.sh`",
         ) from None
-    with local_azure_class(Path(state_dir), port=0) as server:
+    # Embedded: endpoint.json says this server ends with this command, so a concurrent
+    # cmgdeploy run starts its own on the same state dir instead of adopting it.
+    with local_azure_class(Path(state_dir), port=0, embedded=True) as server:
         yield _endpoint_from(dict(server.endpoint))
 
 

@@ -34,7 +34,8 @@ class LocalAzure:
 
     Bootstraps the state dir (PKI, identity) on construction. ``config``, when given,
     becomes the persisted configuration of the state dir; ``faults`` (the faults JSON)
-    replaces its fault settings.
+    replaces its fault settings. ``embedded``: started by cmgdeploy for one command —
+    marked so in ``endpoint.json``, where other processes will not adopt it.
     """
 
     def __init__(
@@ -45,9 +46,13 @@ class LocalAzure:
         host: str = "127.0.0.1",
         config: CloudConfig | None = None,
         faults: dict[str, Any] | None = None,
+        embedded: bool = False,
     ) -> None:
         check_loopback(host)
         self.host, self.port = host, port
+        # An embedded server lives for one command of this process: endpoint.json says
+        # so, and other processes start their own instead of adopting it.
+        self.embedded = embedded
         self.cloud = Cloud(Path(state_dir))
         bootstrap.ensure(self.cloud)
         if config is not None:
@@ -77,7 +82,7 @@ class LocalAzure:
     @property
     def endpoint(self) -> dict[str, Any]:
         """What ``endpoint.json`` says (url, ca_bundle, tenant, subscription, credentials)."""
-        return bootstrap.endpoint_info(self.cloud, self.url, os.getpid())
+        return bootstrap.endpoint_info(self.cloud, self.url, os.getpid(), embedded=self.embedded)
 
     @property
     def running(self) -> bool:
@@ -95,7 +100,7 @@ class LocalAzure:
             daemon=True,
         )
         self._thread.start()
-        bootstrap.write_endpoint(self.cloud, self.url)
+        bootstrap.write_endpoint(self.cloud, self.url, embedded=self.embedded)
         return self
 
     def stop(self) -> None:

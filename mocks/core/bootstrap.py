@@ -127,7 +127,10 @@ def refresh_config(cloud: Cloud) -> CloudConfig:
     return cloud.config
 
 
-def endpoint_info(cloud: Cloud, url: str, pid: int) -> dict[str, Any]:
+def endpoint_info(cloud: Cloud, url: str, pid: int, *, embedded: bool = False) -> dict[str, Any]:
+    """What ``endpoint.json`` says about a server. ``embedded``: the server lives only
+    for one command of the process ``pid`` (cmgdeploy's in-process local Azure), so
+    other processes must not adopt it."""
     record = identity_record(cloud)
     return {
         "url": url,
@@ -142,10 +145,13 @@ def endpoint_info(cloud: Cloud, url: str, pid: int) -> dict[str, Any]:
         "identity_endpoint": f"{url}/msi/token",
         "identity_header": record["identity_header"],
         "pid": pid,
+        "embedded": embedded,
     }
 
 
-def write_endpoint(cloud: Cloud, url: str, pid: int | None = None) -> Path:
+def write_endpoint(
+    cloud: Cloud, url: str, pid: int | None = None, *, embedded: bool = False
+) -> Path:
     """Write ``endpoint.json`` (0600: it holds the client secret) for a running server.
 
     A server already named there and still alive is remembered under ``"others"``, so
@@ -153,7 +159,7 @@ def write_endpoint(cloud: Cloud, url: str, pid: int | None = None) -> Path:
     serve one state dir).
     """
     path = cloud.state_dir / "endpoint.json"
-    info = endpoint_info(cloud, url, os.getpid() if pid is None else pid)
+    info = endpoint_info(cloud, url, os.getpid() if pid is None else pid, embedded=embedded)
     with state_lock(cloud.state_dir, "endpoint"):
         old = _read_json(path)
         others = _live([_server_of(old), *old.get("others", [])] if old else [])
@@ -170,10 +176,11 @@ def mark_stopped(state_dir: Path, pid: int, url: str | None = None) -> None:
         info = _read_json(path)
         if not info:
             return
-        me = {"url": url or info.get("url"), "pid": pid}
-        others = [o for o in _live(info.get("others", [])) if o != me]
-        if _server_of(info) == me:
-            info = _named(info, others[0] if others else {"url": info["url"], "pid": None})
+        me = _key({"url": url or info.get("url"), "pid": pid})
+        others = [o for o in _live(info.get("others", [])) if _key(o) != me]
+        if _key(_server_of(info)) == me:
+            gone = {"url": info["url"], "pid": None, "embedded": False}
+            info = _named(info, others[0] if others else gone)
             others = others[1:]
         info["others"] = others
         write_private(path, json.dumps(info, indent=2).encode())
@@ -188,13 +195,18 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _server_of(info: dict[str, Any]) -> dict[str, Any]:
-    return {"url": info.get("url"), "pid": info.get("pid")}
+    return {"url": info.get("url"), "pid": info.get("pid"), "embedded": bool(info.get("embedded"))}
+
+
+def _key(server: dict[str, Any]) -> tuple[Any, Any]:
+    """Which server an entry names (its url and pid; ``embedded`` is only about it)."""
+    return server.get("url"), server.get("pid")
 
 
 def _live(servers: list[Any]) -> list[dict[str, Any]]:
-    """The servers (``{"url", "pid"}``) of ``servers`` whose process is alive."""
+    """The servers (``{"url", "pid", "embedded"}``) of ``servers`` whose process is alive."""
     return [
-        {"url": s.get("url"), "pid": s.get("pid")}
+        _server_of(s)
         for s in servers
         if isinstance(s, dict) and isinstance(s.get("pid"), int) and _alive(s["pid"])
     ]
