@@ -604,9 +604,17 @@ def env_add(
     resource_manager: str = ENV_ARM,
     service_management: str = ENV_ASM,
     audience: str = ENV_AUDIENCE,
-    storage_suffix: str = typer.Option("core.windows.net", "--storage-suffix"),
-    keyvault_suffix: str = typer.Option("vault.azure.net", "--keyvault-suffix"),
-    public_ip_suffix: str = typer.Option("cloudapp.azure.com", "--public-ip-suffix"),
+    storage_suffix: str = typer.Option(
+        "core.windows.net", "--storage-suffix", help="Storage DNS suffix (content endpoint)."
+    ),
+    keyvault_suffix: str = typer.Option(
+        "vault.azure.net", "--keyvault-suffix", help="Key Vault DNS suffix."
+    ),
+    public_ip_suffix: str = typer.Option(
+        "cloudapp.azure.com",
+        "--public-ip-suffix",
+        help="Public IP DNS suffix: the CMG's fqdn is NAME.REGION.<suffix>.",
+    ),
     ca_bundle: str = ENV_CA,
     no_instance_discovery: bool = ENV_NO_DISCOVERY,
 ) -> None:

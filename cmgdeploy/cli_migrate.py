@@ -38,7 +38,10 @@ FROM_CLASSIC = typer.Option(
 FROM_ARM = typer.Option(None, "--from", help="ARM CMG of cmgdeploy to replace.")
 TO = typer.Option(None, "--to", help="Name of the new CMG (3–24 lowercase/digits).")
 DRAIN_HOURS = typer.Option(
-    None, "--drain-hours", help="Hours the source keeps serving after the target is Ready (24)."
+    None,
+    "--drain-hours",
+    help="Hours the source keeps serving after the target is Ready (default 24, the "
+    "clients' daily policy refresh; 0 for labs, with a warning below 24).",
 )
 MANAGEMENT_CERT = typer.Option(
     None,
