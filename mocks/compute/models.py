@@ -402,18 +402,6 @@ def vmss_instance_view(cloud: Cloud, vmss: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- updates (PATCH) ---------------------------------------------------------------------
-def store_write(
-    cloud: Cloud, rid: str, body: dict[str, Any], existing: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Write a full body at ``rid`` through the generic write path (CONTRACTS 1.2).
-
-    Kept for the unit tests that hold a whole body; ``existing`` is not needed (the
-    write reads the stored resource itself) and is accepted only for their calls.
-    """
-    stored, _created = write_resource(cloud, ResourceRef.from_id(rid), body)
-    return stored
-
-
 def update_vmss(
     cloud: Cloud, rid: str, patch: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:

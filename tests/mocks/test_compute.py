@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from registry_helpers import put
 
 from mocks.compute import models as cm
 from mocks.compute import skus
@@ -33,13 +34,6 @@ class ClockCloud(Cloud):
 @pytest.fixture
 def cloud(tmp_path: Path) -> ClockCloud:
     return ClockCloud(tmp_path / "state")
-
-
-def put(cloud: Cloud, type_name: str, res_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    existing = cloud.store.resource_get(res_id)
-    full = {"id": res_id, "name": res_id.split("/")[-1], "type": type_name, "tags": {}, **body}
-    full.setdefault("location", "westeurope")
-    return cm.store_write(cloud, res_id, full, existing)
 
 
 def vmss(

@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from registry_helpers import delete, put
 
-from mocks.compute.models import store_write
 from mocks.core.cloud import Cloud
 from mocks.core.errors import ArmError
-from mocks.core.registry import lookup
 from mocks.keyvault import models as kv
 from mocks.storage import models as st
 
@@ -20,22 +19,6 @@ OTHER_SUB = "00000000-0000-0000-0000-000000000002"
 
 def rid(name: str, type_path: str, sub: str = SUB, rg: str = "rg1") -> str:
     return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/{type_path}/{name}"
-
-
-def put(cloud: Cloud, type_name: str, res_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    existing = cloud.store.resource_get(res_id)
-    full = {"id": res_id, "name": res_id.split("/")[-1], "type": type_name, "tags": {}, **body}
-    full.setdefault("location", "westeurope")
-    return store_write(cloud, res_id, full, existing)
-
-
-def delete(cloud: Cloud, res_id: str) -> None:
-    body = cloud.store.resource_get(res_id)
-    assert body is not None
-    rtype = lookup(body["type"])
-    assert rtype is not None
-    rtype.on_delete(cloud, body)
-    cloud.store.resource_delete(res_id)
 
 
 @pytest.fixture

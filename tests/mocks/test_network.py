@@ -6,31 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from registry_helpers import delete, put
 
-from mocks.compute.models import store_write
 from mocks.core.cloud import Cloud
 from mocks.core.errors import ArmError
-from mocks.core.registry import lookup
 from mocks.network import models as net
 
 SUB = "00000000-0000-0000-0000-000000000001"
 NET = f"/subscriptions/{SUB}/resourceGroups/rg1/providers/Microsoft.Network"
-
-
-def put(cloud: Cloud, type_name: str, res_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    existing = cloud.store.resource_get(res_id)
-    full = {"id": res_id, "name": res_id.split("/")[-1], "type": type_name, "tags": {}, **body}
-    full.setdefault("location", "westeurope")
-    return store_write(cloud, res_id, full, existing)
-
-
-def delete(cloud: Cloud, res_id: str) -> None:
-    body = cloud.store.resource_get(res_id)
-    assert body is not None
-    rtype = lookup(body["type"])
-    assert rtype is not None
-    rtype.on_delete(cloud, body)
-    cloud.store.resource_delete(res_id)
 
 
 @pytest.fixture
