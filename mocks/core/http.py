@@ -64,6 +64,17 @@ class Request:
             raise InvalidRequestContent("The request content must be a JSON object.")
         return body
 
+    def required_string(self, name: str) -> str:
+        """A string property of the JSON body; 400 InvalidRequestContent if missing."""
+        from .errors import InvalidRequestContent
+
+        value = self.json_object().get(name)
+        if not isinstance(value, str):
+            raise InvalidRequestContent(
+                f"The request content is missing the required property '{name}'."
+            )
+        return value
+
     def form(self) -> dict[str, str]:
         return {k: v[0] for k, v in parse_qs(self.body.decode(), keep_blank_values=True).items()}
 

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from mocks.core.http import Request, Response
 
 from . import models
-from .exceptions import InvalidRequestContent
 
 if TYPE_CHECKING:
     from mocks.core.cloud import Cloud
@@ -15,8 +14,5 @@ if TYPE_CHECKING:
 
 def check_name_availability(cloud: Cloud, request: Request) -> Response:
     """``POST /subscriptions/{s}/providers/Microsoft.Storage/checkNameAvailability``."""
-    body = request.json_object()
-    name = body.get("name")
-    if not isinstance(name, str):
-        raise InvalidRequestContent("The request content is missing the required property 'name'.")
+    name = request.required_string("name")
     return Response.json(200, models.check_name_availability(cloud, name))
