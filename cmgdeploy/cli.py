@@ -62,7 +62,6 @@ app = typer.Typer(
     help="Deploy and run a Configuration Manager cloud management gateway (CMG) in Azure.",
     epilog=EPILOG,
     no_args_is_help=True,
-    add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
@@ -82,9 +81,32 @@ app.add_typer(site_app, name="site")
 app.add_typer(classic_app, name="classic")
 
 
+def package_version() -> str:
+    """The installed distribution's version (the one ``pip show cmgdeploy`` names)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cmgdeploy")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"cmgdeploy {package_version()}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def global_options(
     ctx: typer.Context,
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_print_version,
+        help="Print the version and exit.",
+    ),
     environment: str = typer.Option(
         None,
         "--environment",

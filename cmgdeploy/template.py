@@ -1,8 +1,8 @@
 """The CMG's ARM template: loading, parameters from a spec, local validation, naming.
 
-The template lives in ``arm_templates/cmg.json`` at the top of the repository (found
-from an editable install, which is what the README sets up) or inside the installed
-package as ``cmgdeploy/arm_templates`` when packaged that way.
+The template lives in ``arm_templates/cmg.json`` at the top of the repository;
+``cmgdeploy/arm_templates`` links to that directory, so an editable install reads it in
+place and a wheel (``pip install .``, ``pipx install .``) carries it as package data.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def template_dir() -> Path:
     raise CmgError(
         f"the ARM template {TEMPLATE_FILE} was not found next to the cmgdeploy package",
         code="TemplateMissing",
-        hint="install cmgdeploy from a clone with `bash scripts/setup.sh`",
+        hint="reinstall cmgdeploy (`pipx install .` or `pip install .` from a clone)",
     )
 
 
