@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Azure CLI end-to-end check (issue 2, acceptance 2): the unmodified Azure CLI, in
+# The Azure CLI end-to-end check: the unmodified Azure CLI, in
 # its own virtualenv, against the local Azure registered as a custom cloud.
 #
 # usage: scripts/az-cli-e2e.sh [--workdir DIR] [--keep] [--template small|cmg|all] [--debug]

@@ -1,6 +1,6 @@
 """``cmgdeploy migrate``: replace a classic (or ARM) CMG by a new ARM CMG, over days.
 
-Phases: discover → deploy → register → verify → drain → retire → done (issue 4). The
+Phases: discover → deploy → register → verify → drain → retire → done. The
 journal is tags on the target's resource group (``cmgdeploy.migration.journal``), so
 any machine can run the next step; each run does as many phases as it can and stops at
 the first that must wait (drain, or retire without consent). A failing phase leaves

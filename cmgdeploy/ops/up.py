@@ -1,6 +1,6 @@
 """``cmgdeploy up``: preflight → deploy → register the site → wait until Ready.
 
-Issue 3 steps 1–4. Every check that can fail without Azure runs before the first call;
+Every check that can fail without Azure runs before the first call;
 every preflight read runs before the first write; a re-run with the same inputs makes
 no write; a running deployment of ours is attached to, not started again.
 """
@@ -114,7 +114,7 @@ def converge(ctx: OpContext, session: Any, prepared: Prepared) -> CmgStatus:
         preflight(ctx, session, spec, group)
         svc = _deploy(ctx, session, prepared, group, svc)
     # The site records describe the intended configuration: written once the deployment
-    # runs, so `--no-wait` registers the site too (issue 3 step 3).
+    # runs, so `--no-wait` registers the site too.
     _register_site(ctx, prepared)
     if ctx.no_wait:
         return _status_now(ctx, session, svc, "deployment started; not waiting (--no-wait)")
@@ -292,7 +292,7 @@ def _register_site(ctx: OpContext, prepared: Prepared) -> None:
 
 # -- preflight ---------------------------------------------------------------------------
 def preflight(ctx: OpContext, session: Any, spec: Any, group: dict[str, Any] | None) -> None:
-    """Issue 3 step 1: every read-only check (provider registration, a write, comes after
+    """Every read-only check (provider registration, a write, comes after
     the confirmation: see :func:`_deploy`)."""
     ctx.progress("preflight: region, VM size, resource group, names")
     if spec.region not in session.list_locations():

@@ -42,7 +42,7 @@ KILL_WINDOW = (0.3, 5.0)  # seconds after start: before sign-in … well into th
 
 
 def chaos_faults(seed: int) -> dict[str, Any]:
-    """Issue 5's weather: 429 10 %, 503 5 %, resets 2 %, tokens shorter than a deployment."""
+    """The weather: 429 10 %, 503 5 %, resets 2 %, tokens shorter than a deployment."""
     return {
         "seed": seed,
         "p429": 0.10,
@@ -334,7 +334,7 @@ def save(outcome: Outcome, results_dir: Path) -> None:
 
 
 def summary(results_dir: Path) -> list[str]:
-    """The figures issue 5 asks for, over every lifecycle saved in ``results_dir``."""
+    """The figures (convergence, orphans, duplicates, times) over every lifecycle saved in ``results_dir``."""
     outcomes = [json.loads(p.read_text()) for p in sorted(results_dir.glob("*.json"))]
     if not outcomes:
         return []

@@ -1,4 +1,4 @@
-"""Issue 5: full lifecycles through the real CLI under injected faults and a SIGKILL at a
+"""Full lifecycles through the real CLI under injected faults and a SIGKILL at a
 seeded random point; each must converge with nothing orphaned or duplicated."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Issue 3 acceptance 1–5 through the real CLI against the real local Azure."""
+"""The CMG lifecycle (up, status, plan, scale, down) through the real CLI against the
+real local Azure."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ UP = ("--region", "westeurope", "--self-signed-cert", "--site-code", "PS1",
 
 
 def test_embedded_local_up_gives_ready_cmg_and_status_json(cli: Any, home: Path) -> None:
-    """Acceptance 1: `-e local up` starts the embedded local Azure; status JSON is Ready."""
+    """`-e local up` starts the embedded local Azure; status JSON is Ready."""
     up = cli("-e", "local", "up", "--name", "contosocmg", *UP)
     assert up.code == 0, up.err
     status = cli("-e", "local", "-o", "json", "status", "--name", "contosocmg")
@@ -34,7 +35,7 @@ def test_embedded_local_up_gives_ready_cmg_and_status_json(cli: Any, home: Path)
 def test_lifecycle_on_added_environment(
     cli: Any, cloud_env: str, local_azure: Any, writes: Any
 ) -> None:
-    """Acceptance 2–5 on a row added with `environments add` (no special path for local)."""
+    """A row added with `environments add` (no special path for local)."""
     e = ("-e", cloud_env)
     assert cli(*e, "up", "--name", "lifecmg", *UP).code == 0
 
@@ -72,7 +73,7 @@ def test_lifecycle_on_added_environment(
 
 
 def _assert_plan_is_capacity_delta(cli: Any, e: tuple[str, ...]) -> None:
-    """Issue 3 #3: after `scale 3`, a plan for 2 instances is exactly that delta (the
+    """After `scale 3`, a plan for 2 instances is exactly that delta (the
     scale set's capacity, the connection point's ports); everything else unchanged."""
     plan = cli(*e, "-o", "json", "plan", "--name", "lifecmg", "--instances", "2", *UP[:-1])
     assert plan.code == 0, plan.err
@@ -101,7 +102,7 @@ def _assert_plan_is_capacity_delta(cli: Any, e: tuple[str, ...]) -> None:
 
 
 def _assert_nothing_left(cli: Any, e: tuple[str, ...], local_azure: Any, name: str) -> None:
-    """Issue 3 #4 as Azure and the site database see it, not only `status`."""
+    """down as Azure and the site database see it, not only `status`."""
     group = arm(local_azure, "GET", group_path(f"{name}-cmg-rg"))
     assert group.status_code == 404, group.text
     assert group.json()["error"]["code"] == "ResourceGroupNotFound"
@@ -113,7 +114,7 @@ def _assert_nothing_left(cli: Any, e: tuple[str, ...], local_azure: Any, name: s
 
 
 def _assert_channel_ports(local_azure: Any, name: str, nsg_range: str, nat_end: int) -> None:
-    """Issue 3 #2: this CMG's NSG, NAT pool and scale set, read by id through ARM."""
+    """This CMG's NSG, NAT pool and scale set, read by id through ARM."""
     network = group_path(f"{name}-cmg-rg") + "/providers/Microsoft.Network"
     nsg = arm(local_azure, "GET", f"{network}/networkSecurityGroups/{name}-nsg", "2023-09-01")
     assert nsg.status_code == 200, nsg.text
@@ -138,7 +139,7 @@ def _assert_channel_ports(local_azure: Any, name: str, nsg_range: str, nat_end: 
 def test_down_keeps_group_with_foreign_resources(
     cli: Any, cloud_env: str, local_azure: Any
 ) -> None:
-    """Acceptance 4: a group that holds something else is kept, our resources go."""
+    """A group that holds something else is kept, our resources go."""
     e = ("-e", cloud_env)
     assert cli(*e, "up", "--name", "keepcmg", *UP).code == 0
     _put_foreign_resource(local_azure, "keepcmg-cmg-rg")

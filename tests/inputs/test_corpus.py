@@ -1,4 +1,4 @@
-"""Issue 5, bad-input corpus: every case in ``badinputs.ALL_CASES`` through the real CLI
+"""The bad-input corpus: every case in ``badinputs.ALL_CASES`` through the real CLI
 against the real local Azure — the documented exit code, a message naming the problem,
 no traceback, no secret, the JSON envelope with ``ok: false``, and zero write requests
 to Resource Manager or Service Management."""

@@ -1,4 +1,5 @@
-"""Issue 4 acceptance 1–6 (and the lock, dry run, ARM redeploy) through the real CLI."""
+"""migrate through the real CLI: classic and ARM sources, drain, resume after SIGKILL,
+failures, refused certificates, the lock and the dry run."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def mirror_phase(home: Path) -> str | None:
 
 
 def test_classic_to_vmss_on_embedded_local(cli: Any, home: Path, writes: Any) -> None:
-    """Acceptance 1 on `-e local` (its own management certificate is the default):
+    """`-e local` (its own management certificate is the default):
     a 2-instance classic CMG in westeurope ends as a Ready 2-instance VMSS CMG there,
     connection points registered, the classic service and its records gone."""
     az = LocalAzure(home / "local-azure", config=CloudConfig(**FAST))
@@ -71,7 +72,7 @@ def test_classic_to_vmss_on_embedded_local(cli: Any, home: Path, writes: Any) ->
 
 
 def test_drain_reports_time_left_and_deletes_nothing(lab: Lab, cli: Any) -> None:
-    """Acceptance 2: with --drain-hours 24 the run after Ready reports the drain, exit 0;
+    """With --drain-hours 24 the run after Ready reports the drain, exit 0;
     the classic CMG keeps serving; the group's tags hold ready_since."""
     first = cli(*lab.args("--drain-hours", "24", "--yes"))
     assert first.code == 0, first.err
@@ -119,7 +120,7 @@ def test_retire_without_consent_says_what_it_would_delete(lab: Lab, cli: Any) ->
 
 
 def test_sigkill_during_deploy_converges_without_duplicates(lab: Lab, cli: Any) -> None:
-    """Acceptance 3 (deploy): SIGKILL while the scale set provisions; the next run attaches
+    """Deploy: SIGKILL while the scale set provisions; the next run attaches
     to the same deployment; one of each resource; the classic service deleted once."""
     lab.faults({"kind": "slow", "type": VMSS, "seconds": 2})
     proc = lab.spawn(*lab.args("--drain-hours", "0", "--yes"))
@@ -145,7 +146,7 @@ def test_sigkill_during_deploy_converges_without_duplicates(lab: Lab, cli: Any) 
 
 
 def test_sigkill_during_retire_deletes_classic_exactly_once(lab: Lab, cli: Any) -> None:
-    """Acceptance 3 (retire): SIGKILL while the classic deployment is being deleted; the
+    """Retire: SIGKILL while the classic deployment is being deleted; the
     next run waits for that deletion instead of sending another, then finishes."""
     assert cli(*lab.args("--drain-hours", "24")).code == 0
     lab.faults({"kind": "slow", "type": CLASSIC_SLOT, "seconds": 2})
@@ -168,7 +169,7 @@ def test_sigkill_during_retire_deletes_classic_exactly_once(lab: Lab, cli: Any) 
 
 
 def test_failed_deployment_keeps_classic_and_resumes(lab: Lab, cli: Any) -> None:
-    """Acceptance 4: an injected deployment failure → exit 1, journal at deploy with the
+    """An injected deployment failure → exit 1, journal at deploy with the
     error, classic still serving; after the fault is gone the next run completes."""
     lab.faults({"kind": "fail_deployment", "type": VMSS, "code": "AllocationFailed",
                 "message": "Allocation failed. Please try again later.", "count": 1})  # fmt: skip
@@ -190,7 +191,7 @@ def test_failed_deployment_keeps_classic_and_resumes(lab: Lab, cli: Any) -> None
 def test_unregistered_management_certificate_is_auth_failure(
     lab: Lab, cli: Any, tmp_path: Path
 ) -> None:
-    """Acceptance 5: a valid but unregistered certificate → exit 3 with Service
+    """A valid but unregistered certificate → exit 3 with Service
     Management's message; no write request reached Azure."""
     stranger = tmp_path / "stranger.pem"
     issue_client_certificate(lab.az.state_dir, "stranger", stranger)
@@ -204,7 +205,7 @@ def test_unregistered_management_certificate_is_auth_failure(
 
 
 def test_target_not_ready_at_retire_deletes_nothing(lab: Lab, cli: Any) -> None:
-    """Acceptance 6: the scale set's instances fail right before retire → exit 1, the
+    """The scale set's instances fail right before retire → exit 1, the
     classic CMG untouched, journal at retire with the error; then it completes."""
     assert cli(*lab.args("--drain-hours", "24")).code == 0
     lab.faults({"kind": "unready", "target": "vmss"})

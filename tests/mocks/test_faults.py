@@ -150,7 +150,7 @@ def test_writes_scope_spares_reads(local_azure_factory: Factory) -> None:
 def test_sdks_own_retry_deploys_the_cmg_through_20_percent_faults(
     local_azure_factory: Factory, tmp_path: Path
 ) -> None:
-    """Issue 2, acceptance 4: 20 % injected 429/503/resets; the SDKs' default retry
+    """20 % injected 429/503/resets; the SDKs' default retry
     policies (none swapped in) still bring the CMG deployment to Succeeded."""
     az = local_azure_factory(poll_retry_after=0.2)
     ident = az.identity

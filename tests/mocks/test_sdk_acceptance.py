@@ -1,4 +1,4 @@
-"""Issue 2, acceptance 1: with only ``endpoint.json``, the unmodified Azure SDKs deploy the
+"""With only ``endpoint.json``, the unmodified Azure SDKs deploy the
 CMG template, poll it to Succeeded, read what it made, scale, run what-if and delete the
 group — TLS verification on, trusting the local CA through ``connection_verify``."""
 

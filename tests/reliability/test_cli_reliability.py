@@ -1,4 +1,4 @@
-"""Issue 5 through the real CLI (a subprocess): short tokens, errors that explain,
+"""Reliability through the real CLI (a subprocess): short tokens, errors that explain,
 Ctrl-C, stale locks, --wait-lock, --timeout."""
 
 from __future__ import annotations

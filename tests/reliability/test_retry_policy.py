@@ -1,4 +1,4 @@
-"""Issue 5: one retry policy — Retry-After honoured, backoff, bounded, deadline, only
+"""One retry policy — Retry-After honoured, backoff, bounded, deadline, only
 idempotent calls, expired tokens renewed."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def log_time(entry: dict[str, Any]) -> float:
 
 # -- against the local Azure ----------------------------------------------------------------
 def test_throttled_scope_sees_no_request_before_retry_after(local_azure_factory: Factory) -> None:
-    """Acceptance 2: sustained 429 with Retry-After: 5 on a scope → next request ≥ 5 s later."""
+    """Sustained 429 with Retry-After: 5 on a scope → next request ≥ 5 s later."""
     az = local_azure_factory()
     session = arm_session(az)
     session.ensure_group("throttled-rg", "westeurope", {})

@@ -1,4 +1,4 @@
-"""Issue 5 acceptance 4: the secret sweep. A lifecycle with known secrets — the added
+"""The secret sweep. A lifecycle with known secrets — the added
 environment's client secret, a PFX password, the generated VM admin password (read back
 from the local Azure's store, where Azure keeps it too), the lab certificate's private
 key, the server PFX itself and every access token — then every output, every file under
