@@ -29,7 +29,7 @@ class ResourceType:
     caller does that (Creating/Updating, then Succeeded once ``ready_at`` passes).
 
     ``after_put`` and ``on_delete`` maintain dependent records (VMSS instances,
-    globally-unique name reservations).
+    globally-unique name reservations); ``invoke_action`` answers ``list*`` actions.
     """
 
     type_name: ClassVar[str] = ""
@@ -45,6 +45,13 @@ class ResourceType:
         return None
 
     def on_delete(self, cloud: Cloud, body: dict[str, Any]) -> None:
+        return None
+
+    def invoke_action(
+        self, cloud: Cloud, body: dict[str, Any], action: str, payload: Any
+    ) -> dict[str, Any] | None:
+        """A ``list*`` action (``listKeys`` …) on the stored resource ``body``, as the
+        template functions of that name call it; None when the type has no such action."""
         return None
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from mocks.core import lro
 from mocks.core.errors import ArmError, UnsupportedOperation
+from mocks.core.registry import lookup
 from mocks.templates import (
     DeploymentScope,
     TemplateError,
@@ -444,7 +445,7 @@ class _Driver:
             while self._settle_running() | self._start_ready():
                 pass
             self._finish_if_done()
-        except TemplateError as exc:  # the template stopped evaluating mid-way
+        except (TemplateError, ArmError) as exc:  # the template stopped evaluating mid-way
             self._fail_deployment(exc.to_error())
 
     # resources ---------------------------------------------------------------------------
@@ -514,7 +515,7 @@ class _Driver:
             self._finish(entry, "Failed", "Conflict", {**fault, "target": entry["id"]})
             return
         try:
-            requested = self.prepared.evaluate_resource(self._planned(entry), self._reference)
+            requested = self.prepared.evaluate_resource(self._planned(entry), self._resolver)
             _body, created = write_resource(self.cloud, ResourceRef.from_id(entry["id"]), requested)
         except ArmError as exc:
             err = {**exc.to_error(), "target": entry["id"]}
@@ -538,6 +539,10 @@ class _Driver:
         if body is None:
             raise Unresolved(rid)
         return body if full else dict(body.get("properties") or {})
+
+    @property
+    def _resolver(self) -> RuntimeResolver:
+        return RuntimeResolver(self.cloud, self._reference)
 
     # completion ----------------------------------------------------------------------------
     def _finish_if_done(self) -> None:
@@ -570,7 +575,7 @@ class _Driver:
 
     def _evaluate_outputs(self) -> None:
         try:
-            outputs = self.prepared.evaluate_outputs(self._reference)
+            outputs = self.prepared.evaluate_outputs(self._resolver)
         except Unresolved as exc:
             raise TemplateError(f"The resource '{exc.resource_id}' was not found.") from exc
         now = self.cloud.now()
@@ -579,6 +584,31 @@ class _Driver:
 
     def _fail_deployment(self, error: dict[str, Any]) -> None:
         self.doc.update(state="Failed", error=error, ended=self.cloud.now())
+
+
+class RuntimeResolver:
+    """What a template sees of the store at deployment time: ``reference()`` and the
+    ``list*`` actions (answered by the resource type's ``invoke_action``)."""
+
+    def __init__(self, cloud: Cloud, reference: Any) -> None:
+        self.cloud = cloud
+        self.reference = reference
+
+    def __call__(self, rid: str, api_version: str | None, full: bool) -> dict[str, Any]:
+        return dict(self.reference(rid, api_version, full))
+
+    def list_action(self, rid: str, name: str, api_version: str, payload: Any) -> Any:
+        body = self.cloud.store.resource_get(rid)
+        if body is None:
+            raise Unresolved(rid)
+        rtype = lookup(body["type"])
+        answer = rtype.invoke_action(self.cloud, body, name, payload) if rtype else None
+        if answer is None:
+            raise UnsupportedOperation(
+                f"The local Azure does not support the template function '{name}' on "
+                f"resource type '{body['type']}'."
+            )
+        return answer
 
 
 def _delete_entry(cloud: Cloud, body: dict[str, Any]) -> dict[str, Any]:

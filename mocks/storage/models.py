@@ -1,27 +1,39 @@
 """Microsoft.Storage/storageAccounts in the local Azure.
 
 Simulated: name rules, global uniqueness (``names/storage``), the read-only
-properties a client reads (endpoints, primary location, creation time) and
-``checkNameAvailability``.  Not simulated: the data plane (blobs, queues, tables,
-files), account keys (``listKeys``), secondary regions and failover, network rules
-enforcement, encryption scopes.
+properties a client reads (endpoints, primary location, creation time),
+``checkNameAvailability`` and the account keys: ``listKeys`` answers ``key1`` and
+``key2`` (64 random bytes, base64, as Azure's), stable for the account's life (kept
+in the document collection ``storage/keys``, never logged) and replaced one at a time
+by ``regenerateKey``; a new account of the same name gets new keys.  The template
+function ``listKeys()`` reads the same keys (:func:`list_keys`).  Not simulated:
+Kerberos keys (``$expand=kerb``), ``allowSharedKeyAccess: false`` refusing key use,
+secondary regions and failover, network rules enforcement, encryption scopes.
 """
 
 from __future__ import annotations
 
+import base64
 import re
+import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
+from mocks.core.errors import ResourceNotFound
 from mocks.core.registry import ResourceType, resource_type
+from mocks.resources.models import get_group
 
 from . import reservations
-from .exceptions import AccountNameInvalid, StorageAccountAlreadyTaken
+from .exceptions import AccountNameInvalid, InvalidRequestContent, StorageAccountAlreadyTaken
 
 if TYPE_CHECKING:
     from mocks.core.cloud import Cloud
 
 NAMES = "names/storage"
+KEYS = (
+    "storage/keys"  # account id (lower-case) -> {"uid", "keys": [{keyName, value, creationTime}]}
+)
+KEY_NAMES = ("key1", "key2")
 STORAGE_SUFFIX = "core.windows.net"  # the public cloud's storage endpoint suffix
 SERVICES = ("blob", "queue", "table", "file", "dfs", "web")
 _NAME_RE = re.compile(r"^[a-z0-9]{3,24}$")
@@ -115,3 +127,65 @@ class StorageAccount(ResourceType):
 
     def on_delete(self, cloud: Cloud, body: dict[str, Any]) -> None:
         reservations.release(cloud, NAMES, body["name"], body["id"])
+        cloud.store.doc_delete(KEYS, body["id"].lower())
+
+    def invoke_action(
+        self, cloud: Cloud, body: dict[str, Any], action: str, payload: Any
+    ) -> dict[str, Any] | None:
+        if action.lower() == "listkeys":
+            return list_keys(cloud, body)
+        return None
+
+
+# -- account keys --------------------------------------------------------------------------------
+def _new_key(cloud: Cloud, key_name: str) -> dict[str, Any]:
+    value = base64.b64encode(secrets.token_bytes(64)).decode()
+    return {"keyName": key_name, "value": value, "creationTime": iso_time(cloud.now())}
+
+
+def _keys_record(cloud: Cloud, account: dict[str, Any]) -> dict[str, Any]:
+    """The account's keys, made on first use; an account re-created under the same id
+    (a new ``creationTime``) gets new ones."""
+    uid = (account.get("properties") or {}).get("creationTime", "")
+    record = cloud.store.doc_get(KEYS, account["id"].lower())
+    if not record or record.get("uid") != uid:
+        record = {"uid": uid, "keys": [_new_key(cloud, n) for n in KEY_NAMES]}
+        cloud.store.doc_put(KEYS, account["id"].lower(), record)
+    return dict(record)
+
+
+def _keys_body(record: dict[str, Any]) -> dict[str, Any]:
+    return {"keys": [{**key, "permissions": "FULL"} for key in record["keys"]]}
+
+
+def list_keys(cloud: Cloud, account: dict[str, Any]) -> dict[str, Any]:
+    """``StorageAccountListKeysResult`` of a stored account: ``{"keys": [key1, key2]}``."""
+    with cloud.store.tx():
+        return _keys_body(_keys_record(cloud, account))
+
+
+def regenerate_key(cloud: Cloud, account: dict[str, Any], key_name: str) -> dict[str, Any]:
+    """``regenerateKey``: a new value for ``key1`` or ``key2``; the other is kept."""
+    if key_name.lower() not in KEY_NAMES:
+        raise InvalidRequestContent(
+            f"The value '{key_name}' of keyName is invalid. Allowed values: key1, key2.",
+            target="keyName",
+        )
+    with cloud.store.tx():
+        record = _keys_record(cloud, account)
+        record["keys"] = [
+            _new_key(cloud, key["keyName"]) if key["keyName"] == key_name.lower() else key
+            for key in record["keys"]
+        ]
+        cloud.store.doc_put(KEYS, account["id"].lower(), record)
+        return _keys_body(record)
+
+
+def get_account(cloud: Cloud, sub: str, group: str, name: str) -> dict[str, Any]:
+    """The stored account for a route: 404 ResourceGroupNotFound, then ResourceNotFound."""
+    get_group(cloud, sub, group)
+    rid = f"/subscriptions/{sub}/resourceGroups/{group}/providers/{StorageAccount.type_name}/{name}"
+    account = cloud.store.resource_get(rid)
+    if account is None or account.get("type", "").lower() != StorageAccount.type_name.lower():
+        raise ResourceNotFound.in_group(f"{StorageAccount.type_name}/{name}", group)
+    return account

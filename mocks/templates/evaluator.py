@@ -18,6 +18,8 @@ from .expressions import unescape_literal as _unescape
 if TYPE_CHECKING:
     from .engine import PreparedDeployment
 
+# reference(id, apiVersion, full) at deployment time.  The driver's resolver also has
+# ``list_action(id, function name, apiVersion, body)`` for the list* functions.
 ReferenceResolver = Callable[[str, str | None, bool], dict]
 
 # Where an expression is evaluated; decides which functions are allowed.

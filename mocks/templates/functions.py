@@ -1,8 +1,10 @@
 """The template functions: a registry from (case-insensitive) name to implementation.
 
 Each implementation takes the evaluated arguments (``if``, ``and``, ``or`` and
-``coalesce`` take the unevaluated nodes: ARM evaluates them lazily).  Not simulated:
-``list*`` functions (``listKeys`` …), ``pickZones``, ``providers``,
+``coalesce`` take the unevaluated nodes: ARM evaluates them lazily).  ``list*``
+functions (``listKeys`` …) are resource actions: at deployment time they go to the
+resolver's ``list_action`` hook (the deployment driver asks the resource's provider),
+like ``reference()``.  Not simulated: ``pickZones``, ``providers``,
 ``managementGroup``, user-defined functions, lambda functions; ``uniqueString``
 does not reproduce Azure's exact values (same shape, deterministic).
 """
@@ -36,7 +38,7 @@ LazyImpl = Callable[[Context, tuple[Node, ...]], Any]
 FUNCTIONS: dict[str, tuple[Impl, int, int | None]] = {}
 SPELLINGS: dict[str, str] = {}  # lower-case name -> ARM's spelling
 LAZY_FUNCTIONS: dict[str, tuple[LazyImpl, int, int | None]] = {}
-UNSUPPORTED_PREFIXES = ("list",)
+LIST_PREFIX = "list"  # listKeys, listSecrets, listAccountSas …: resource actions
 
 
 def function(name: str, min_args: int = 0, max_args: int | None = None) -> Callable[[Impl], Impl]:
@@ -77,14 +79,6 @@ def unknown_function(name: str) -> TemplateError:
     )
 
 
-def unsupported_function(name: str) -> TemplateError:
-    """A real ARM function that the local Azure does not simulate."""
-    return TemplateError(
-        f"The template function '{name}' is not supported by the local Azure.",
-        code="InvalidTemplate",
-    )
-
-
 def _check_arity(name: str, count: int, min_args: int, max_args: int | None) -> None:
     if count < min_args or (max_args is not None and count > max_args):
         if max_args == min_args:
@@ -108,8 +102,10 @@ def call_function(node: Call, ctx: Context) -> Any:
         _check_arity(node.name, len(node.args), lo, hi)
         return lazy(ctx, node.args)
     if key not in FUNCTIONS:
-        if key.startswith(UNSUPPORTED_PREFIXES):
-            raise unsupported_function(node.name)
+        if key.startswith(LIST_PREFIX) and len(key) > len(LIST_PREFIX):
+            args = [evaluate_node(arg, ctx) for arg in node.args]
+            _check_arity(node.name, len(args), 2, 3)
+            return list_action(ctx, node.name, args)
         raise unknown_function(node.name)
     impl, lo, hi = FUNCTIONS[key]
     _check_arity(node.name, len(node.args), lo, hi)
@@ -332,6 +328,23 @@ def _reference(ctx: Context, args: list[Any]) -> Any:
     if result is None:
         raise Unresolved(resource_id)
     return result
+
+
+def list_action(ctx: Context, name: str, args: list[Any]) -> Any:
+    """``listKeys(resourceNameOrId, apiVersion[, body])`` and the other ``list*``: the
+    action's answer for the resource, through the resolver's ``list_action`` hook."""
+    target = _want(name, args[0], str)
+    api_version = _want(name, args[1], str)
+    if ctx.stage != STAGE_RUNTIME or ctx.resolver is None:
+        raise TemplateError(
+            f"The template function '{name}' is not expected at this location. Please see "
+            "https://aka.ms/arm-functions#list for usage details."
+        )
+    resource_id = ctx.deployment.resolve_reference_target(target)
+    invoke = getattr(ctx.resolver, "list_action", None)
+    if invoke is None:  # what-if: the action's answer is not known before deployment
+        raise Unresolved(resource_id)
+    return invoke(resource_id, name, api_version, args[2] if len(args) > 2 else None)
 
 
 # --- logical and comparison ---------------------------------------------------------

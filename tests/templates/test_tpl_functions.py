@@ -191,7 +191,7 @@ def test_utc_now_allowed_only_in_parameter_defaults() -> None:
         ("[toLower()]", "function requires exactly '1' argument(s)"),
         ("[copyIndex()]", "copyIndex' is not expected at this location"),
         ("[base64ToString('%%%')]", "not a valid base64 string"),
-        ("[listKeys('x', '2020-01-01')]", "not supported by the local Azure"),
+        ("[listKeys('x', '2020-01-01')]", "could not find template resource"),
     ],
 )
 def test_function_errors_are_invalid_template(expression: str, message: str) -> None:
