@@ -51,14 +51,36 @@ def type_list() -> list[str]:
 
 
 def function_list() -> list[str]:
-    from mocks.templates import function_names
+    from mocks.templates import catalogue, function_names
 
-    names = sorted(function_names(), key=str.lower)
-    return [
-        "### ARM template functions",
+    implemented = {name.lower() for name in function_names()}
+    lines = [
+        "### ARM template functions (every function of the docs' function reference)",
         "",
-        ", ".join(f"`{name}`" for name in names),
+        "| function | docs page | status |",
+        "|---|---|---|",
     ]
+    for name in catalogue.documented_names():
+        pages = ", ".join(catalogue.pages_of(name))
+        lines.append(f"| `{name}` | {pages} | {_function_status(name, implemented)} |")
+    extra = sorted(set(function_names()) - set(catalogue.documented_names()), key=str.lower)
+    if extra:
+        lines += ["", "Also implemented: " + ", ".join(f"`{n}`" for n in extra)]
+    return lines
+
+
+def _function_status(name: str, implemented: set[str]) -> str:
+    from mocks.templates import catalogue
+
+    if name in catalogue.REFUSED:
+        return f"refused loudly: LocalAzureUnsupportedOperation ({catalogue.REFUSED[name]})"
+    if name in catalogue.OTHER_SCOPE_ONLY:
+        return f"ARM's error at resource-group scope ({catalogue.OTHER_SCOPE_ONLY[name]})"
+    if name.lower() in implemented:
+        return "simulated"
+    if name.lower().startswith("list"):
+        return "the resource's provider answers the action; others refused loudly"
+    return "MISSING"
 
 
 def generated() -> str:

@@ -107,6 +107,7 @@ def template_environment(cloud: Cloud) -> dict[str, Any]:
             "acrLoginServer": ".azurecr.io",
             "azureDatalakeAnalyticsCatalogAndJob": "azuredatalakeanalytics.net",
             "azureDatalakeStoreFileSystem": "azuredatalakestore.net",
+            "azureFrontDoorEndpointSuffix": "azurefd.net",
             "keyvaultDns": ".vault.azure.net",
             "sqlServerHostname": ".database.windows.net",
             "storage": "core.windows.net",
@@ -115,6 +116,7 @@ def template_environment(cloud: Cloud) -> dict[str, Any]:
 
 
 def _scope(cloud: Cloud, doc: dict[str, Any]) -> DeploymentScope:
+    tenant = models.tenant_body(cloud)
     return DeploymentScope(
         subscription_id=doc["subscription"],
         tenant_id=cloud.identity.tenant_id,
@@ -123,6 +125,11 @@ def _scope(cloud: Cloud, doc: dict[str, Any]) -> DeploymentScope:
         resource_group_tags=doc.get("group_tags") or {},
         deployment_name=doc["name"],
         environment=template_environment(cloud),
+        tenant_display_name=tenant["displayName"],
+        tenant_country_code=tenant["countryCode"],
+        mode=doc["mode"],
+        started=doc["started"],
+        guid_seed=doc["status_op"],
     )
 
 

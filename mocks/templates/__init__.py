@@ -3,6 +3,8 @@
 See ``docs/CONTRACTS.md`` section 1.3 for the interface.
 """
 
+# The function modules below register themselves in the registry of ``functions``.
+from . import catalogue, functions_cidr, functions_date, functions_lambda, functions_more  # noqa: F401
 from .cli_body import loads_jsonc, parse_cli_body
 from .engine import DeploymentScope, PlannedResource, PreparedDeployment, prepare, template_hash
 from .errors import TemplateError, Unresolved
@@ -15,6 +17,7 @@ __all__ = [
     "PreparedDeployment",
     "TemplateError",
     "Unresolved",
+    "catalogue",
     "function_names",
     "loads_jsonc",
     "parse_cli_body",

@@ -16,14 +16,16 @@ an over-approximation that only makes the order stricter.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import params as _params
-from .errors import VALIDATION_PREFIX, TemplateError, Unresolved, validation_failed
+from .errors import UNSUPPORTED, VALIDATION_PREFIX, TemplateError, Unresolved, validation_failed
 from .evaluator import (
     STAGE_DISCOVERY,
     STAGE_PARAMETER_DEFAULT,
@@ -70,6 +72,17 @@ class DeploymentScope:
     deployment_name: str
     environment: dict
     subscription_display_name: str = "Local Azure subscription"
+    tenant_display_name: str = "Local Azure"
+    tenant_country_code: str = "US"
+    mode: str = "Incremental"
+    template_link: dict | None = None
+    deployment_location: str = ""
+    # The deployment's start (epoch seconds): utcNow() reads it, so a template
+    # evaluated again later in the same deployment sees the same time.
+    started: float | None = None
+    # Seeds newGuid(): the same deployment evaluates its defaults to the same GUIDs
+    # however often the plan is rebuilt; another deployment gets other GUIDs.
+    guid_seed: str = ""
 
 
 @dataclass
@@ -112,6 +125,24 @@ class PreparedDeployment:
         self._by_id: dict[str, _Instance] = {}
         self.resources: list[PlannedResource] = []
         self.template_hash = template_hash(template)
+        self._guids_given = 0
+
+    def now(self) -> datetime.datetime:
+        """The deployment's time for ``utcNow()`` (its start; the clock when unset)."""
+        if self.scope.started is None:
+            return datetime.datetime.now(datetime.UTC)
+        return datetime.datetime.fromtimestamp(self.scope.started, datetime.UTC)
+
+    def new_guid(self) -> str:
+        """``newGuid()``: a random-looking v4 GUID, stable for this deployment's run."""
+        self._guids_given += 1
+        if not self.scope.guid_seed:
+            return str(uuid.uuid4())
+        seed = f"{self.scope.guid_seed}:{self._guids_given}".encode()
+        digest = bytearray(hashlib.sha256(seed).digest()[:16])
+        digest[6] = (digest[6] & 0x0F) | 0x40  # version 4
+        digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+        return str(uuid.UUID(bytes=bytes(digest)))
 
     # --- parameters and variables ---------------------------------------------------
 
@@ -225,6 +256,7 @@ class PreparedDeployment:
             raise TemplateError(
                 f"Unable to process template language expressions for resource '{res.id}' at "
                 f"line '1' and column '1'. '{exc.message}'",
+                code=exc.code,
                 target=res.id,
             ) from None
         return body
@@ -239,7 +271,9 @@ class PreparedDeployment:
             except TemplateError as exc:
                 raise TemplateError(
                     f"Unable to evaluate template outputs: '{name}'. {exc.message}",
-                    code="DeploymentOutputEvaluationFailed",
+                    code=exc.code
+                    if exc.code == UNSUPPORTED
+                    else "DeploymentOutputEvaluationFailed",
                     target=name,
                 ) from None
             if entry is not None:

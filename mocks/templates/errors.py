@@ -8,6 +8,8 @@ quotes the offending function, parameter or resource; the deployment handlers tu
 from __future__ import annotations
 
 VALIDATION_PREFIX = "Deployment template validation failed: "
+# The code of a real ARM feature that the local Azure does not simulate (named, loud).
+UNSUPPORTED = "LocalAzureUnsupportedOperation"
 
 
 class TemplateError(Exception):

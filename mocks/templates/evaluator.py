@@ -38,18 +38,25 @@ class Context:
         stage: str,
         loops: dict[str, int] | None = None,
         resolver: ReferenceResolver | None = None,
+        lambdas: dict[str, Any] | None = None,
     ) -> None:
         self.deployment = deployment
         self.stage = stage
         self.loops = dict(loops or {})
         self.resolver = resolver
+        self.lambdas = dict(lambdas or {})
 
     def with_loop(self, name: str, index: int) -> Context:
         """A child context inside the copy loop ``name`` at ``index``."""
         loops = dict(self.loops)
         loops[name.lower()] = index
         loops[""] = index
-        return Context(self.deployment, self.stage, loops, self.resolver)
+        return Context(self.deployment, self.stage, loops, self.resolver, self.lambdas)
+
+    def with_lambda(self, values: dict[str, Any]) -> Context:
+        """A child context where ``lambdaVariables(name)`` sees ``values``."""
+        lambdas = {**self.lambdas, **{k.lower(): v for k, v in values.items()}}
+        return Context(self.deployment, self.stage, self.loops, self.resolver, lambdas)
 
     def copy_index(self, name: str | None) -> int:
         """``copyIndex()`` / ``copyIndex('loop')`` in this context."""

@@ -12,7 +12,6 @@ does not reproduce Azure's exact values (same shape, deterministic).
 from __future__ import annotations
 
 import base64
-import datetime
 import hashlib
 import json
 import re
@@ -21,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from .errors import TemplateError, Unresolved
+from .errors import UNSUPPORTED, TemplateError, Unresolved
 from .evaluator import (
     STAGE_DISCOVERY,
     STAGE_PARAMETER_DEFAULT,
@@ -76,6 +75,14 @@ def unknown_function(name: str) -> TemplateError:
     return TemplateError(
         f"The template function '{name}' is not valid. Please see "
         "https://aka.ms/arm-functions for usage details."
+    )
+
+
+def unsupported_function(name: str, why: str = "") -> TemplateError:
+    """A real ARM function that the local Azure does not simulate (loud, named)."""
+    return TemplateError(
+        f"The template function '{name}' is not supported by the local Azure{why}.",
+        code=UNSUPPORTED,
     )
 
 
@@ -192,48 +199,38 @@ def _subscription(ctx: Context, args: list[Any]) -> dict:
 
 @function("tenant", 0, 0)
 def _tenant(ctx: Context, args: list[Any]) -> dict:
-    return {"tenantId": ctx.deployment.scope.tenant_id, "countryCode": "US"}
+    tenant_id = ctx.deployment.scope.tenant_id
+    return {
+        "countryCode": ctx.deployment.scope.tenant_country_code,
+        "displayName": ctx.deployment.scope.tenant_display_name,
+        "id": f"/tenants/{tenant_id}",
+        "tenantId": tenant_id,
+    }
 
 
 @function("deployment", 0, 0)
 def _deployment(ctx: Context, args: list[Any]) -> dict:
     dep = ctx.deployment
-    return {
-        "name": dep.scope.deployment_name,
-        "properties": {
-            "template": {"contentVersion": dep.template.get("contentVersion", "1.0.0.0")},
-            "templateHash": dep.template_hash,
-            "mode": "Incremental",
-            "provisioningState": "Accepted",
-        },
-    }
+    properties: dict[str, Any] = {}
+    if dep.scope.template_link:
+        properties["templateLink"] = dict(dep.scope.template_link)
+    properties.update(
+        template=json.loads(json.dumps(dep.template)),
+        templateHash=dep.template_hash,
+        parameters=json.loads(json.dumps(dep.supplied)),
+        mode=dep.scope.mode,
+        provisioningState="Accepted",
+    )
+    result: dict[str, Any] = {"name": dep.scope.deployment_name}
+    if not dep.scope.resource_group:
+        result["location"] = dep.scope.deployment_location
+    result["properties"] = properties
+    return result
 
 
 @function("environment", 0, 0)
 def _environment(ctx: Context, args: list[Any]) -> dict:
     return json.loads(json.dumps(ctx.deployment.scope.environment))
-
-
-@function("utcNow", 0, 1)
-def _utc_now(ctx: Context, args: list[Any]) -> str:
-    if ctx.stage not in (STAGE_PARAMETER_DEFAULT, STAGE_DISCOVERY):
-        raise TemplateError(
-            "The template function 'utcNow' is not expected at this location. It can only "
-            "be used in the default value of a parameter."
-        )
-    now = datetime.datetime.now(datetime.UTC)
-    fmt = args[0] if args else "yyyyMMddTHHmmssZ"
-    return _dotnet_datetime(now, _want("utcNow", fmt, str))
-
-
-def _dotnet_datetime(now: datetime.datetime, fmt: str) -> str:
-    if fmt == "u":
-        return now.strftime("%Y-%m-%d %H:%M:%SZ")
-    if fmt == "d":
-        return now.strftime("%m/%d/%Y")
-    tokens = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
-    pattern = re.compile("|".join(tokens))
-    return now.strftime(pattern.sub(lambda m: tokens[m.group(0)], fmt))
 
 
 @function("newGuid", 0, 0)
@@ -243,7 +240,7 @@ def _new_guid(ctx: Context, args: list[Any]) -> str:
             "The template function 'newGuid' is not expected at this location. It can only "
             "be used in the default value of a parameter."
         )
-    return str(uuid.uuid4())
+    return ctx.deployment.new_guid()
 
 
 # --- resource ids and reference -----------------------------------------------------
@@ -254,12 +251,13 @@ _TYPE_RE = re.compile(r"^[A-Za-z0-9]+(\.[A-Za-z0-9]+)+/[^/]+(/[^/]+)*$")
 def _split_type_and_names(name: str, args: list[Any]) -> tuple[list[str], str, list[str]]:
     strings = [_want(name, a, str) for a in args]
     for pos, arg in enumerate(strings):
-        if _TYPE_RE.match(arg):
+        rtype = arg.strip("/")  # ARM accepts 'Microsoft.Network/publicIPAddresses/'
+        if _TYPE_RE.match(rtype):
             names = [seg for n in strings[pos + 1 :] for seg in n.split("/")]
-            type_segments = arg.split("/")[1:]
+            type_segments = rtype.split("/")[1:]
             if len(names) != len(type_segments):
                 break
-            return strings[:pos], arg, names
+            return strings[:pos], rtype, names
     raise _fail(
         name,
         "function requires exactly one multi-segmented argument which must be resource "
@@ -406,10 +404,18 @@ def _equals(ctx: Context, args: list[Any]) -> bool:
 
 def _comparable(name: str, args: list[Any]) -> tuple[Any, Any]:
     left, right = args
-    both_int = all(isinstance(a, int) and not isinstance(a, bool) for a in args)
-    if not (both_int or all(isinstance(a, str) for a in args)):
+    both_number = all(isinstance(a, int | float) and not isinstance(a, bool) for a in args)
+    if both_number:
+        return left, right
+    if not all(isinstance(a, str) for a in args):
         raise _fail(name, "the arguments must both be integers or both be strings.")
-    return left, right
+    return culture_sort_key(left), culture_sort_key(right)
+
+
+def culture_sort_key(text: str) -> tuple[str, str]:
+    """Order strings as ARM's culture-aware comparison does: case-insensitively first,
+    then a lower-case letter before its upper-case form (so ``greater('A', 'a')``)."""
+    return text.casefold(), text.swapcase()
 
 
 @function("greater", 2, 2)
@@ -658,12 +664,18 @@ def _ends_with(ctx: Context, args: list[Any]) -> bool:
 
 @function("indexOf", 2, 2)
 def _index_of(ctx: Context, args: list[Any]) -> int:
+    if isinstance(args[0], list):
+        hits = [i for i, item in enumerate(args[0]) if _equals(ctx, [item, args[1]])]
+        return hits[0] if hits else -1
     text, find = (str(_want("indexOf", a, str)).lower() for a in args)
     return text.find(find)
 
 
 @function("lastIndexOf", 2, 2)
 def _last_index_of(ctx: Context, args: list[Any]) -> int:
+    if isinstance(args[0], list):
+        hits = [i for i, item in enumerate(args[0]) if _equals(ctx, [item, args[1]])]
+        return hits[-1] if hits else -1
     text, find = (str(_want("lastIndexOf", a, str)).lower() for a in args)
     return text.rfind(find)
 
@@ -699,7 +711,30 @@ def _parse_json(name: str, text: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
+        pass
+    try:  # ARM's JSON reader also takes single-quoted strings and bare property names
+        return json.loads(lenient_json_to_strict(text))
+    except ValueError:
         raise _fail(name, "the value is not valid JSON.") from None
+
+
+_LENIENT_TOKEN = re.compile(
+    r"""'((?:[^'\\]|\\.)*)'|"(?:[^"\\]|\\.)*"|([A-Za-z_$][A-Za-z0-9_$]*)(\s*:)|[^'"A-Za-z_$]+|."""
+)
+
+
+def lenient_json_to_strict(text: str) -> str:
+    """Rewrite single-quoted strings and bare property names as strict JSON."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            inner = match.group(1).replace("\\'", "'")
+            return json.dumps(json.loads('"' + inner.replace('"', '\\"') + '"'))
+        if match.group(2) is not None:
+            return json.dumps(match.group(2)) + match.group(3)
+        return match.group(0)
+
+    return _LENIENT_TOKEN.sub(one, text)
 
 
 @function("dataUri", 1, 1)
