@@ -283,6 +283,9 @@ class _Session:
         with self.site_db() as db:
             row = get_environment(db, self.environment_name())
             with resolve_environment(row, paths.local_azure_dir()) as env:
+                for warning in env.warnings:  # e.g. a slowed local Azure: said up front too
+                    self.state.renderer.progress(f"warning: {warning}")
+                    self.warnings.append(warning)
                 ctx = OpContext(
                     env=env,
                     db=db,

@@ -12,6 +12,7 @@ them.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import ssl
@@ -39,6 +40,9 @@ class LocalEndpoint:
     client_secret: str = field(repr=False)
     client_certificate: str = ""
     management_certificate: str = ""
+    # The server's health answer: its settings now (``settings``), its run's own
+    # (``run_settings``) and the state dir's faults.
+    health: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -51,16 +55,20 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _answers(url: str, ca_bundle: str) -> bool:
-    """True when ``url`` answers over TLS verified with ``ca_bundle``."""
+def _health(url: str, ca_bundle: str) -> dict[str, Any] | None:
+    """The health answer of ``url`` over TLS verified with ``ca_bundle`` (``{}`` when it
+    answered with something else), or None when nothing answers."""
     context = ssl.create_default_context(cafile=ca_bundle)
     try:
-        with urllib.request.urlopen(f"{url}/_localazure/health", context=context, timeout=3):
-            return True
+        with urllib.request.urlopen(
+            f"{url}/_localazure/health", context=context, timeout=3
+        ) as answer:
+            body = json.loads(answer.read() or b"{}")
+            return body if isinstance(body, dict) else {}
     except urllib.error.HTTPError:
-        return True  # it answered, even if not with 200
+        return {}  # it answered, even if not with 200
     except (OSError, ValueError):
-        return False
+        return None
 
 
 def _endpoint_from(data: dict[str, Any]) -> LocalEndpoint:
@@ -105,9 +113,38 @@ def find_running(state_dir: Path) -> LocalEndpoint | None:
         if not _adoptable(server) or not server.get("url"):
             continue
         endpoint = _endpoint_from({**data, "url": server["url"]})
-        if _answers(endpoint.url, endpoint.ca_bundle):
-            return endpoint
+        health = _health(endpoint.url, endpoint.ca_bundle)
+        if health is not None:
+            return dataclasses.replace(endpoint, health=health)
     return None
+
+
+# A resource that takes this long or longer makes a CMG deployment visibly slow.
+SLOW_PROVISIONING_SECONDS = 1.0
+
+
+def slowdown_warning(health: dict[str, Any], state_dir: Path) -> str | None:
+    """Why deployments on this local Azure will be slow, if they will (None otherwise)."""
+    settings = health.get("settings") or {}
+    overrides = settings.get("provisioning_overrides") or {}
+    seconds = float(settings.get("provisioning_seconds") or 0)
+    slowest = max([seconds, *map(float, overrides.values())])
+    if slowest < SLOW_PROVISIONING_SECONDS:
+        return None
+    faults = health.get("faults") or {}
+    if "provisioning_seconds" in (health.get("run_settings") or {}):
+        cause = "set for this server run by `python -m mocks serve --provisioning-seconds`"
+    elif "provisioning_seconds" in faults or any(
+        t.get("kind") == "slow" for t in faults.get("targeted") or [] if isinstance(t, dict)
+    ):
+        cause = f"by its faults (`python -m mocks faults --state-dir {state_dir} --clear`)"
+    else:
+        cause = "kept in its state dir's configuration"
+    shown = f"{seconds:g} s per resource" if slowest == seconds else f"up to {slowest:g} s"
+    return (
+        f"the local Azure at {state_dir} is slowed: provisioning takes {shown}, {cause}; "
+        f"`python -m mocks endpoint --state-dir {state_dir}` shows its settings"
+    )
 
 
 @contextlib.contextmanager
@@ -130,7 +167,13 @@ def local_azure(state_dir: Path) -> Iterator[LocalEndpoint]:
     # Embedded: endpoint.json says this server ends with this command, so a concurrent
     # cmgdeploy run starts its own on the same state dir instead of adopting it.
     with local_azure_class(Path(state_dir), port=0, embedded=True) as server:
-        yield _endpoint_from(dict(server.endpoint))
+        cloud = server.cloud
+        health = {
+            "settings": cloud.config.to_dict(),
+            "run_settings": dict(cloud.run_config),
+            "faults": cloud.faults.settings(),
+        }
+        yield dataclasses.replace(_endpoint_from(dict(server.endpoint)), health=health)
 
 
 @dataclass(frozen=True)
@@ -150,6 +193,7 @@ class ResolvedEnvironment:
     client_certificate: str | None = None
     management_certificate: str | None = None
     local_service_management: str | None = None
+    warnings: tuple[str, ...] = ()  # about this environment, for the command's output
 
     @property
     def name(self) -> str:
@@ -198,4 +242,5 @@ def resolve_environment(row: Any, state_dir: Path) -> Iterator[ResolvedEnvironme
             client_certificate=ep.client_certificate,
             management_certificate=ep.management_certificate,
             local_service_management=ep.url + "/",
+            warnings=tuple(w for w in [slowdown_warning(ep.health, Path(state_dir))] if w),
         )

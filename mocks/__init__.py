@@ -33,8 +33,9 @@ class LocalAzure:
     """One local Azure (one state dir) served from a background thread of this process.
 
     Bootstraps the state dir (PKI, identity) on construction. ``config``, when given,
-    becomes the persisted configuration of the state dir; ``faults`` (the faults JSON)
-    replaces its fault settings. ``embedded``: started by cmgdeploy for one command —
+    becomes the persisted configuration of the state dir; ``run_config`` (CloudConfig
+    field names) applies to this server only and is never persisted; ``faults`` (the
+    faults JSON) replaces its fault settings. ``embedded``: started by cmgdeploy for one command —
     marked so in ``endpoint.json``, where other processes will not adopt it.
     """
 
@@ -47,6 +48,7 @@ class LocalAzure:
         config: CloudConfig | None = None,
         faults: dict[str, Any] | None = None,
         embedded: bool = False,
+        run_config: dict[str, Any] | None = None,
     ) -> None:
         check_loopback(host)
         self.host, self.port = host, port
@@ -54,6 +56,7 @@ class LocalAzure:
         # so, and other processes start their own instead of adopting it.
         self.embedded = embedded
         self.cloud = Cloud(Path(state_dir))
+        self.cloud.run_config = dict(run_config or {})
         bootstrap.ensure(self.cloud)
         if config is not None:
             bootstrap.save_config(self.cloud, config)

@@ -27,11 +27,19 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = _with_state_dir(sub.add_parser("serve", help="run the HTTPS server"))
     serve.add_argument("--port", type=int, default=0, help="0 = any free port")
-    serve.add_argument("--faults", help="faults JSON, or @file holding it")
-    serve.add_argument("--seed", type=int, help="seed of the random faults")
-    serve.add_argument("--provisioning-seconds", type=float)
-    serve.add_argument("--poll-retry-after", type=float)
-    serve.add_argument("--token-lifetime", type=int)
+    serve.add_argument(
+        "--faults",
+        help="faults JSON, or @file holding it (kept in the state dir: `faults --clear` ends them)",
+    )
+    serve.add_argument("--seed", type=int, help="seed of the random faults (kept with them)")
+    run_only = " (this server run only; not kept in the state dir)"
+    serve.add_argument(
+        "--provisioning-seconds", type=float, help="simulated time per resource" + run_only
+    )
+    serve.add_argument(
+        "--poll-retry-after", type=float, help="Retry-After of status polls" + run_only
+    )
+    serve.add_argument("--token-lifetime", type=int, help="access token seconds" + run_only)
     _with_state_dir(sub.add_parser("reset", help="delete all resources (keeps identity)"))
     seed = _with_state_dir(sub.add_parser("seed-classic", help="create a classic CMG"))
     seed.add_argument("--name", required=True)
@@ -42,7 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     faults.add_argument("--clear", action="store_true")
     reqs = _with_state_dir(sub.add_parser("requests", help="print the request log"))
     reqs.add_argument("--tail", type=int, default=20)
-    shown = _with_state_dir(sub.add_parser("endpoint", help="print endpoint.json of a live server"))
+    shown = _with_state_dir(
+        sub.add_parser(
+            "endpoint",
+            help="print endpoint.json of a live server, its settings and what the state "
+            "dir keeps (configuration, faults)",
+        )
+    )
     shown.add_argument(
         "--show-secrets",
         action="store_true",
@@ -75,7 +89,7 @@ def _print(obj: Any) -> None:
 def serve(args: argparse.Namespace) -> int:
     """Serve until SIGTERM/SIGINT; print the URL on one line once listening."""
     # One Cloud (one Store) per process: the server's own, configured in place.
-    azure = LocalAzure(args.state_dir, port=args.port)
+    azure = LocalAzure(args.state_dir, port=args.port, run_config=_run_config(args))
     _configure(azure.cloud, args)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -89,17 +103,21 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+RUN_FLAGS = ("provisioning_seconds", "poll_retry_after", "token_lifetime")
+
+
+def _run_config(args: argparse.Namespace) -> dict[str, Any]:
+    """``serve``'s configuration flags: settings of this server run, never persisted (a
+    later server, or cmgdeploy's embedded one, starts from the state dir's own)."""
+    return {flag: getattr(args, flag) for flag in RUN_FLAGS if getattr(args, flag) is not None}
+
+
 def _configure(cloud: Cloud, args: argparse.Namespace) -> None:
-    """Persist ``serve``'s configuration flags and faults, as ``LocalAzure(config=,
-    faults=)`` would."""
+    """Persist ``serve``'s faults, as ``LocalAzure(faults=)`` would (the faults are the
+    state dir's: ``python -m mocks faults`` shows and changes them from any process)."""
     faults = _json_arg(args.faults) if args.faults else None  # bad JSON: nothing changed
     if args.seed is not None:
         faults = {**(faults or cloud.faults.settings()), "seed": args.seed}
-    config = bootstrap.load_config(cloud)
-    for flag in ("provisioning_seconds", "poll_retry_after", "token_lifetime"):
-        if getattr(args, flag) is not None:
-            setattr(config, flag, getattr(args, flag))
-    bootstrap.save_config(cloud, config)
     if faults is not None:
         cloud.faults.set(faults)
     bootstrap.refresh_config(cloud)
@@ -137,7 +155,15 @@ def endpoint(args: argparse.Namespace) -> int:
     if info is None:
         print(f"no local Azure is running on {args.state_dir}", file=sys.stderr)
         return 1
-    _print(info if args.show_secrets else redacted(info))
+    shown = info if args.show_secrets else redacted(info)
+    cloud = _cloud(args.state_dir)
+    # What the state dir keeps for every server on it (a serve's own flags are in the
+    # server's entry as run_settings, and end with it).
+    shown["persisted"] = {
+        "config": bootstrap.load_config(cloud).to_dict(),
+        "faults": cloud.faults.settings(),
+    }
+    _print(shown)
     return 0
 
 

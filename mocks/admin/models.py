@@ -81,6 +81,11 @@ def health(cloud: Cloud) -> dict[str, Any]:
         "pid": os.getpid(),
         "tenant_id": cloud.identity.tenant_id,
         "subscription_id": cloud.identity.subscription_id,
+        # What this server applies now (persisted configuration, its run's own settings,
+        # faults), so a client can say why its deployments are slow.
+        "settings": cloud.config.to_dict(),
+        "run_settings": dict(cloud.run_config),
+        "faults": cloud.faults.settings(),
     }
 
 

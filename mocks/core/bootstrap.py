@@ -122,8 +122,12 @@ def load_config(cloud: Cloud) -> CloudConfig:
 
 
 def refresh_config(cloud: Cloud) -> CloudConfig:
-    """Re-read the base configuration and apply the faults' overrides to ``cloud.config``."""
-    cloud.config = cloud.faults.overlay(load_config(cloud))
+    """Re-read the base configuration, lay this run's own settings over it
+    (``cloud.run_config``), then the faults' overrides: the result is ``cloud.config``."""
+    base = load_config(cloud)
+    if cloud.run_config:
+        base = CloudConfig.from_dict({**base.to_dict(), **cloud.run_config})
+    cloud.config = cloud.faults.overlay(base)
     return cloud.config
 
 
@@ -146,6 +150,8 @@ def endpoint_info(cloud: Cloud, url: str, pid: int, *, embedded: bool = False) -
         "identity_header": record["identity_header"],
         "pid": pid,
         "embedded": embedded,
+        # This server's own settings (``serve`` flags), which end with it.
+        "run_settings": dict(cloud.run_config),
     }
 
 
@@ -179,7 +185,7 @@ def mark_stopped(state_dir: Path, pid: int, url: str | None = None) -> None:
         me = _key({"url": url or info.get("url"), "pid": pid})
         others = [o for o in _live(info.get("others", [])) if _key(o) != me]
         if _key(_server_of(info)) == me:
-            gone = {"url": info["url"], "pid": None, "embedded": False}
+            gone = {"url": info["url"], "pid": None, "embedded": False, "run_settings": {}}
             info = _named(info, others[0] if others else gone)
             others = others[1:]
         info["others"] = others
@@ -195,7 +201,12 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _server_of(info: dict[str, Any]) -> dict[str, Any]:
-    return {"url": info.get("url"), "pid": info.get("pid"), "embedded": bool(info.get("embedded"))}
+    return {
+        "url": info.get("url"),
+        "pid": info.get("pid"),
+        "embedded": bool(info.get("embedded")),
+        "run_settings": dict(info.get("run_settings") or {}),
+    }
 
 
 def _key(server: dict[str, Any]) -> tuple[Any, Any]:

@@ -71,6 +71,9 @@ class Cloud:
         self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.store = Store(self.state_dir / "cloud.db", clock=self.now)
         self.config = config or CloudConfig()
+        # Settings of this process's server run only (``python -m mocks serve`` flags):
+        # laid over the persisted configuration, never written to the state dir.
+        self.run_config: dict[str, Any] = {}
         self.base_url = ""
         self.identity: Identity  # set by bootstrap.ensure(cloud)
         self.faults = FaultInjector(self)  # random/targeted faults (mocks.core.faults)
