@@ -642,6 +642,7 @@ def env_add(
     ),
     ca_bundle: str = ENV_CA,
     no_instance_discovery: bool = ENV_NO_DISCOVERY,
+    prices: str = typer.Option(None, "--prices", help="Azure Retail Prices API URL (https)."),
 ) -> None:
     """Add an AzureEnvironments row (https URLs only)."""
     settings: dict[str, Any] = {
@@ -654,6 +655,7 @@ def env_add(
         "public_ip_suffix": public_ip_suffix,
         "ca_bundle": ca_bundle,
         "instance_discovery": not no_instance_discovery,
+        "prices": prices,
     }
 
     def body(s: _Session) -> Any:
@@ -781,6 +783,9 @@ def classic_show(
 from .cli_migrate import register as _register_migrate  # noqa: E402 (needs the names above)
 
 _register_migrate(app)
+from .cli_estimate import register as _register_estimate  # noqa: E402
+
+_register_estimate(app)
 
 
 # -- entry point ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{1,63}")
 DEFAULT_ENVIRONMENT = "AzurePublicCloud"
 LOCAL = "local"
+RETAIL_PRICES = "https://prices.azure.com/api/retail/prices"
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class AzureEnvironment:
     """One row of the AzureEnvironments table.
 
     ``audience`` is the token audience without a trailing slash, so the scope is
-    ``audience + "/.default"``. Suffixes carry no leading dot.
+    ``audience + "/.default"``. Suffixes carry no leading dot. ``prices`` is the Azure
+    Retail Prices API of the cloud (None: the cloud documents none).
     """
 
     name: str
@@ -42,6 +44,7 @@ class AzureEnvironment:
     instance_discovery: bool = True
     ca_bundle: str | None = None
     is_builtin: bool = False
+    prices: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,6 +61,7 @@ BUILTIN_ENVIRONMENTS: tuple[AzureEnvironment, ...] = (
         keyvault_suffix="vault.azure.net",
         public_ip_suffix="cloudapp.azure.com",
         is_builtin=True,
+        prices=RETAIL_PRICES,
     ),
     AzureEnvironment(
         name="AzureUSGovernmentCloud",
@@ -69,6 +73,8 @@ BUILTIN_ENVIRONMENTS: tuple[AzureEnvironment, ...] = (
         keyvault_suffix="vault.usgovcloudapi.net",
         public_ip_suffix="cloudapp.usgovcloudapi.net",
         is_builtin=True,
+        # One global API: US Government regions are items in it (armRegionName usgov…).
+        prices=RETAIL_PRICES,
     ),
     AzureEnvironment(
         name="AzureChinaCloud",
@@ -80,6 +86,8 @@ BUILTIN_ENVIRONMENTS: tuple[AzureEnvironment, ...] = (
         keyvault_suffix="vault.azure.cn",
         public_ip_suffix="cloudapp.chinacloudapi.cn",
         is_builtin=True,
+        # Azure operated by 21Vianet documents no Retail Prices API: estimate says so.
+        prices=None,
     ),
     # URLs are filled in at run time from the local Azure's endpoint.json; the
     # suffixes are the public cloud's, which is what the local Azure imitates.
@@ -118,6 +126,7 @@ def build_environment(
     public_ip_suffix: str = "cloudapp.azure.com",
     ca_bundle: str | Path | None = None,
     instance_discovery: bool = True,
+    prices: str | None = None,
 ) -> AzureEnvironment:
     """Validate the options of ``environments add`` and build the row (not stored)."""
     environment_name(name, "name")
@@ -139,6 +148,7 @@ def build_environment(
         public_ip_suffix=validate.dns_suffix(public_ip_suffix, "--public-ip-suffix"),
         instance_discovery=instance_discovery,
         ca_bundle=str(validate.readable_file(ca_bundle, "--ca-bundle")) if ca_bundle else None,
+        prices=validate.https_url(prices, "--prices") if prices else None,
     )
 
 

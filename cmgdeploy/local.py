@@ -43,6 +43,7 @@ class LocalEndpoint:
     # The server's health answer: its settings now (``settings``), its run's own
     # (``run_settings``) and the state dir's faults.
     health: dict[str, Any] = field(default_factory=dict, compare=False)
+    prices: str = ""
 
 
 def _pid_alive(pid: int) -> bool:
@@ -82,7 +83,17 @@ def _endpoint_from(data: dict[str, Any]) -> LocalEndpoint:
         client_secret=str(data.get("client_secret", "")),
         client_certificate=str(data.get("client_certificate", "")),
         management_certificate=str(data.get("management_certificate", "")),
+        prices=_on_server(data, "prices"),
     )
+
+
+def _on_server(data: dict[str, Any], key: str) -> str:
+    """A URL endpoint.json gives under ``key``, on the server this process uses (the
+    file names one server's URLs; another live server of the state dir has the same
+    paths on its own origin)."""
+    value = str(data.get(key) or "")
+    named = str(data.get("named_url") or data["url"]).rstrip("/")
+    return str(data["url"]).rstrip("/") + value[len(named) :] if value.startswith(named) else value
 
 
 def _adoptable(server: dict[str, Any]) -> bool:
@@ -112,7 +123,7 @@ def find_running(state_dir: Path) -> LocalEndpoint | None:
     for server in servers:
         if not _adoptable(server) or not server.get("url"):
             continue
-        endpoint = _endpoint_from({**data, "url": server["url"]})
+        endpoint = _endpoint_from({**data, "url": server["url"], "named_url": data["url"]})
         health = _health(endpoint.url, endpoint.ca_bundle)
         if health is not None:
             return dataclasses.replace(endpoint, health=health)
@@ -194,6 +205,7 @@ class ResolvedEnvironment:
     management_certificate: str | None = None
     local_service_management: str | None = None
     warnings: tuple[str, ...] = ()  # about this environment, for the command's output
+    local_prices: str | None = None
 
     @property
     def name(self) -> str:
@@ -210,6 +222,11 @@ class ResolvedEnvironment:
     @property
     def public_ip_suffix(self) -> str:
         return str(self.row.public_ip_suffix)
+
+    @property
+    def prices(self) -> str | None:
+        """The cloud's Azure Retail Prices API, or None when it documents none."""
+        return self.local_prices or getattr(self.row, "prices", None) or None
 
     @property
     def service_management(self) -> str | None:
@@ -243,4 +260,5 @@ def resolve_environment(row: Any, state_dir: Path) -> Iterator[ResolvedEnvironme
             management_certificate=ep.management_certificate,
             local_service_management=ep.url + "/",
             warnings=tuple(w for w in [slowdown_warning(ep.health, Path(state_dir))] if w),
+            local_prices=ep.prices or None,
         )

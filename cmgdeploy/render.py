@@ -120,8 +120,21 @@ def text_of(result: Any, data: Any, console: Any) -> None:
         "PlanResult": _plan_text,
         "TextResult": lambda d, c: c.out(redact(d["text"]), end=""),
         "TableResult": _table_result_text,
+        "EstimateResult": _report("estimate_text"),
+        "CheckResult": _report("check_text"),
     }.get(kind, _mapping_text)
     printer(data, console)
+
+
+def _report(name: str) -> Any:
+    """A printer of :mod:`cmgdeploy.render_reports` (imported when used)."""
+
+    def printer(data: Any, console: Any) -> None:
+        from . import render_reports
+
+        getattr(render_reports, name)(data, console)
+
+    return printer
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Any:
@@ -194,6 +207,8 @@ def _plan_text(data: dict[str, Any], console: Any) -> None:
     columns = ["scope", "type", "name", "change", "property changes"]
     title = f"Plan for {data['name']} ({data['deployment_name']})"
     console.print(_table(title, columns, rows))
+    if data.get("estimate"):
+        _report("estimate_text")(data["estimate"], console)
 
 
 def _table_result_text(data: dict[str, Any], console: Any) -> None:

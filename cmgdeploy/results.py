@@ -66,12 +66,14 @@ class PlanResult:
     name: str
     deployment_name: str
     changes: tuple[PlanChange, ...] = ()
+    estimate: dict[str, Any] | None = None  # the monthly cost (estimate's JSON), if priced
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "deployment_name": self.deployment_name,
             "changes": [asdict(c) for c in self.changes],
+            "estimate": self.estimate,
         }
 
 

@@ -87,6 +87,10 @@ MIGRATIONS: tuple[str, ...] = (
         updated TEXT NOT NULL
     );
     """,
+    # The cloud's Azure Retail Prices API (for estimate); NULL: none documented.
+    """
+    ALTER TABLE azure_environments ADD COLUMN prices TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -256,7 +260,9 @@ class SiteDB:
 
     def _write_environment(self, env: AzureEnvironment) -> None:
         self._conn.execute(
-            "INSERT OR REPLACE INTO azure_environments VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO azure_environments (name, authority, resource_manager,"
+            " service_management, audience, storage_suffix, keyvault_suffix, public_ip_suffix,"
+            " instance_discovery, ca_bundle, builtin, prices) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 env.name,
                 env.authority,
@@ -269,6 +275,7 @@ class SiteDB:
                 int(env.instance_discovery),
                 env.ca_bundle,
                 int(env.is_builtin),
+                env.prices,
             ),
         )
 

@@ -27,7 +27,29 @@ def plan(ctx: OpContext, spec: Any) -> PlanResult:
         PlanChange("site", f"{c.kind} {c.key}", c.action.capitalize(), _site_deltas(c.changes))
         for c in site.site_diff(current, prepared.site_config)
     )
-    return PlanResult(spec.name, prepared.deployment, azure + site_changes)
+    return PlanResult(
+        spec.name, prepared.deployment, azure + site_changes, planned_estimate(ctx, spec)
+    )
+
+
+def planned_estimate(ctx: OpContext, spec: Any) -> dict[str, Any] | None:
+    """``estimate`` for the CMG ``spec`` describes, at its full client capacity; a price
+    API that fails or has no price is a warning (the plan itself does not depend on it)."""
+    from ..errors import CmgError
+    from .estimate import CLIENTS_PER_VM, EstimateRequest, estimate, retail_prices_for
+
+    request = EstimateRequest(
+        clients=CLIENTS_PER_VM[spec.vm_size] * spec.instances,
+        region=spec.region,
+        vm_size=spec.vm_size,
+        instances=spec.instances,
+    )
+    try:
+        prices = retail_prices_for(ctx.env)
+        return estimate(prices, request, prices.endpoint).to_dict()
+    except CmgError as err:
+        ctx.warnings.add(f"no cost estimate: {err.message}")
+        return None
 
 
 def azure_changes(

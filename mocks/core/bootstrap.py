@@ -147,6 +147,7 @@ def endpoint_info(cloud: Cloud, url: str, pid: int, *, embedded: bool = False) -
         "client_certificate_pfx": str(cloud.state_dir / "sp.pfx"),
         "management_certificate": record["management_certificate"],
         "identity_endpoint": f"{url}/msi/token",
+        "prices": f"{url}/api/retail/prices",
         "identity_header": record["identity_header"],
         "pid": pid,
         "embedded": embedded,

@@ -55,6 +55,7 @@ ROUTE_MODULES = [
     "mocks.keyvault.urls",
     "mocks.storage.urls",
     "mocks.classic.urls",
+    "mocks.prices.urls",
     # Last: by-id catch-alls; every more specific provider route above must win.
     "mocks.resources.generic_urls",
 ]

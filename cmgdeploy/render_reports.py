@@ -1,0 +1,44 @@
+"""Text of the report commands (estimate, check) for people; JSON is the result's dict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .redact import redact
+from .render import _escape, _table
+
+
+def estimate_text(data: dict[str, Any], console: Any) -> None:
+    """Sizing, then the cost table (low–high per month), then the notes."""
+    z = data["sizing"]
+    console.print(
+        _escape(
+            f"{data['clients']:,} clients in {data['region']}: {z['instances']} × {z['vm_size']} "
+            f"(capacity {z['capacity']:,}), {z['connection_points']} connection point(s)"
+        )
+    )
+    cur = data["currency"]
+    rows = [
+        [c["item"], f"{c['unit_price']:g} / {c['unit']}",
+         _range(c["quantity_low"], c["quantity_high"]),
+         _range(c["monthly_low"], c["monthly_high"], money=True)]
+        for c in data["costs"]
+    ]  # fmt: skip
+    rows.append(["total", "", "", _range(data["monthly_low"], data["monthly_high"], True)])
+    console.print(
+        _table(f"Monthly cost ({cur})", ["item", "price", "quantity", cur], rows)
+    )
+    for alt in data.get("alternatives") or []:
+        console.print(
+            _escape(
+                f"alternative: {alt['instances']} × {alt['vm_size']}: VM {alt['vm_monthly']:,.2f}"
+            )
+        )
+    for note in [*z.get("notes", []), *data.get("notes", [])]:
+        console.print(_escape(redact(f"note: {note}")))
+    console.print(_escape(f"prices: {data['prices_source']}"))
+
+
+def _range(low: float, high: float, money: bool = False) -> str:
+    fmt = "{:,.2f}" if money else "{:,.1f}"
+    return fmt.format(low) if low == high else f"{fmt.format(low)} – {fmt.format(high)}"
