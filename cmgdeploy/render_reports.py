@@ -25,9 +25,7 @@ def estimate_text(data: dict[str, Any], console: Any) -> None:
         for c in data["costs"]
     ]  # fmt: skip
     rows.append(["total", "", "", _range(data["monthly_low"], data["monthly_high"], True)])
-    console.print(
-        _table(f"Monthly cost ({cur})", ["item", "price", "quantity", cur], rows)
-    )
+    console.print(_table(f"Monthly cost ({cur})", ["item", "price", "quantity", cur], rows))
     for alt in data.get("alternatives") or []:
         console.print(
             _escape(
