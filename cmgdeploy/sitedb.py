@@ -283,15 +283,46 @@ class SiteDB:
 
     def upsert_service(self, svc: CmgService) -> CmgService:
         """Insert or replace the service row; returns it with ``updated`` set."""
+        with self.transaction():
+            return self._write_service(svc)
+
+    def record_observed(
+        self,
+        name: str,
+        environment: str,
+        *,
+        state: str,
+        fqdn: str | None,
+        instances: int | None = None,
+        ports: tuple[int, ...] | None = None,
+    ) -> bool:
+        """What a read of Azure learned about ARM CMG ``name`` of ``environment``: its
+        state, fqdn (kept when None), instances and connection-point ports (when given),
+        in one transaction that changes only these columns. False when there is no such
+        row (nothing written)."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE cmg_services SET state = ?, fqdn = COALESCE(?, fqdn),"
+                " instances = COALESCE(?, instances), updated = ?"
+                " WHERE name = ? AND environment = ? AND kind = 'arm'",
+                (state, fqdn, instances, utcnow_iso(), name, environment),
+            )
+            if cur.rowcount and ports is not None:
+                conn.execute(
+                    "UPDATE connection_points SET ports = ? WHERE cmg = ?",
+                    (json.dumps(list(ports)), name),
+                )
+        return cur.rowcount > 0
+
+    def _write_service(self, svc: CmgService) -> CmgService:
         stored = replace(svc, updated=utcnow_iso())
         values = asdict(stored)
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        with self.transaction() as conn:
-            conn.execute(
-                f"INSERT OR REPLACE INTO cmg_services ({columns}) VALUES ({marks})",
-                tuple(_sql_value(v) for v in values.values()),
-            )
+        self._conn.execute(
+            f"INSERT OR REPLACE INTO cmg_services ({columns}) VALUES ({marks})",
+            tuple(_sql_value(v) for v in values.values()),
+        )
         return stored
 
     def get_service(self, name: str) -> CmgService | None:

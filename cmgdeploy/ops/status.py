@@ -8,6 +8,7 @@ from ..azure.retry import poll_delay
 from ..results import CmgStatus
 from .cmgstate import SETTLED_STATES, find_in_azure, not_found, read_status
 from .context import OpContext, open_session
+from .observed import record_status
 from .progress import Deadline
 
 
@@ -28,6 +29,7 @@ def status(
         if svc is None:
             return not_found(ctx, name)
         current = read_status(ctx, session, svc)
+        record_status(ctx, current)  # the site database follows what Azure showed
         deadline, attempt = Deadline(ctx, name), 0
         while watch and current.state not in SETTLED_STATES:
             if on_update:
@@ -36,6 +38,7 @@ def status(
             ctx.sleep(poll_delay(attempt, None, deadline.remaining()))
             attempt += 1
             current = read_status(ctx, session, svc)
+            record_status(ctx, current)
         return current
     finally:
         session.close()

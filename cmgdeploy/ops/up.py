@@ -277,8 +277,11 @@ def _instance_errors(session: Any, status: CmgStatus) -> list[ErrorDetail]:
 
 def _status_now(ctx: OpContext, session: Any, svc: CmgService, summary: str) -> CmgStatus:
     from .cmgstate import read_status
+    from .observed import record_status
 
-    return dataclasses.replace(read_status(ctx, session, svc), changed=True, summary=summary)
+    status = read_status(ctx, session, svc)
+    record_status(ctx, status)
+    return dataclasses.replace(status, changed=True, summary=summary)
 
 
 def _save(ctx: OpContext, svc: CmgService, state: str, fqdn: str | None) -> None:
