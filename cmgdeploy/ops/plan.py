@@ -33,8 +33,9 @@ def plan(ctx: OpContext, spec: Any) -> PlanResult:
 
 
 def planned_estimate(ctx: OpContext, spec: Any) -> dict[str, Any] | None:
-    """``estimate`` for the CMG ``spec`` describes, at its full client capacity; a price
-    API that fails or has no price is a warning (the plan itself does not depend on it)."""
+    """``estimate`` for the CMG ``spec`` describes, at its full client capacity; None for
+    a cloud without a price API, and a price API that fails or has no price is a warning
+    (the plan itself does not depend on it)."""
     from ..errors import CmgError
     from .estimate import CLIENTS_PER_VM, EstimateRequest, estimate, retail_prices_for
 
@@ -44,6 +45,8 @@ def planned_estimate(ctx: OpContext, spec: Any) -> dict[str, Any] | None:
         vm_size=spec.vm_size,
         instances=spec.instances,
     )
+    if not ctx.env.prices:
+        return None
     try:
         prices = retail_prices_for(ctx.env)
         return estimate(prices, request, prices.endpoint).to_dict()
