@@ -21,6 +21,7 @@ DOCUMENTED_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "empty",
         "first",
         "flatten",
+        "indexFromEnd",
         "indexOf",
         "intersection",
         "last",

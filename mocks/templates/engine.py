@@ -55,6 +55,8 @@ _CONTROL_KEYS = {
     "subscriptionId",
     "name",
     "type",
+    "existing",
+    "__symbolicName",
 }
 _ID_FUNCTIONS = {"resourceid", "subscriptionresourceid", "extensionresourceid"}
 RESOURCES_HELP = "Please see https://aka.ms/arm-template/#resources for usage details."
@@ -295,7 +297,8 @@ class PreparedDeployment:
             ]
         else:
             value = evaluate_value(definition.get("value"), ctx)
-        _params.check_output_type(name, kind, value)
+        if not (value is None and definition.get("nullable") is True):
+            _params.check_output_type(name, kind, value)
         return {"type": display, "value": value}
 
     def parameters_for_display(self) -> dict:
@@ -321,7 +324,8 @@ class PreparedDeployment:
             self.parameter_value(name)
         for name in self._variable_definitions():
             self.variable_value(name)
-        self._expand(self.template.get("resources") or [], None, Context(self, STAGE_VALIDATION))
+        resources = template_resources(self.template)
+        self._expand(resources, None, Context(self, STAGE_VALIDATION))
         self._link_dependencies()
         self.resources = [i.planned for i in _topological(self._instances) if i.active]
 
@@ -360,7 +364,7 @@ class PreparedDeployment:
             name=name,
             api_version=str(evaluate_value(raw["apiVersion"], ctx)),
             depends_on=[],
-            symbolic=str(raw["name"]),
+            symbolic=str(raw.get(SYMBOLIC_KEY, raw["name"])),
         )
         instance = _Instance(
             planned, raw, ctx.loops, active, copy_name, len(self._instances), _parent_id(rid)
@@ -413,6 +417,7 @@ class PreparedDeployment:
             i
             for i in self._instances
             if key in (i.planned.name.lower(), f"{i.planned.type}/{i.planned.name}".lower())
+            or (SYMBOLIC_KEY in i.raw and i.planned.symbolic.lower() == key)
         ]
         if not found:
             raise TemplateError(
@@ -525,11 +530,27 @@ def _check_template_shape(template: dict) -> None:
         raise TemplateError(
             "The template uses user-defined functions, which the local Azure does not support."
         )
-    if "resources" in template and not isinstance(template["resources"], list):
+    if "resources" in template and not isinstance(template["resources"], list | dict):
         raise TemplateError(
-            f"The template resources must be an array (symbolic names are not supported). "
-            f"{RESOURCES_HELP}"
+            f"The template resources must be an array, or an object of symbolic names "
+            f"(languageVersion 2.0). {RESOURCES_HELP}"
         )
+
+
+SYMBOLIC_KEY = "__symbolicName"  # set on resources of a languageVersion 2.0 template
+
+
+def template_resources(template: dict) -> list:
+    """The template's resources as a list; a symbolic-name object keeps each name, and
+    ``existing`` resources (references to resources made elsewhere) are not deployed."""
+    resources = template.get("resources") or []
+    if isinstance(resources, list):
+        return resources
+    out = []
+    for name, body in resources.items():
+        if isinstance(body, dict) and not body.get("existing"):
+            out.append({**body, SYMBOLIC_KEY: name})
+    return out
 
 
 def _copy_contexts(raw: dict, base: Context) -> tuple[str | None, list[Context]]:

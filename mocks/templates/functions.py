@@ -4,9 +4,10 @@ Each implementation takes the evaluated arguments (``if``, ``and``, ``or`` and
 ``coalesce`` take the unevaluated nodes: ARM evaluates them lazily).  ``list*``
 functions (``listKeys`` …) are resource actions: at deployment time they go to the
 resolver's ``list_action`` hook (the deployment driver asks the resource's provider),
-like ``reference()``.  Not simulated: ``pickZones``, ``providers``,
-``managementGroup``, user-defined functions, lambda functions; ``uniqueString``
-does not reproduce Azure's exact values (same shape, deterministic).
+like ``reference()``.  More functions register from ``functions_date``,
+``functions_cidr``, ``functions_lambda`` and ``functions_more``.  Not simulated:
+user-defined functions; ``uniqueString`` does not reproduce Azure's exact values
+(same shape, deterministic).
 """
 
 from __future__ import annotations

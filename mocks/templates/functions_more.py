@@ -1,6 +1,7 @@
 """Template functions added to ARM after the first set: ``float``, ``tryGet``,
-``tryIndexFromEnd``, ``shallowMerge``, ``flatten``, ``pickZones``, the management-group
-functions, and the ones the local Azure refuses loudly (``providers``, ``references``).
+``indexFromEnd``, ``tryIndexFromEnd``, ``shallowMerge``, ``flatten``, ``pickZones``, the
+management-group functions, and the ones the local Azure refuses loudly (``providers``,
+``references``).
 
 ``pickZones`` answers from the local Azure's compute region data: zonal resource
 types get zone "1" (then "2", "3" …) in regions with availability zones, others [].
@@ -63,6 +64,19 @@ def _step(value: Any, key: Any) -> Any:
     if value is None:
         return None
     raise _fail("tryGet", f"the value of type '{type_name(value)}' is not an object or array.")
+
+
+@function("indexFromEnd", 2, 2)
+def _index_from_end(ctx: Context, args: list[Any]) -> Any:
+    items = _want("indexFromEnd", args[0], list)
+    position = _want("indexFromEnd", args[1], int)
+    if not 1 <= position <= len(items):
+        raise _fail(
+            "indexFromEnd",
+            f"the reverse index '{position}' is out of range: it must be between '1' and "
+            f"'{len(items)}' (the length of the array).",
+        )
+    return items[-position]
 
 
 @function("tryIndexFromEnd", 2, 2)

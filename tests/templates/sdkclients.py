@@ -1,0 +1,42 @@
+"""SDK clients for the session's local Azure (TLS verified against its CA)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from azure.identity import ClientSecretCredential
+from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+from azure.mgmt.resource.resources import ResourceManagementClient
+
+from mocks import LocalAzure, read_endpoint
+
+SCOPE = "https://management.azure.com/.default"
+
+
+@dataclass
+class Clients:
+    """The resource and deployment clients, plus the ids templates see."""
+
+    resources: ResourceManagementClient
+    deployments: DeploymentsMgmtClient
+    subscription_id: str
+    tenant_id: str
+
+
+def sdk_clients(local_azure: LocalAzure) -> Clients:
+    ep = read_endpoint(local_azure.state_dir)
+    assert ep is not None
+    credential = ClientSecretCredential(
+        ep["tenant_id"], ep["client_id"], ep["client_secret"], authority=ep["url"],
+        disable_instance_discovery=True, connection_verify=ep["ca_bundle"],
+    )  # fmt: skip
+    kw: dict[str, Any] = {"base_url": ep["url"], "credential_scopes": [SCOPE],
+                          "connection_verify": ep["ca_bundle"], "polling_interval": 0.05}  # fmt: skip
+    sub = ep["subscription_id"]
+    return Clients(
+        ResourceManagementClient(credential, sub, **kw),
+        DeploymentsMgmtClient(credential, sub, **kw),
+        sub,
+        ep["tenant_id"],
+    )
