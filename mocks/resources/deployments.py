@@ -8,6 +8,11 @@ its operations and of resources in its group, and moves the plan forward against
 the clock inside one store transaction (so two server processes sharing a state
 directory never start the same resource twice).
 
+The timeline is the clock's, not the reader's: a resource starts when its last
+dependency finished (the deployment's start for the first level) and finishes its
+provisioning time later, so a deployment read every 0.1 s and one read every 2 s
+finish at the same server time.  Reads only observe.
+
 Not simulated: ``templateLink``/``parametersLink`` (refused loudly), Key Vault
 parameter references, ``onErrorDeployment`` rollback, nested/linked deployments,
 subscription/management-group/tenant scope deployments, ``$top`` paging.
@@ -474,16 +479,23 @@ class _Driver:
             return self._finish(entry, "Failed", "NotFound", err)
         state = body.get("properties", {}).get("provisioningState")
         if state == "Succeeded":
-            return self._finish(entry, "Succeeded", "Created" if entry["created"] else "OK")
+            code = "Created" if entry["created"] else "OK"
+            return self._finish(entry, "Succeeded", code, at=entry.get("ready_at"))
         if state == "Failed":
             err = {"code": "ResourceDeploymentFailure", "message": "Provisioning failed."}
             return self._finish(entry, "Failed", "Conflict", err)
         return False
 
     def _finish(
-        self, entry: dict[str, Any], state: str, code: str, error: dict[str, Any] | None = None
+        self,
+        entry: dict[str, Any],
+        state: str,
+        code: str,
+        error: dict[str, Any] | None = None,
+        at: float | None = None,
     ) -> bool:
-        entry.update(state=state, status_code=code, error=error, ended=self.cloud.now())
+        ended = self.cloud.now() if at is None else min(at, self.cloud.now())
+        entry.update(state=state, status_code=code, error=error, ended=ended)
         return True
 
     def _blocked(self) -> bool:
@@ -512,27 +524,38 @@ class _Driver:
         state = models.provider_state(self.cloud, self.doc["subscription"], namespace)
         return state == "Registered" or catalog.canonical_namespace(namespace) is None
 
+    def _start_time(self, entry: dict[str, Any]) -> float:
+        """When the plan reached ``entry``: its last dependency's end (or the start)."""
+        ends = {e["id"].lower(): e.get("ended") for e in self.doc["resources"]}
+        times = [self.doc["started"]] + [
+            ends[d.lower()] for d in entry["depends_on"] if ends.get(d.lower()) is not None
+        ]
+        return min(max(times), self.cloud.now())
+
     def _start(self, entry: dict[str, Any]) -> None:
+        at = self._start_time(entry)
         entry.update(
             state="Running", operation="Create", operation_id=_operation_id(),
-            started=self.cloud.now(), created=False,
+            started=at, created=False,
         )  # fmt: skip
         fault = self.cloud.faults.take_targeted("fail_deployment", entry["type"])
         if fault is not None:
-            self._finish(entry, "Failed", "Conflict", {**fault, "target": entry["id"]})
+            self._finish(entry, "Failed", "Conflict", {**fault, "target": entry["id"]}, at=at)
             return
         try:
             requested = self.prepared.evaluate_resource(self._planned(entry), self._resolver)
-            _body, created = write_resource(self.cloud, ResourceRef.from_id(entry["id"]), requested)
+            ref = ResourceRef.from_id(entry["id"])
+            _body, created = write_resource(self.cloud, ref, requested, at=at)
         except ArmError as exc:
             err = {**exc.to_error(), "target": entry["id"]}
-            self._finish(entry, "Failed", _status_code(exc.status), err)
+            self._finish(entry, "Failed", _status_code(exc.status), err, at=at)
             return
         except Unresolved as exc:
             err = {"code": "ResourceNotFound", "message": f"'{exc.resource_id}' not found."}
-            self._finish(entry, "Failed", "NotFound", err)
+            self._finish(entry, "Failed", "NotFound", err, at=at)
             return
         entry["created"] = created
+        entry["ready_at"] = at + self.cloud.provisioning_seconds(entry["type"])
         self._settle(entry)
 
     def _planned(self, entry: dict[str, Any]) -> PlannedResource:
@@ -585,12 +608,18 @@ class _Driver:
             outputs = self.prepared.evaluate_outputs(self._resolver)
         except Unresolved as exc:
             raise TemplateError(f"The resource '{exc.resource_id}' was not found.") from exc
-        now = self.cloud.now()
+        now = self._last_end()
         self.doc.update(outputs=outputs, state="Succeeded", ended=now)
         self.doc["outputs_op"] = {"operation_id": _operation_id(), "started": now, "ended": now}
 
+    def _last_end(self) -> float:
+        """When the plan's last operation ended (the deployment's own end time)."""
+        entries = [*self.doc["resources"], *self.doc["deletes"]]
+        ends = [e["ended"] for e in entries if e.get("ended")]
+        return min(max([self.doc["started"], *ends]), self.cloud.now())
+
     def _fail_deployment(self, error: dict[str, Any]) -> None:
-        self.doc.update(state="Failed", error=error, ended=self.cloud.now())
+        self.doc.update(state="Failed", error=error, ended=self._last_end())
 
 
 class RuntimeResolver:

@@ -151,11 +151,14 @@ def _path_in_provider(rid: str) -> str:
 
 
 def write_resource(
-    cloud: Cloud, ref: ResourceRef, requested: dict[str, Any]
+    cloud: Cloud, ref: ResourceRef, requested: dict[str, Any], at: float | None = None
 ) -> tuple[dict[str, Any], bool]:
     """Normalize, store as Creating/Updating with ``ready_at``, run ``after_put``.
 
-    Returns (stored body, created).  Raises the type's ArmError when Azure would refuse.
+    ``at`` is when the write happened (default: now); a deployment passes the time its
+    plan reached the resource, so provisioning ends at the same moment however late
+    someone reads.  Returns (stored body, created).  Raises the type's ArmError when
+    Azure would refuse.
     """
     with cloud.store.tx():
         existing = cloud.store.resource_get(ref.resource_id())
@@ -169,7 +172,7 @@ def write_resource(
         body.setdefault("properties", {})["provisioningState"] = (
             "Updating" if existing else "Creating"
         )
-        ready_at = cloud.now() + provisioning_seconds(cloud, ref.type_name)
+        ready_at = (cloud.now() if at is None else at) + provisioning_seconds(cloud, ref.type_name)
         cloud.store.resource_put(body, ready_at=ready_at)
         behaviour.after_put(cloud, body)
     return body, existing is None
