@@ -56,3 +56,48 @@ class InboundNatPoolFrontendPortRangeSmallerThanRequestedPorts(ArmError):
             f"The frontend port range of inbound NAT pool {pool_id} has {size} ports, fewer "
             f"than the {capacity} virtual machines requested in the scale set."
         )
+
+
+class ArtifactNotFound(ArmError):
+    """A VM extension handler (or one of its versions) Azure does not publish."""
+
+    status = 404
+    code = "ArtifactNotFound"
+
+    @classmethod
+    def for_type(cls, publisher: str, type_: str, location: str) -> ArtifactNotFound:
+        return cls(
+            f"The VM extension with publisher '{publisher}' and type '{type_}' could not be "
+            f"found in location '{location}'."
+        )
+
+    @classmethod
+    def for_version(cls, publisher: str, type_: str, version: str) -> ArtifactNotFound:
+        return cls(
+            f"Extension with publisher '{publisher}', type '{type_}', and type handler "
+            f"version '{version}' could not be found in the extension repository."
+        )
+
+
+class PlatformImageNotFound(ArmError):
+    status = 404
+    code = "PlatformImageNotFound"
+
+    def __init__(self, urn: str) -> None:
+        super().__init__(f"The platform image '{urn}' is not available.")
+
+
+class HypervisorGenerationMismatch(ArmError):
+    """A Generation 2 image on a size that boots only Generation 1 (or the reverse)."""
+
+    status = 400
+    code = "BadRequest"
+
+    def __init__(self, size: str, generation: str) -> None:
+        super().__init__(
+            f"The selected VM size '{size}' cannot boot Hypervisor Generation '{generation}'. "
+            "If this was a Create operation please check that the Hypervisor Generation of the "
+            "Image matches the Hypervisor Generation of the selected VM Size. If this was an "
+            f"Update operation please select a Hypervisor Generation '{generation}' VM Size. "
+            "For more information, see https://aka.ms/azuregen2vm"
+        )

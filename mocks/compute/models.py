@@ -23,8 +23,9 @@ import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from mocks.core.errors import InvalidResourceReference, ResourceNotFound
+from mocks.core.errors import InvalidResourceReference, ResourceNotFound, UnsupportedOperation
 from mocks.core.registry import ResourceType, resource_type
+from mocks.entra.models import register_managed_identity, unregister_managed_identity
 from mocks.keyvault.models import secret_exists
 from mocks.network.models import resolve
 from mocks.resources.catalog import REGION_NAMES, is_region
@@ -33,7 +34,7 @@ from mocks.resources.models import get_group, group_of
 from mocks.resources.provisioning import ResourceRef, merge_patch, start_operation, write_resource
 from mocks.storage.models import iso_time
 
-from . import skus
+from . import catalog, skus
 from .exceptions import (
     InboundNatPoolFrontendPortRangeSmallerThanRequestedPorts,
     InvalidParameter,
@@ -155,6 +156,53 @@ def strip_secrets(profile: dict[str, Any]) -> None:
         (ext.get("properties") or {}).pop("protectedSettingsFromKeyVault", None)
 
 
+def check_image(profile: dict[str, Any]) -> dict[str, Any] | None:
+    """A marketplace image must exist (404 PlatformImageNotFound)."""
+    ref = (profile.get("storageProfile") or {}).get("imageReference") or {}
+    return catalog.find_image_or_fail(ref)
+
+
+# -- managed identity --------------------------------------------------------------------------
+def apply_identity(
+    cloud: Cloud, rid: str, body: dict[str, Any], existing: dict[str, Any] | None
+) -> None:
+    """``identity: {type: SystemAssigned}`` gets a ``principalId`` (stable for the
+    resource's life) and the tenant's ``tenantId``, registered with Entra so the
+    managed-identity endpoint issues tokens for it.  ``None`` or no identity removes
+    it; user-assigned identities are not simulated (refused loudly)."""
+    identity = body.get("identity")
+    old = ((existing or {}).get("identity") or {}).get("principalId")
+    kind = str((identity or {}).get("type") or "None")
+    kinds = {k.strip().lower() for k in kind.split(",")}
+    if "userassigned" in kinds or (identity or {}).get("userAssignedIdentities"):
+        raise UnsupportedOperation(
+            f"The local Azure does not support identity type '{kind}' on {rid}: only "
+            "SystemAssigned identities are simulated."
+        )
+    if kinds == {"none"}:
+        body.pop("identity", None)
+        if old:
+            unregister_managed_identity(cloud, old)
+        return
+    if kinds != {"systemassigned"}:
+        raise InvalidParameter(
+            "The value of parameter identity.type is invalid.", target="identity.type"
+        )
+    principal = old or str(uuid.uuid4())
+    register_managed_identity(cloud, principal, rid)
+    body["identity"] = {
+        "type": "SystemAssigned",
+        "principalId": principal,
+        "tenantId": cloud.identity.tenant_id,
+    }
+
+
+def drop_identity(cloud: Cloud, body: dict[str, Any]) -> None:
+    principal = (body.get("identity") or {}).get("principalId")
+    if principal:
+        unregister_managed_identity(cloud, principal)
+
+
 # -- the resource type ---------------------------------------------------------------------------
 @resource_type
 class VirtualMachineScaleSet(ResourceType):
@@ -171,8 +219,10 @@ class VirtualMachineScaleSet(ResourceType):
         body["sku"].setdefault("capacity", 2)
         props = body.setdefault("properties", {})
         profile = props.setdefault("virtualMachineProfile", {})
+        check_image(profile)
         check_secrets(cloud, profile)
         check_network(cloud, rid, profile, body["sku"]["capacity"])
+        apply_identity(cloud, rid, body, existing)
         strip_secrets(profile)
         old = (existing or {}).get("properties") or {}
         props["uniqueId"] = old.get("uniqueId") or str(uuid.uuid4())
@@ -188,6 +238,7 @@ class VirtualMachineScaleSet(ResourceType):
 
     def on_delete(self, cloud: Cloud, body: dict[str, Any]) -> None:
         cloud.store.doc_delete(INSTANCES, body["id"])
+        drop_identity(cloud, body)
 
 
 # -- instances -----------------------------------------------------------------------------------

@@ -353,15 +353,62 @@ def _id_token(cloud: Cloud, client_id: str, oid: str, upn: str) -> str:
 
 
 # -- managed identity (App Service protocol 2019-08-01) --------------------------------
+MANAGED_IDENTITIES = "entra/managed-identities"  # principalId -> {clientId, resourceId}
+
+
 def managed_identity_object_id(cloud: Cloud) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"localazure-mi:{cloud.identity.tenant_id}"))
+
+
+def register_managed_identity(cloud: Cloud, principal_id: str, resource_id: str) -> str:
+    """Record a resource's system-assigned identity (its service principal) so the token
+    endpoint can issue tokens for it; returns its client (application) id."""
+    client_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"localazure-mi-app:{principal_id}"))
+    record = {"clientId": client_id, "resourceId": resource_id}
+    cloud.store.doc_put(MANAGED_IDENTITIES, principal_id.lower(), record)
+    return client_id
+
+
+def unregister_managed_identity(cloud: Cloud, principal_id: str) -> None:
+    """Azure deletes a system-assigned identity with its resource."""
+    cloud.store.doc_delete(MANAGED_IDENTITIES, principal_id.lower())
+
+
+def managed_identity(cloud: Cloud, principal_id: str) -> dict[str, Any] | None:
+    record = cloud.store.doc_get(MANAGED_IDENTITIES, principal_id.lower())
+    return None if not record else {"principalId": principal_id.lower(), **record}
+
+
+def _selected_identity(cloud: Cloud, query: dict[str, str]) -> tuple[str, str]:
+    """(client id, object id) of the identity the request names; none named: the
+    machine's own identity.  ``principal_id``/``object_id``, ``client_id`` and
+    ``mi_res_id`` select a registered identity (App Service REST endpoint reference)."""
+    object_id = query.get("principal_id") or query.get("object_id")
+    client_id = query.get("client_id")
+    res_id = query.get("mi_res_id")
+    if not (object_id or client_id or res_id):
+        machine = managed_identity_object_id(cloud)
+        return machine, tokens.object_id_for(machine)
+    for principal, record in cloud.store.doc_list(MANAGED_IDENTITIES):
+        if (
+            (object_id and object_id.lower() == principal)
+            or (client_id and client_id.lower() == record["clientId"].lower())
+            or (res_id and res_id.lower() == record["resourceId"].lower())
+        ):
+            return record["clientId"], principal
+    named = object_id or client_id or res_id
+    raise ManagedIdentityError(
+        400, f"No managed identity matching '{named}' is assigned to this resource."
+    )
 
 
 def managed_identity_token(cloud: Cloud, query: dict[str, str], header: str) -> dict[str, Any]:
     """GET /msi/token?resource=…&api-version=2019-08-01 with ``X-IDENTITY-HEADER``.
 
-    The system-assigned identity of "this machine"; user-assigned selectors
-    (client_id/object_id/mi_res_id) are not simulated and are ignored.
+    Without a selector: the system-assigned identity of "this machine".  With
+    ``principal_id``/``object_id``, ``client_id`` or ``mi_res_id``: a resource's
+    system-assigned identity registered by its provider (a scale set's), whose token
+    carries ``oid`` = the resource's ``identity.principalId``.
     """
     expected = bootstrap.identity_record(cloud)["identity_header"]
     if not hmac.compare_digest(header.encode(), expected.encode()):
@@ -370,8 +417,10 @@ def managed_identity_token(cloud: Cloud, query: dict[str, str], header: str) -> 
     if not resource or not query.get("api-version"):
         raise ManagedIdentityError(400, "The 'resource' and 'api-version' parameters are required.")
     audience = resource[: -len("/.default")] if resource.endswith("/.default") else resource
-    client_id = managed_identity_object_id(cloud)
-    access, expires_in = tokens.issue(cloud, audience, client_id, extra={"idtyp": "app"})
+    client_id, object_id = _selected_identity(cloud, query)
+    access, expires_in = tokens.issue(
+        cloud, audience, client_id, object_id=object_id, extra={"idtyp": "app"}
+    )
     return {
         "access_token": access,
         "expires_on": str(int(cloud.now()) + expires_in),
