@@ -260,23 +260,37 @@ def _dns_names(cert: x509.Certificate) -> tuple[str, ...]:
     return tuple(san.get_values_for_type(x509.DNSName))
 
 
+def is_wildcard(cn: str) -> bool:
+    """Whether ``cn`` is a wildcard name such as ``*.contoso.com``."""
+    return cn.startswith("*.") and len(cn) > 2
+
+
+def service_name(cn: str, cmg_name: str) -> str:
+    """The CMG's service name from the server certificate's CN: the CN itself, or for a
+    wildcard CN (``*.contoso.com``) the CMG name in place of ``*`` (``contosocmg.contoso.com``).
+    """
+    return f"{cmg_name}.{cn[2:]}" if is_wildcard(cn) else cn
+
+
 def check_server_certificate(
     cert: ServerCertificate, expected_name: str, now: dt.datetime
 ) -> list[str]:
     """Raise InputError for a certificate a CMG cannot use; return warnings otherwise.
 
-    The name check is ``cn.split('.')[0] == expected_name``: the CN is the service
-    name (e.g. ``contosocmg.contoso.com`` with a CNAME, or
+    The CN is the service name (e.g. ``contosocmg.contoso.com`` with a CNAME, or
     ``contosocmg.westeurope.cloudapp.azure.com``) and its first label is the
-    deployment prefix that names the scale set, key vault and storage account.
+    deployment prefix that names the scale set, key vault and storage account, so
+    ``cn.split('.')[0] == expected_name``. A wildcard CN (``*.contoso.com``) fits any
+    name: the service name is then ``<name>.contoso.com``.
     """
     _check_validity(cert, now)
     first_label = cert.subject_cn.split(".")[0]
-    if first_label != expected_name:
+    if not is_wildcard(cert.subject_cn) and first_label != expected_name:
         raise InputError(
             FIELD,
             f"CN={cert.subject_cn}",
-            f"the CN's first label must be the CMG name {expected_name!r} (case-sensitive)",
+            f"the CN's first label must be the CMG name {expected_name!r} (case-sensitive), "
+            "or the CN a wildcard such as *.contoso.com",
         )
     _check_usage(cert)
     days_left = (cert.not_after - now).total_seconds() / 86400

@@ -358,7 +358,8 @@ CP = typer.Option(None, "--connection-point", help="CMG connection point server 
 MP = typer.Option(
     None,
     "--management-point",
-    help="HTTPS management point FQDN to enable for CMG traffic (repeatable).",
+    help="Management point FQDN to enable for CMG traffic (repeatable); http://FQDN "
+    "for an HTTP management point of an Enhanced HTTP site.",
 )
 SUP = typer.Option(
     None, "--software-update-point", help="Software update point FQDN to enable (repeatable)."
@@ -693,7 +694,10 @@ def site_show(ctx: typer.Context) -> None:
             points = tuple(p.to_dict() for p in db.list_connection_points())
             roles = [r.to_dict() for r in db.list_site_roles()]
             services = [v.to_dict() for v in db.list_services()]
-        return TableResult("Connection points", points, {"site_roles": roles, "services": services})
+            gateways = [g.to_dict() for v in db.list_services() if (g := db.get_gateway(v.name))]
+            apps = [a.to_dict() for a in db.list_entra_apps()]
+        extra = {"site_roles": roles, "services": services, "gateways": gateways}
+        return TableResult("Connection points", points, {**extra, "entra_apps": apps})
 
     run(ctx, "site show", body)
 
@@ -715,9 +719,7 @@ def site_export(
         if format != "powershell":
             raise InputError("--format", format, "powershell")
         with s.site_db() as db:
-            text = export_powershell(
-                db.list_services(), db.list_connection_points(), db.list_site_roles()
-            )
+            text = export_powershell(db)
         return TextResult("powershell", text)
 
     run(ctx, "site export", body)

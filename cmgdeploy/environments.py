@@ -45,6 +45,7 @@ class AzureEnvironment:
     ca_bundle: str | None = None
     is_builtin: bool = False
     prices: str | None = None
+    graph: str | None = None  # Microsoft Graph endpoint, no trailing slash
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,6 +63,7 @@ BUILTIN_ENVIRONMENTS: tuple[AzureEnvironment, ...] = (
         public_ip_suffix="cloudapp.azure.com",
         is_builtin=True,
         prices=RETAIL_PRICES,
+        graph="https://graph.microsoft.com",
     ),
     AzureEnvironment(
         name="AzureUSGovernmentCloud",
@@ -75,6 +77,7 @@ BUILTIN_ENVIRONMENTS: tuple[AzureEnvironment, ...] = (
         is_builtin=True,
         # One global API: US Government regions are items in it (armRegionName usgov…).
         prices=RETAIL_PRICES,
+        graph="https://graph.microsoft.us",
     ),
     AzureEnvironment(
         name="AzureChinaCloud",
@@ -88,6 +91,7 @@ BUILTIN_ENVIRONMENTS: tuple[AzureEnvironment, ...] = (
         is_builtin=True,
         # Azure operated by 21Vianet documents no Retail Prices API: estimate says so.
         prices=None,
+        graph="https://microsoftgraph.chinacloudapi.cn",
     ),
     # URLs are filled in at run time from the local Azure's endpoint.json; the
     # suffixes are the public cloud's, which is what the local Azure imitates.
@@ -127,6 +131,7 @@ def build_environment(
     ca_bundle: str | Path | None = None,
     instance_discovery: bool = True,
     prices: str | None = None,
+    graph: str | None = None,
 ) -> AzureEnvironment:
     """Validate the options of ``environments add`` and build the row (not stored)."""
     environment_name(name, "name")
@@ -149,6 +154,7 @@ def build_environment(
         instance_discovery=instance_discovery,
         ca_bundle=str(validate.readable_file(ca_bundle, "--ca-bundle")) if ca_bundle else None,
         prices=validate.https_url(prices, "--prices") if prices else None,
+        graph=validate.https_url(graph, "--graph").rstrip("/") if graph else None,
     )
 
 

@@ -1,23 +1,28 @@
-"""Site rules: connection points and MP/SUP roles for a CMG, their diff, PowerShell export.
+"""Site rules: connection points, MP/SUP roles and gateway settings for a CMG, their
+diff, and the site runbook (PowerShell, built by runbook.py).
 
 Facts (cmg-facts.md): a VMSS CMG's connection point talks HTTPS on 443 with one
 instance and on 10124+i (instance i) with two or more; one connection point serves
-up to four instances; high availability wants two of each; since 1802 a
-CMG-enabled management point must use HTTPS.
+up to four instances; high availability wants two of each; a CMG-enabled management
+point is HTTPS, or HTTP on an Enhanced HTTP site; the service name is the server
+certificate's CN.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cmgdeploy import validate
-from cmgdeploy.sitedb import CmgService, ConnectionPoint, SiteRole
+from cmgdeploy import certs, validate
+from cmgdeploy.runbook import Runbook, SiteCmg, SiteRemoval, ps_quote, render
+from cmgdeploy.sitedb import ConnectionPoint, GatewaySettings, SiteDB, SiteRole, TrustedRoot
 
 if TYPE_CHECKING:
+    from cmgdeploy.certs import ServerCertificate
     from cmgdeploy.spec import CmgSpec
+
+__all__ = ["ps_quote"]  # re-exported: the quoting rule lives with the runbook
 
 FIRST_CHANNEL_PORT = 10124
 INSTANCES_PER_CONNECTION_POINT = 4
@@ -39,34 +44,37 @@ class SiteConfig:
     cmg: str
     connection_points: tuple[ConnectionPoint, ...] = ()
     site_roles: tuple[SiteRole, ...] = ()
+    gateway: GatewaySettings | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "cmg": self.cmg,
             "connection_points": [p.to_dict() for p in self.connection_points],
             "site_roles": [r.to_dict() for r in self.site_roles],
+            "gateway": self.gateway.to_dict() if self.gateway else None,
         }
 
 
-def plan_site(spec: CmgSpec) -> SiteConfig:
-    """The connection points and roles ``spec`` asks for (HTTP management points refused)."""
+def plan_site(spec: CmgSpec, cert: ServerCertificate | None = None) -> SiteConfig:
+    """The connection points, roles and (with the certificate) gateway settings ``spec``
+    asks for. HTTP management points are accepted: an Enhanced HTTP site serves CMG
+    traffic through them (``site_warnings`` says so)."""
     site_code = spec.site_code or DEFAULT_SITE_CODE
     ports = connection_point_ports(spec.instances)
     points = tuple(
         ConnectionPoint(server=s, site_code=site_code, cmg=spec.name, ports=ports)
         for s in spec.connection_points
     )
-    roles = tuple(
-        _role(s, "MP", site_code, spec.name, allow_http=False) for s in spec.management_points
-    ) + tuple(
-        _role(s, "SUP", site_code, spec.name, allow_http=True) for s in spec.software_update_points
+    roles = tuple(_role(s, "MP", site_code, spec.name) for s in spec.management_points) + tuple(
+        _role(s, "SUP", site_code, spec.name) for s in spec.software_update_points
     )
-    return SiteConfig(cmg=spec.name, connection_points=points, site_roles=roles)
+    gateway = gateway_settings(spec, cert) if cert is not None else None
+    return SiteConfig(cmg=spec.name, connection_points=points, site_roles=roles, gateway=gateway)
 
 
-def _role(value: str, role: str, site_code: str, cmg: str, *, allow_http: bool) -> SiteRole:
+def _role(value: str, role: str, site_code: str, cmg: str) -> SiteRole:
     field_name = "management_points" if role == "MP" else "software_update_points"
-    server, https = validate.site_system(value, field_name, allow_http=allow_http)
+    server, https = validate.site_system(value, field_name, allow_http=True)
     return SiteRole(server=server, role=role, site_code=site_code, cmg=cmg, https=https)
 
 
@@ -85,6 +93,12 @@ def site_warnings(spec: CmgSpec) -> list[str]:
             f"{spec.instances} instances want at least {wanted} connection points "
             f"(one serves up to {INSTANCES_PER_CONNECTION_POINT} instances); {count} given"
         )
+    for server in spec.management_points:
+        if server.startswith("http://"):
+            warnings.append(
+                f"management point {server[len('http://') :]} is HTTP: CMG traffic through it "
+                "needs Enhanced HTTP on the site (the runbook says so; it does not enable HTTPS)"
+            )
     if spec.instances >= 2 and count == 1:
         warnings.append(
             "high availability needs at least 2 instances and 2 connection points; "
@@ -143,69 +157,64 @@ def _diff(kind: str, before: dict[str, dict], after: dict[str, dict]) -> tuple[S
     return tuple(changes)
 
 
-def ps_quote(value: str) -> str:
-    """A PowerShell single-quoted literal: only ``'`` needs escaping (as ``''``).
+def gateway_settings(spec: CmgSpec, cert: ServerCertificate) -> GatewaySettings:
+    """What the site needs to create the CMG of ``spec`` deployed with ``cert``.
 
-    Single quotes do no variable or sub-expression expansion. PowerShell also treats
-    the typographic quotes U+2018/U+2019/U+201A/U+201B as single quotes, so they are
-    doubled too.
-    """
-    out = "".join(ch * 2 if ch in "'\u2018\u2019\u201a\u201b" else ch for ch in value)
-    return f"'{out}'"
-
-
-def export_powershell(
-    services: Iterable[CmgService],
-    points: Iterable[ConnectionPoint],
-    roles: Iterable[SiteRole],
-) -> str:
-    """ConfigMgr cmdlets that make a real site match the site database.
-
-    Run from the site drive (``PS XYZ:\\>``) on a site server with the ConfigMgr
-    module loaded. The CMG name used is the service's fqdn when known (the console
-    shows the service name), else its name.
-    """
-    names = {svc.name: svc.fqdn or svc.name for svc in services}
-    lines = [
-        "# Generated by cmgdeploy: configure the site for its cloud management gateways.",
-        "# Run in a ConfigMgr PowerShell session on the site drive (e.g. PS P01:\\>).",
-        "$ErrorActionPreference = 'Stop'",
-    ]
-    for point in points:
-        lines += _connection_point_lines(point, names.get(point.cmg, point.cmg))
-    for role in roles:
-        lines += _role_lines(role)
-    return "\n".join(lines) + "\n"
+    The service name is the certificate's CN (for ``*.contoso.com``, the CMG name in
+    place of ``*``); the trusted roots are the ``--trusted-ca`` files with their
+    thumbprints (read locally, no Azure call)."""
+    roots = tuple(
+        TrustedRoot(thumbprint=ca.thumbprint, file=ca.path.name, subject=ca.subject)
+        for ca in certs.load_ca_certificates(spec.trusted_cas)
+    )
+    return GatewaySettings(
+        cmg=spec.name,
+        service_name=certs.service_name(cert.subject_cn, spec.name),
+        server_cert_thumbprint=cert.thumbprint,
+        server_cert_file=spec.server_cert.name if spec.server_cert else None,
+        trusted_roots=roots,
+        verify_client_revocation=spec.verify_client_revocation,
+        enforce_tls12=spec.enforce_tls12,
+        content_from_storage=spec.content_from_storage,
+    )
 
 
-def _connection_point_lines(point: ConnectionPoint, cmg_name: str) -> list[str]:
-    server, site = ps_quote(point.server), ps_quote(point.site_code)
-    return [
-        "",
-        f"# CMG connection point for {cmg_name} (ports {', '.join(map(str, point.ports))})",
-        f"if (-not (Get-CMSiteSystemServer -SiteSystemServerName {server} -SiteCode {site})) {{",
-        f"    New-CMSiteSystemServer -SiteSystemServerName {server} -SiteCode {site} | Out-Null",
-        "}",
-        "Add-CMCloudManagementGatewayConnectionPoint"
-        f" -CloudManagementGatewayName {ps_quote(cmg_name)}"
-        f" -SiteSystemServerName {server} -SiteCode {site}",
-    ]
+def site_runbook(db: SiteDB) -> Runbook:
+    """The runbook for every ARM CMG in the site database, with the Entra apps, and the
+    removal of each classic CMG whose migration is ready to retire or retired."""
+    cmgs = tuple(
+        SiteCmg(
+            svc,
+            db.get_gateway(svc.name),
+            db.list_connection_points(svc.name),
+            db.list_site_roles(svc.name),
+        )
+        for svc in db.list_services()
+        if svc.kind == "arm"
+    )
+    removals = tuple(
+        removal_of(db, m.source)
+        for m in db.list_migrations()
+        if m.phase in ("retire", "done") and m.source_kind == "classic"
+    )
+    return Runbook(cmgs=cmgs, apps=db.list_entra_apps(), removals=removals)
 
 
-def _role_lines(role: SiteRole) -> list[str]:
-    server, site = ps_quote(role.server), ps_quote(role.site_code)
-    enabled = "$true" if role.cmg_enabled else "$false"
-    if role.role == "MP":
-        ssl = " -EnableSsl $true" if role.https else ""
-        return [
-            "",
-            f"# management point {role.server}: allow CMG traffic",
-            f"Set-CMManagementPoint -SiteSystemServerName {server} -SiteCode {site}{ssl}"
-            f" -EnableCloudGateway {enabled}",
-        ]
-    return [
-        "",
-        f"# software update point {role.server}: allow CMG traffic",
-        f"Set-CMSoftwareUpdatePoint -SiteSystemServerName {server} -SiteCode {site}"
-        f" -EnableCloudGateway {enabled}",
-    ]
+def removal_of(db: SiteDB, cmg: str, fqdn: str | None = None) -> SiteRemoval:
+    """The site steps that remove CMG ``cmg``: its connection points that serve no other
+    CMG, then the CMG itself (by its service name)."""
+    points = db.list_connection_points(cmg)
+    others = {p.server.lower() for p in db.list_connection_points() if p.cmg != cmg}
+    gateway = db.get_gateway(cmg)
+    svc = db.get_service(cmg)
+    name = gateway.service_name if gateway else (fqdn or (svc.fqdn if svc else None))
+    return SiteRemoval(
+        service_name=name or f"{cmg}.cloudapp.net",
+        site_code=points[0].site_code if points else None,
+        points=tuple(p.server for p in points if p.server.lower() not in others),
+    )
+
+
+def export_powershell(db: SiteDB) -> str:
+    """ConfigMgr cmdlets that make a real site match the site database (see runbook.py)."""
+    return render(site_runbook(db))

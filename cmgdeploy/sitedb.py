@@ -1,10 +1,13 @@
 """The site database: SQLite standing in for ConfigMgr's site DB.
 
-Holds the AzureEnvironments table, the CMG services cmgdeploy deployed, their
-connection points and the MP/SUP roles enabled for them, and a mirror of the
-migration journal. The schema is versioned with ``PRAGMA user_version`` and moved
-forward by ``MIGRATIONS``; every multi-row change runs in one transaction; the file
-is mode 0600 and never holds a secret (no passwords, keys, tokens or PFX data).
+Holds the AzureEnvironments table, the CMG services cmgdeploy deployed, what the
+site needs to create each (service name, certificate, trusted roots, switches), their
+connection points and the MP/SUP roles enabled for them, the two Entra app
+registrations (ids and secret expiry, never the secret), a mirror of the migration
+journal and the target spec of each migration. The schema is versioned with
+``PRAGMA user_version`` and moved forward by ``MIGRATIONS``; every multi-row change
+runs in one transaction; the file is mode 0600 and never holds a secret (no
+passwords, keys, tokens or PFX data).
 """
 
 from __future__ import annotations
@@ -91,6 +94,41 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE azure_environments ADD COLUMN prices TEXT;
     """,
+    # 3: the Microsoft Graph endpoint per environment; what the site needs to create a
+    # CMG (service name, certificate, trusted roots, switches); the two Entra apps;
+    # the target spec of a migration, so later runs need no spec options.
+    """
+    ALTER TABLE azure_environments ADD COLUMN graph TEXT;
+    CREATE TABLE cmg_gateways (
+        cmg TEXT PRIMARY KEY,
+        service_name TEXT NOT NULL,
+        server_cert_thumbprint TEXT,
+        server_cert_file TEXT,
+        trusted_roots TEXT NOT NULL DEFAULT '[]',
+        verify_client_revocation INTEGER NOT NULL,
+        enforce_tls12 INTEGER NOT NULL,
+        content_from_storage INTEGER NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE entra_apps (
+        environment TEXT NOT NULL COLLATE NOCASE,
+        tenant_id TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('server', 'client')),
+        display_name TEXT NOT NULL,
+        object_id TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        tenant_name TEXT,
+        credential_key_id TEXT,
+        credential_end TEXT,
+        updated TEXT NOT NULL,
+        PRIMARY KEY (environment, tenant_id, role)
+    );
+    CREATE TABLE migration_specs (
+        cmg TEXT PRIMARY KEY,
+        spec TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -147,6 +185,59 @@ class SiteRole:
     cmg: str
     https: bool = True
     cmg_enabled: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrustedRoot:
+    """A trusted root (or intermediate) CA certificate the CMG is given: the file the
+    runbook imports and its thumbprint."""
+
+    thumbprint: str
+    file: str
+    subject: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """What the site needs to create a CMG: the service name (the server certificate's
+    CN, a wildcard's ``*`` replaced by the CMG name), the certificate, the trusted roots
+    and the switches ConfigMgr sets on it (CRL check, TLS 1.2, content)."""
+
+    cmg: str
+    service_name: str
+    server_cert_thumbprint: str | None = None
+    server_cert_file: str | None = None
+    trusted_roots: tuple[TrustedRoot, ...] = ()
+    verify_client_revocation: bool = True
+    enforce_tls12: bool = True
+    content_from_storage: bool = False
+    updated: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "trusted_roots": [r.to_dict() for r in self.trusted_roots]}
+
+
+@dataclass(frozen=True)
+class EntraApp:
+    """An Entra app registration the site uses for its CMG: the server (web) app or the
+    client (native) app. Only the secret's key id and end time are kept, never the secret."""
+
+    environment: str
+    tenant_id: str
+    role: str  # "server" | "client"
+    display_name: str
+    object_id: str
+    app_id: str
+    tenant_name: str | None = None
+    credential_key_id: str | None = None
+    credential_end: str | None = None
+    updated: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -262,7 +353,8 @@ class SiteDB:
         self._conn.execute(
             "INSERT OR REPLACE INTO azure_environments (name, authority, resource_manager,"
             " service_management, audience, storage_suffix, keyvault_suffix, public_ip_suffix,"
-            " instance_discovery, ca_bundle, builtin, prices) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " instance_discovery, ca_bundle, builtin, prices, graph)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 env.name,
                 env.authority,
@@ -276,6 +368,7 @@ class SiteDB:
                 env.ca_bundle,
                 int(env.is_builtin),
                 env.prices,
+                env.graph,
             ),
         )
 
@@ -340,6 +433,7 @@ class SiteDB:
         with self.transaction() as conn:
             conn.execute("DELETE FROM connection_points WHERE cmg = ?", (name,))
             conn.execute("DELETE FROM site_roles WHERE cmg = ?", (name,))
+            conn.execute("DELETE FROM cmg_gateways WHERE cmg = ?", (name,))
             cur = conn.execute("DELETE FROM cmg_services WHERE name = ?", (name,))
         return cur.rowcount > 0
 
@@ -356,12 +450,83 @@ class SiteDB:
             self._write_roles(cmg, roles)
 
     def replace_site(
-        self, cmg: str, points: Iterable[ConnectionPoint], roles: Iterable[SiteRole]
+        self,
+        cmg: str,
+        points: Iterable[ConnectionPoint],
+        roles: Iterable[SiteRole],
+        gateway: GatewaySettings | None = None,
     ) -> None:
-        """Connection points and roles of ``cmg`` together, in one transaction."""
+        """Connection points, roles (and the gateway settings) of ``cmg`` together, in
+        one transaction."""
         with self.transaction():
             self._write_points(cmg, points)
             self._write_roles(cmg, roles)
+            if gateway is not None:
+                self._write_gateway(cmg, gateway)
+
+    # --- gateway settings -------------------------------------------------------------
+
+    def put_gateway(self, gateway: GatewaySettings) -> None:
+        """Insert or replace the gateway settings of ``gateway.cmg``."""
+        with self.transaction():
+            self._write_gateway(gateway.cmg, gateway)
+
+    def get_gateway(self, cmg: str) -> GatewaySettings | None:
+        """The gateway settings of ``cmg`` or None."""
+        row = self._conn.execute("SELECT * FROM cmg_gateways WHERE cmg = ?", (cmg,)).fetchone()
+        return _gateway(row) if row else None
+
+    def _write_gateway(self, cmg: str, g: GatewaySettings) -> None:
+        _require_cmg(g.cmg, cmg)
+        roots = json.dumps([r.to_dict() for r in g.trusted_roots])
+        self._conn.execute(
+            "INSERT OR REPLACE INTO cmg_gateways VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                cmg, g.service_name, g.server_cert_thumbprint, g.server_cert_file, roots,
+                int(g.verify_client_revocation), int(g.enforce_tls12),
+                int(g.content_from_storage), utcnow_iso(),
+            ),
+        )  # fmt: skip
+
+    # --- Entra apps -------------------------------------------------------------------
+
+    def put_entra_app(self, app: EntraApp) -> EntraApp:
+        """Insert or replace one app registration record (no secret is ever passed)."""
+        stored = replace(app, updated=utcnow_iso())
+        values = asdict(stored)
+        marks = ", ".join("?" for _ in values)
+        with self.transaction() as conn:
+            conn.execute(
+                f"INSERT OR REPLACE INTO entra_apps ({', '.join(values)}) VALUES ({marks})",
+                tuple(values.values()),
+            )
+        return stored
+
+    def list_entra_apps(self, environment: str | None = None) -> tuple[EntraApp, ...]:
+        """The app records (of one environment, or all), server app first."""
+        query = "SELECT * FROM entra_apps"
+        args: tuple[str, ...] = ()
+        if environment is not None:
+            query, args = query + " WHERE environment = ?", (environment,)
+        rows = self._conn.execute(query + " ORDER BY environment, tenant_id, role DESC", args)
+        return tuple(EntraApp(**dict(row)) for row in rows.fetchall())
+
+    # --- the target spec of a migration -----------------------------------------------
+
+    def put_migration_spec(self, cmg: str, spec: dict[str, Any]) -> None:
+        """Keep the target spec inputs of the migration to ``cmg`` (no secrets in them)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO migration_specs VALUES (?,?,?)",
+                (cmg, json.dumps(spec, sort_keys=True), utcnow_iso()),
+            )
+
+    def get_migration_spec(self, cmg: str) -> dict[str, Any] | None:
+        """The kept target spec inputs of the migration to ``cmg`` or None."""
+        row = self._conn.execute(
+            "SELECT spec FROM migration_specs WHERE cmg = ?", (cmg,)
+        ).fetchone()
+        return dict(json.loads(row[0])) if row else None
 
     def list_connection_points(self, cmg: str | None = None) -> tuple[ConnectionPoint, ...]:
         """Connection points of one CMG, or of all, ordered by CMG then server."""
@@ -491,6 +656,14 @@ def _service(row: sqlite3.Row) -> CmgService:
     data = dict(row)
     data["created_rg"] = bool(data["created_rg"])
     return CmgService(**data)
+
+
+def _gateway(row: sqlite3.Row) -> GatewaySettings:
+    data = dict(row)
+    data["trusted_roots"] = tuple(TrustedRoot(**r) for r in json.loads(data["trusted_roots"]))
+    for key in ("verify_client_revocation", "enforce_tls12", "content_from_storage"):
+        data[key] = bool(data[key])
+    return GatewaySettings(**data)
 
 
 def _point(row: sqlite3.Row) -> ConnectionPoint:

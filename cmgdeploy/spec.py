@@ -22,6 +22,7 @@ from cmgdeploy.certs import (
     PASSWORD_FIELD,
     ServerCertificate,
     check_server_certificate,
+    is_wildcard,
     load_ca_certificates,
     load_server_certificate,
 )
@@ -57,7 +58,7 @@ class CmgSpec:
     trusted_ca_thumbprints: tuple[str, ...] = ()
     verify_client_revocation: bool = True
     enforce_tls12: bool = True
-    content_from_storage: bool = True
+    content_from_storage: bool = False
     site_code: str | None = None
     connection_points: tuple[str, ...] = ()
     management_points: tuple[str, ...] = ()
@@ -187,11 +188,21 @@ def _azure_fields(get: Callable[..., Setting], name: str, require_region: bool) 
     }
 
 
+# The CMG's own switches and their conservative defaults: check client certificate
+# revocation and enforce TLS 1.2 (the safer choice), and serve no content from the
+# CMG's storage (cloud distribution point off: no content egress cost until asked).
+GATEWAY_DEFAULTS = {
+    "verify_client_revocation": True,
+    "enforce_tls12": True,
+    "content_from_storage": False,
+}
+
+
 def _gateway_fields(get: Callable[..., Setting]) -> dict[str, Any]:
-    """The CMG's own switches (all on by default)."""
+    """The CMG's own switches (defaults: ``GATEWAY_DEFAULTS``)."""
     return {
-        key: _checked(get(key, True), validate.boolean)
-        for key in ("verify_client_revocation", "enforce_tls12", "content_from_storage")
+        key: _checked(get(key, default), validate.boolean)
+        for key, default in GATEWAY_DEFAULTS.items()
     }
 
 
@@ -200,7 +211,7 @@ def _site_fields(get: Callable[..., Setting]) -> dict[str, Any]:
     return {
         "site_code": _optional(get("site_code"), validate.site_code),
         "connection_points": _fqdns(get("connection_points")),
-        "management_points": _site_systems(get("management_points"), allow_http=False),
+        "management_points": _site_systems(get("management_points"), allow_http=True),
         "software_update_points": _site_systems(get("software_update_points"), allow_http=True),
     }
 
@@ -243,6 +254,13 @@ def _load_certificate(
 def _name(setting: Setting, cert: ServerCertificate | None, required: bool) -> str:
     if setting.value is not None:
         return str(validate.cmg_name(setting.value, setting.source))
+    if cert is not None and is_wildcard(cert.subject_cn):
+        raise InputError(
+            "name",
+            None,
+            f"give --name with the wildcard certificate CN={cert.subject_cn}: the service "
+            f"name is the CMG name in place of '*' ({validate.NAME_ALLOWED})",
+        )
     if cert is not None:
         label = cert.subject_cn.split(".")[0]
         return str(

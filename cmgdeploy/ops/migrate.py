@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import site
 from ..errors import AzureError, CmgError, InputError, UsageError
 from ..migration.journal import PHASES, Journal, from_tags, iso, mirror, parse_iso, utc_now
 from ..migration.journal import without_journal as foreign_tags
@@ -224,9 +223,11 @@ class Migration:
         return True
 
     def register(self) -> bool:
-        config = site.plan_site(self._planned_spec())
+        config = up_op.prepare(self.ctx, self._planned_spec()).site_config
         # The source's records stay until retire: both CMGs serve during the drain.
-        self.ctx.db.replace_site(config.cmg, config.connection_points, config.site_roles)
+        self.ctx.db.replace_site(
+            config.cmg, config.connection_points, config.site_roles, config.gateway
+        )
         self._save(self.journal.at("verify"))
         return True
 

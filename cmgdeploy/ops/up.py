@@ -71,7 +71,7 @@ def prepare(ctx: OpContext, spec: Any, *, keep_cert: bool = True) -> Prepared:
     params = select_declared(template, params)
     validate_parameters(template, params)
     name = deployment_name(spec.name, spec.input_hash(), template)
-    return Prepared(spec, template, params, name, site.plan_site(spec))
+    return Prepared(spec, template, params, name, site.plan_site(spec, cert))
 
 
 def generate_admin_password() -> str:
@@ -290,7 +290,7 @@ def _save(ctx: OpContext, svc: CmgService, state: str, fqdn: str | None) -> None
 
 def _register_site(ctx: OpContext, prepared: Prepared) -> None:
     config = prepared.site_config
-    ctx.db.replace_site(config.cmg, config.connection_points, config.site_roles)
+    ctx.db.replace_site(config.cmg, config.connection_points, config.site_roles, config.gateway)
 
 
 # -- preflight ---------------------------------------------------------------------------

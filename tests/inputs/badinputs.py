@@ -203,11 +203,6 @@ FLAG_CASES = (
         r"site_code: \(empty\).*give --site-code, CMGDEPLOY_SITE_CODE",
     ),
     Case(
-        "mp-http",
-        up("--site-code", "PS1", "--management-point", "http://mp1.contoso.com"),
-        r"--management-point: 'http://mp1\.contoso\.com'.*HTTPS.*1802",
-    ),
-    Case(
         "mp-space",
         up("--site-code", "PS1", "--management-point", "mp 1.contoso.com"),
         r"--management-point: 'mp 1\.contoso\.com'",
@@ -329,13 +324,6 @@ ENV_CASES = (
         "CMGDEPLOY_CONNECTION_POINTS",
         "cp1.contoso.com,bad host",
         r"CMGDEPLOY_CONNECTION_POINTS: 'bad host'",
-        argv=up("--site-code", "PS1"),
-    ),
-    _env_case(
-        "env-mp-http",
-        "CMGDEPLOY_MANAGEMENT_POINTS",
-        "http://mp.contoso.com",
-        r"CMGDEPLOY_MANAGEMENT_POINTS: 'http://mp\.contoso\.com'.*HTTPS",
         argv=up("--site-code", "PS1"),
     ),
     _env_case(
@@ -528,11 +516,6 @@ TOML_CASES = (
         "toml-tag-long",
         f'name = "{NAME}"\n[tags]\nk = "{"v" * 257}"\n',
         r"tags \(in .*\).*at most 256",
-    ),
-    _toml_case(
-        "toml-mp-http",
-        f'name = "{NAME}"\nsite_code = "PS1"\nmanagement_points = ["http://mp.contoso.com"]\n',
-        r"management_points \(in .*\): 'http://mp\.contoso\.com'.*HTTPS",
     ),
     _toml_case(
         "toml-server-cert-relative",

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from cmgdeploy.errors import InputError
+from cmgdeploy.runbook import Runbook, SiteCmg, render
 from cmgdeploy.site import (
     SiteConfig,
     connection_point_ports,
-    export_powershell,
     plan_site,
     ps_quote,
     site_diff,
     site_warnings,
 )
-from cmgdeploy.sitedb import CmgService, ConnectionPoint, SiteRole
+from cmgdeploy.sitedb import CmgService, ConnectionPoint, GatewaySettings
 from cmgdeploy.spec import CmgSpec, load_spec
 
 
@@ -63,16 +63,17 @@ def test_plan_site() -> None:
     }
 
 
-def test_http_management_point_is_an_error() -> None:
-    bad = CmgSpec(
+def test_http_management_point_is_kept_with_an_enhanced_http_warning() -> None:
+    http = CmgSpec(
         name="contosocmg",
         region="westeurope",
         resource_group="rg",
         site_code="P01",
         management_points=("http://mp.contoso.com",),
     )
-    with pytest.raises(InputError, match="since 1802"):
-        plan_site(bad)
+    (role,) = plan_site(http).site_roles
+    assert (role.server, role.role, role.https) == ("mp.contoso.com", "MP", False)
+    assert any("Enhanced HTTP" in w for w in site_warnings(http))
 
 
 def test_warnings() -> None:
@@ -118,43 +119,12 @@ def test_site_diff() -> None:
     assert site_diff(SiteConfig("x"), SiteConfig("x")) == ()
 
 
-def test_powershell_export() -> None:
-    services = [
-        CmgService(
-            "contosocmg",
-            "AzurePublicCloud",
-            "westeurope",
-            2,
-            "Ready",
-            fqdn="contosocmg.contoso.com",
-        )
-    ]
-    points = [ConnectionPoint("cp1.contoso.com", "P01", "contosocmg", "HTTPS", (10124, 10125))]
-    roles = [
-        SiteRole("mp.contoso.com", "MP", "P01", "contosocmg"),
-        SiteRole("sup.contoso.com", "SUP", "P01", "contosocmg"),
-    ]
-    script = export_powershell(services, points, roles)
-    assert (
-        "Add-CMCloudManagementGatewayConnectionPoint -CloudManagementGatewayName 'contosocmg.contoso.com'"
-        " -SiteSystemServerName 'cp1.contoso.com' -SiteCode 'P01'"
-    ) in script
-    assert (
-        "Set-CMManagementPoint -SiteSystemServerName 'mp.contoso.com' -SiteCode 'P01' -EnableSsl $true -EnableCloudGateway $true"
-        in script
-    )
-    assert (
-        "Set-CMSoftwareUpdatePoint -SiteSystemServerName 'sup.contoso.com' -SiteCode 'P01' -EnableCloudGateway $true"
-        in script
-    )
-    assert script.index("New-CMSiteSystemServer") < script.index(
-        "Add-CMCloudManagementGatewayConnectionPoint"
-    )
-
-
 def test_powershell_quoting() -> None:
     assert ps_quote("a'b") == "'a''b'"
     assert ps_quote("$(Remove-Item C:\\)") == "'$(Remove-Item C:\\)'"
     assert ps_quote("x\u2019y") == "'x\u2019\u2019y'"
-    script = export_powershell([], [ConnectionPoint("cp.contoso.com", "P01", "o'brien")], [])
-    assert "-CloudManagementGatewayName 'o''brien'" in script
+    svc = CmgService("obrien", "AzurePublicCloud", "westeurope", 1, "Ready")
+    gateway = GatewaySettings("obrien", "o'brien.contoso.com")
+    point = ConnectionPoint("cp.contoso.com", "P01", "obrien")
+    script = render(Runbook(cmgs=(SiteCmg(svc, gateway, points=(point,)),)))
+    assert "-CloudManagementGatewayName 'o''brien.contoso.com'" in script

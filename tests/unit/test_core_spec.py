@@ -47,7 +47,8 @@ def test_defaults() -> None:
         1,
         "AzurePublicCloud",
     )
-    assert spec.verify_client_revocation and spec.enforce_tls12 and spec.content_from_storage
+    assert spec.verify_client_revocation and spec.enforce_tls12
+    assert not spec.content_from_storage  # conservative: no cloud DP until asked
     assert spec.subscription is None and spec.certificate is None and spec.tags == ()
 
 
@@ -157,9 +158,9 @@ def test_fqdns_deduplicated_and_lowercased() -> None:
     assert spec.connection_points == ("cp.contoso.com", "cp2.contoso.com")
 
 
-def test_http_management_point_refused() -> None:
-    err = refused({"site_code": "P01", "management_points": ["http://mp.contoso.com"]})
-    assert "since 1802" in err.message and "HTTPS" in err.message
+def test_http_management_point_kept_for_an_enhanced_http_site() -> None:
+    spec = spec_of({"site_code": "P01", "management_points": ["http://mp.contoso.com"]})
+    assert spec.management_points == ("http://mp.contoso.com",)
 
 
 def test_https_prefix_accepted_and_http_sup_kept() -> None:
