@@ -58,7 +58,7 @@ class CmgSpec:
     trusted_ca_thumbprints: tuple[str, ...] = ()
     verify_client_revocation: bool = True
     enforce_tls12: bool = True
-    content_from_storage: bool = False
+    content_from_storage: bool = True
     site_code: str | None = None
     connection_points: tuple[str, ...] = ()
     management_points: tuple[str, ...] = ()
@@ -188,13 +188,13 @@ def _azure_fields(get: Callable[..., Setting], name: str, require_region: bool) 
     }
 
 
-# The CMG's own switches and their conservative defaults: check client certificate
-# revocation and enforce TLS 1.2 (the safer choice), and serve no content from the
-# CMG's storage (cloud distribution point off: no content egress cost until asked).
+# The CMG's own switches and their defaults: check client certificate revocation and
+# enforce TLS 1.2 (the safer choice); content from the CMG's storage account on (the
+# template deploys that storage account for it).
 GATEWAY_DEFAULTS = {
     "verify_client_revocation": True,
     "enforce_tls12": True,
-    "content_from_storage": False,
+    "content_from_storage": True,
 }
 
 

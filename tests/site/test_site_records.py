@@ -17,8 +17,6 @@ from cmgdeploy.site import gateway_settings, plan_site
 from cmgdeploy.sitedb import EntraApp, GatewaySettings, SiteDB, TrustedRoot
 from cmgdeploy.spec import load_spec
 
-NOW = dt.datetime.now(dt.UTC)
-
 
 def test_service_name_of_a_wildcard_cn_is_the_cmg_name_in_place_of_the_star() -> None:
     assert certs.service_name("*.contoso.com", "contosocmg") == "contosocmg.contoso.com"
@@ -29,7 +27,7 @@ def test_service_name_of_a_wildcard_cn_is_the_cmg_name_in_place_of_the_star() ->
 def test_a_wildcard_certificate_is_accepted_for_any_name(tmp_path: Path) -> None:
     pfx = make_pfx(tmp_path / "wild.pfx", "*.contoso.com", None)
     cert = certs.load_server_certificate(pfx, None)
-    assert certs.check_server_certificate(cert, "contosocmg", NOW) == []
+    assert certs.check_server_certificate(cert, "contosocmg", dt.datetime.now(dt.UTC)) == []
     spec = load_spec(
         {"name": "contosocmg", "region": "westeurope", "server_cert": str(pfx),
          "trusted_cas": [str(make_ca_pem(tmp_path / "root.cer"))]},
@@ -40,7 +38,7 @@ def test_a_wildcard_certificate_is_accepted_for_any_name(tmp_path: Path) -> None
     assert gateway.server_cert_file == "wild.pfx"
     assert [r.file for r in gateway.trusted_roots] == ["root.cer"]
     assert (gateway.verify_client_revocation, gateway.enforce_tls12) == (True, True)
-    assert gateway.content_from_storage is False
+    assert gateway.content_from_storage is True
     assert plan_site(spec, cert).gateway == gateway
 
 
@@ -55,7 +53,7 @@ def test_a_plain_cn_must_still_start_with_the_name(tmp_path: Path) -> None:
         make_pfx(tmp_path / "o.pfx", "other.contoso.com", None), None
     )
     with pytest.raises(InputError, match="first label must be the CMG name"):
-        certs.check_server_certificate(cert, "contosocmg", NOW)
+        certs.check_server_certificate(cert, "contosocmg", dt.datetime.now(dt.UTC))
 
 
 def test_gateway_apps_and_migration_specs_round_trip(tmp_path: Path) -> None:

@@ -47,8 +47,7 @@ def test_defaults() -> None:
         1,
         "AzurePublicCloud",
     )
-    assert spec.verify_client_revocation and spec.enforce_tls12
-    assert not spec.content_from_storage  # conservative: no cloud DP until asked
+    assert spec.verify_client_revocation and spec.enforce_tls12 and spec.content_from_storage
     assert spec.subscription is None and spec.certificate is None and spec.tags == ()
 
 
