@@ -38,7 +38,7 @@ def test_no_wait_then_watch_then_export(cli: Any, home: Path) -> None:
     script = cli("site", "export").out
     assert f"-CloudManagementGatewayName '{FQDN}'" in script
     assert "-CloudManagementGatewayName 'nowaitcmg'" not in script
-    assert script.count(f"# CMG connection point for {FQDN} (ports 10124, 10125)") == 2
+    assert script.count(f" for {FQDN} (ports 10124, 10125)") == 2
 
 
 def test_status_corrects_ports_and_instances_from_azure(cli: Any, home: Path) -> None:
