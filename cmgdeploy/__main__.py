@@ -1,7 +1,5 @@
 """``python -m cmgdeploy``."""
 
-import sys
+from cmgdeploy.cli import console_main
 
-from cmgdeploy.cli import main
-
-sys.exit(main())
+console_main()

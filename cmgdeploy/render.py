@@ -49,6 +49,11 @@ class Renderer:
         )
 
     # -- progress and warnings (stderr) ------------------------------------------------
+    @property
+    def shows_progress(self) -> bool:
+        """Whether :meth:`progress` prints anything (a TTY, or --verbose; not quiet)."""
+        return not self.quiet and (self.stderr.isatty() or self.verbose)
+
     def progress(self, message: str) -> None:
         """A progress line: rich on a TTY, plain with --verbose, nothing when quiet."""
         if self.quiet:

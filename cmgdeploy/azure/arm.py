@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import AzureError, WaitTimeout
@@ -27,10 +28,22 @@ SUBSCRIPTIONS_API = "2022-12-01"
 PROVIDERS_API = "2021-04-01"
 STORAGE_API = "2023-05-01"
 KEYVAULT_API = "2023-07-01"
+RESOURCES_API = "2021-04-01"  # resource groups, deployments, resource lists
+SKUS_API = "2021-07-01"  # Microsoft.Compute/skus
+COMPUTE_API = "2024-07-01"  # scale sets and their VMs
+NETWORK_API = "2024-05-01"  # checkDnsNameAvailability, public IP addresses
 # Fallback api-version for generic GET/DELETE by id when the type is not known.
 GENERIC_API = "2021-04-01"
 # Without Retry-After azure-core waits polling_interval (30 s default) between polls.
 SDK_POLLING_INTERVAL = 1
+
+
+@dataclass(frozen=True)
+class Started:
+    """What a deployment PUT answered: where to poll and how long to wait first."""
+
+    status_url: str | None
+    retry_after: float | None
 
 
 def plain(model: Any) -> dict[str, Any]:
@@ -69,6 +82,8 @@ class ArmSession:
         self.subscription_id = subscription_id
         self._clients: dict[str, Any] = {}
         self.retry_settings = RetrySettings()  # bounds of our per-call retries
+        # Status URL and first Retry-After of each deployment this session started.
+        self.started: dict[tuple[str, str], Started] = {}
 
     def use_subscription(self, subscription_id: str) -> None:
         """Switch to ``subscription_id`` (the typed clients are bound to one: rebuild)."""
@@ -112,24 +127,69 @@ class ArmSession:
                 return None
             raise translate(exc, doing=doing) from None
 
+    def _pipeline(self) -> Any:
+        """One bare ARM pipeline (no generated SDK client) for every raw call: the token
+        policy, our retry policy and one connection pool, shared by all threads."""
+        if "pipeline" not in self._clients:
+            self._clients["pipeline"] = _pipeline_client(
+                self.env, self.credential, self.retry_settings
+            )
+        return self._clients["pipeline"]
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        doing: str,
+        body: Any = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        """Send one request; the response (any status), transport errors translated."""
+        from azure.core.rest import HttpRequest
+
+        client = self._pipeline()
+        request = HttpRequest(method, client.format_url(url), params=params, json=body)
+        with _azure_call(doing):
+            return client.send_request(request)
+
+    def _answer(self, response: Any, doing: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """(status, JSON body, headers) of a successful response; an ARM error raised."""
+        if response.status_code >= 400:
+            from azure.core.exceptions import HttpResponseError
+            from azure.mgmt.core.exceptions import ARMErrorFormat
+
+            with _azure_call(doing):
+                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+        data = response.json() if response.content else {}
+        return response.status_code, data, dict(response.headers)
+
     def raw(
         self, method: str, path: str, api_version: str, body: Any = None, **params: str
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         """A call without a typed client: (status, JSON body, headers); errors raised."""
-        from azure.core.exceptions import HttpResponseError
-        from azure.core.rest import HttpRequest
-        from azure.mgmt.core.exceptions import ARMErrorFormat
-
-        request = HttpRequest(
-            method, path, params={"api-version": api_version, **params}, json=body
-        )
         doing = f"{method} {path}"
-        with _azure_call(doing):
-            response = self._client("resource").send_request(request)
-            if response.status_code >= 400:
-                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-        data = response.json() if response.content else {}
-        return response.status_code, data, dict(response.headers)
+        response = self._send(method, path, doing, body, {"api-version": api_version, **params})
+        return self._answer(response, doing)
+
+    def _read(
+        self, path: str, api_version: str, doing: str, **params: str
+    ) -> dict[str, Any] | None:
+        """GET ``path``; None when it is not there (404), other errors raised."""
+        response = self._send("GET", path, doing, None, {"api-version": api_version, **params})
+        if response.status_code == 404:
+            return None
+        return self._answer(response, doing)[1]
+
+    def _list(self, path: str, api_version: str, doing: str, **params: str) -> list[dict[str, Any]]:
+        """Every item of an ARM list (``nextLink`` followed)."""
+        data = self.raw("GET", path, api_version, **params)[1]
+        found: list[dict[str, Any]] = []
+        while True:
+            found += list(data.get("value") or [])
+            link = data.get("nextLink")
+            if not link:
+                return found
+            data = self._get_url(str(link), doing)[1]
 
     # -- subscriptions and locations -------------------------------------------------
     def list_subscriptions(self) -> list[dict[str, Any]]:
@@ -149,13 +209,11 @@ class ArmSession:
     # -- compute skus ----------------------------------------------------------------
     def sku_restriction(self, region: str, size: str) -> str | None:
         """None when ``size`` is offered in ``region`` for this subscription, else why not."""
-        skus = self._call(
-            "listing VM sizes",
-            lambda: list(
-                self._client("compute").resource_skus.list(filter=f"location eq '{region}'")
-            ),
+        path = f"{self._sub_path}/providers/Microsoft.Compute/skus"
+        skus = self._list(
+            path, SKUS_API, "listing VM sizes", **{"$filter": f"location eq '{region}'"}
         )
-        for sku in map(plain, skus):
+        for sku in skus:
             if sku.get("resourceType") == "virtualMachines" and sku.get("name") == size:
                 return _restriction_reason(sku, region)
         return f"{size} is not offered in {region}"
@@ -171,18 +229,15 @@ class ArmSession:
         return str(self.raw("POST", path, PROVIDERS_API)[1].get("registrationState", ""))
 
     # -- resource groups -------------------------------------------------------------
+    def _group_path(self, name: str) -> str:
+        return f"{self._sub_path}/resourcegroups/{name}"
+
     def get_group(self, name: str) -> dict[str, Any] | None:
-        groups = self._client("resource").resource_groups
-        return self._get_or_none(f"reading resource group {name}", lambda: groups.get(name))
+        return self._read(self._group_path(name), RESOURCES_API, f"reading resource group {name}")
 
     def ensure_group(self, name: str, region: str, tags: dict[str, str]) -> dict[str, Any]:
         body = {"location": region, "tags": tags}
-        groups = self._client("resource").resource_groups
-        return plain(
-            self._call(
-                f"creating resource group {name}", lambda: groups.create_or_update(name, body)
-            )
-        )
+        return self.raw("PUT", self._group_path(name), RESOURCES_API, body)[1]
 
     def delete_group(self, name: str, timeout: float | None = None) -> bool:
         """Delete group ``name``; False when ``timeout`` seconds passed first (Azure goes on)."""
@@ -191,14 +246,21 @@ class ArmSession:
             f"deleting resource group {name}", lambda: _wait(groups.begin_delete(name), timeout)
         )
 
-    def list_group_resources(self, group: str) -> list[dict[str, Any]]:
-        res = self._client("resource").resources
-        return [
-            plain(r)
-            for r in self._call(
-                f"listing resources of {group}", lambda: list(res.list_by_resource_group(group))
-            )
-        ]
+    def list_group_resources(self, group: str, missing_ok: bool = False) -> list[dict[str, Any]]:
+        """The group's resources with their provisioning state; [] for a group that does
+        not exist when ``missing_ok`` (else its ResourceGroupNotFound is raised)."""
+        path = f"{self._group_path(group)}/resources"
+        doing = f"listing resources of {group}"
+        params = {"api-version": RESOURCES_API, "$expand": "provisioningState"}
+        response = self._send("GET", path, doing, None, params)
+        if missing_ok and response.status_code == 404:
+            return []
+        data = self._answer(response, doing)[1]
+        found = list(data.get("value") or [])
+        while data.get("nextLink"):
+            data = self._get_url(str(data["nextLink"]), doing)[1]
+            found += list(data.get("value") or [])
+        return found
 
     def get_resource(self, rid: str, api_version: str = GENERIC_API) -> dict[str, Any] | None:
         res = self._client("resource").resources
@@ -251,17 +313,8 @@ class ArmSession:
         return self._follow(url, f"purging deleted key vault {name}", timeout)
 
     def _get_url(self, url: str, doing: str) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """GET an absolute URL the service handed out (nextLink, Location)."""
-        from azure.core.exceptions import HttpResponseError
-        from azure.core.rest import HttpRequest
-        from azure.mgmt.core.exceptions import ARMErrorFormat
-
-        with _azure_call(doing):
-            response = self._client("resource").send_request(HttpRequest("GET", url))
-            if response.status_code >= 400:
-                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-        data = response.json() if response.content else {}
-        return response.status_code, data, dict(response.headers)
+        """GET an absolute URL the service handed out (nextLink, Location, status URL)."""
+        return self._answer(self._send("GET", url, doing), doing)
 
     def _follow(self, url: str, doing: str, timeout: float | None) -> bool:
         """Poll an operation's ``Location`` until it is no longer 202 (Retry-After
@@ -295,51 +348,67 @@ class ArmSession:
         return _availability(self.raw("POST", path, KEYVAULT_API, body)[1])
 
     def check_dns_label(self, region: str, label: str) -> bool:
-        net = self._client("network")
-        result = self._call(
-            f"checking DNS label {label}",
-            lambda: net.check_dns_name_availability(region, domain_name_label=label),
+        path = (
+            f"{self._sub_path}/providers/Microsoft.Network/locations/{region}"
+            "/CheckDnsNameAvailability"
         )
-        return bool(plain(result).get("available"))
+        body = self.raw("GET", path, NETWORK_API, domainNameLabel=label)[1]
+        return bool(body.get("available"))
 
     # -- deployments -----------------------------------------------------------------
+    def _deployment_path(self, group: str, name: str) -> str:
+        return f"{self._group_path(group)}/providers/Microsoft.Resources/deployments/{name}"
+
     def get_deployment(self, group: str, name: str) -> dict[str, Any] | None:
-        deps = self._client("deployments").deployments
-        return self._get_or_none(f"reading deployment {name}", lambda: deps.get(group, name))
+        """Deployment ``name`` of ``group``; None when it (or the group) does not exist."""
+        return self.find_deployment(group, name)[0]
 
-    def poll_deployment(self, group: str, name: str) -> tuple[dict[str, Any] | None, float | None]:
-        """The deployment and the server's Retry-After (seconds) if it sent one."""
-        deps = self._client("deployments").deployments
-        holder: dict[str, Any] = {}
-
-        def keep(pipeline_response: Any, deserialized: Any, headers: Any) -> Any:
-            holder["retry_after"] = pipeline_response.http_response.headers.get("Retry-After")
-            return deserialized
-
-        found = self._get_or_none(
-            f"reading deployment {name}", lambda: deps.get(group, name, cls=keep)
+    def find_deployment(self, group: str, name: str) -> tuple[dict[str, Any] | None, bool]:
+        """(the deployment or None, whether ``group`` exists): one GET answers both —
+        ARM says ``ResourceGroupNotFound`` or ``DeploymentNotFound``."""
+        doing = f"reading deployment {name}"
+        response = self._send(
+            "GET", self._deployment_path(group, name), doing, None, {"api-version": RESOURCES_API}
         )
-        return found, parse_retry_after(holder.get("retry_after"))
+        if response.status_code == 404:
+            code = _error_code(response)
+            return None, code != "ResourceGroupNotFound"
+        return self._answer(response, doing)[1], True
 
     def begin_deployment(
         self, group: str, name: str, template: dict[str, Any], parameters: dict[str, Any]
     ) -> None:
-        """PUT the deployment and return at once; the caller polls (progress, Retry-After)."""
+        """PUT the deployment and return at once; the caller polls its status URL (the
+        ``Azure-AsyncOperation`` answer, kept in :attr:`started`) for the server's
+        Retry-After."""
         body = _deployment_body(template, parameters)
-        deps = self._client("deployments").deployments
-        self._call(
-            f"starting deployment {name}",
-            lambda: deps.begin_create_or_update(group, name, body, polling=False),
+        path = self._deployment_path(group, name)
+        _, _, headers = self.raw("PUT", path, RESOURCES_API, body)
+        self.started[(group.lower(), name)] = Started(
+            status_url=_header(headers, "Azure-AsyncOperation"),
+            retry_after=parse_retry_after(_header(headers, "Retry-After")),
         )
 
+    def poll_status(self, url: str, name: str) -> tuple[str, dict[str, Any], float | None]:
+        """One look at an operation status URL: (status, body, Retry-After seconds)."""
+        _, body, headers = self._get_url(url, f"reading the status of deployment {name}")
+        retry_after = parse_retry_after(_header(headers, "Retry-After"))
+        return str(body.get("status") or ""), body, retry_after
+
+    def poll_deployment(self, group: str, name: str) -> tuple[dict[str, Any] | None, float | None]:
+        """The deployment and the server's Retry-After (seconds) if it sent one."""
+        doing = f"reading deployment {name}"
+        response = self._send(
+            "GET", self._deployment_path(group, name), doing, None, {"api-version": RESOURCES_API}
+        )
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if response.status_code == 404:
+            return None, retry_after
+        return self._answer(response, doing)[1], retry_after
+
     def deployment_operations(self, group: str, name: str) -> list[dict[str, Any]]:
-        ops = self._client("deployments").deployment_operations
-        return [
-            plain(o)
-            for o in self._call(
-                f"listing operations of deployment {name}", lambda: list(ops.list(group, name))
-            )
-        ]
+        path = f"{self._group_path(group)}/deployments/{name}/operations"
+        return self._list(path, RESOURCES_API, f"listing operations of deployment {name}")
 
     def what_if(
         self, group: str, name: str, template: dict[str, Any], parameters: dict[str, Any]
@@ -359,22 +428,33 @@ class ArmSession:
         return plain(poller.result())
 
     # -- compute and network reads -----------------------------------------------------
+    def _vmss_path(self, group: str, name: str) -> str:
+        return (
+            f"{self._group_path(group)}/providers/Microsoft.Compute/virtualMachineScaleSets/{name}"
+        )
+
     def get_vmss(self, group: str, name: str) -> dict[str, Any] | None:
-        sets = self._client("compute").virtual_machine_scale_sets
-        return self._get_or_none(f"reading scale set {name}", lambda: sets.get(group, name))
+        return self._read(self._vmss_path(group, name), COMPUTE_API, f"reading scale set {name}")
 
     def vmss_instances(self, group: str, name: str) -> list[dict[str, Any]]:
-        vms = self._client("compute").virtual_machine_scale_set_vms
-        try:
-            return [plain(v) for v in vms.list(group, name, expand="instanceView")]
-        except Exception as exc:
-            if _is_not_found(exc):
-                return []
-            raise translate(exc, doing=f"listing instances of {name}") from None
+        """The scale set's VMs with their instance view; [] when the scale set is gone."""
+        path = f"{self._vmss_path(group, name)}/virtualMachines"
+        doing = f"listing instances of {name}"
+        response = self._send(
+            "GET", path, doing, None, {"api-version": COMPUTE_API, "$expand": "instanceView"}
+        )
+        if response.status_code == 404:
+            return []
+        data = self._answer(response, doing)[1]
+        found = list(data.get("value") or [])
+        while data.get("nextLink"):
+            data = self._get_url(str(data["nextLink"]), doing)[1]
+            found += list(data.get("value") or [])
+        return found
 
     def get_public_ip(self, group: str, name: str) -> dict[str, Any] | None:
-        ips = self._client("network").public_ip_addresses
-        return self._get_or_none(f"reading public IP {name}", lambda: ips.get(group, name))
+        path = f"{self._group_path(group)}/providers/Microsoft.Network/publicIPAddresses/{name}"
+        return self._read(path, NETWORK_API, f"reading public IP {name}")
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -394,6 +474,41 @@ def _wait(poller: Any, timeout: float | None) -> bool:
         return False
     poller.result()  # raises the operation's error, if any
     return True
+
+
+def _pipeline_client(env: EnvironmentLike, credential: Any, settings: RetrySettings) -> Any:
+    """An ARM pipeline without a generated client: the policies of one (request id,
+    user agent, our retry, the bearer token, logging), not its models and operations —
+    importing those costs more than the calls that need them."""
+    from azure.core.pipeline import policies
+    from azure.mgmt.core import ARMPipelineClient
+    from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
+
+    pipeline_policies = [
+        policies.RequestIdPolicy(),
+        policies.HeadersPolicy(),
+        policies.UserAgentPolicy(sdk_moniker="cmgdeploy"),
+        policies.ProxyPolicy(),
+        policies.ContentDecodePolicy(),
+        policies.RedirectPolicy(),
+        RetryPolicy(settings),  # ours, before the token policy: a retry gets a fresh token
+        ARMChallengeAuthenticationPolicy(credential, arm_scope(env)),
+        policies.CustomHookPolicy(),
+        policies.NetworkTraceLoggingPolicy(),
+        ARMHttpLoggingPolicy(),
+    ]
+    return ARMPipelineClient(
+        base_url=env.resource_manager, policies=pipeline_policies, **transport_kwargs(env)
+    )
+
+
+def _error_code(response: Any) -> str:
+    """ARM's error code in a failed response's body ("" when there is none)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(((body or {}).get("error") or {}).get("code") or "")
 
 
 def _client_class(kind: str) -> Any:

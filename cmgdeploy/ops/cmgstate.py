@@ -27,11 +27,10 @@ def owned_resources(
     session: Any, group: str, cmg: str, *, group_known: bool = False
 ) -> dict[str, dict[str, Any]]:
     """cmgdeploy's resources for ``cmg`` in ``group`` by lower-case type: one list call
-    (plus a group read unless the caller already knows the group exists)."""
-    if not group_known and session.get_group(group) is None:
-        return {}
+    ({} when the group does not exist; ``group_known``: the caller knows it does)."""
     owned: dict[str, dict[str, Any]] = {}
-    for res in session.list_group_resources(group):
+    listed = session.list_group_resources(group, missing_ok=not group_known)
+    for res in listed or []:
         if ours(res, cmg):
             owned.setdefault(str(res.get("type", "")).lower(), res)
     return owned
@@ -44,11 +43,13 @@ def find_owned(session: Any, group: str, cmg: str, type_lower: str) -> dict[str,
 
 @dataclass(frozen=True)
 class Prefetch:
-    """Reads this run already made (deployment, owned resources), reused by the first
-    status read instead of asking Azure the same questions again."""
+    """Reads this run already made, reused by the first status read instead of asking
+    Azure the same questions again: the deployment, and cmgdeploy's resources of the
+    group (None after a deployment this run just watched succeed — its outputs and
+    parameters hold the scale set's name and capacity and the public IP)."""
 
     deployment: dict[str, Any] | None
-    owned: dict[str, dict[str, Any]]
+    owned: dict[str, dict[str, Any]] | None
 
 
 def deployment_state(deployment: dict[str, Any] | None) -> str | None:
@@ -98,7 +99,10 @@ def overall_state(dep_state: str | None, vmss: dict[str, Any] | None, instances:
 
 
 def _prov(resource: dict[str, Any] | None) -> str:
-    return str(((resource or {}).get("properties") or {}).get("provisioningState") or "")
+    """The provisioning state of a full resource body, or of a list entry read with
+    ``$expand=provisioningState`` (where ARM puts it beside the id, not in properties)."""
+    found = ((resource or {}).get("properties") or {}).get("provisioningState")
+    return str(found or (resource or {}).get("provisioningState") or "")
 
 
 def _all_running(instances: list[dict[str, Any]], vmss: dict[str, Any]) -> bool:
@@ -110,21 +114,81 @@ def _all_running(instances: list[dict[str, Any]], vmss: dict[str, Any]) -> bool:
 def read_status(
     ctx: OpContext, session: Any, svc: CmgService, known: Prefetch | None = None
 ) -> CmgStatus:
-    """Azure's and the site database's view of ``svc``, with the overall state."""
+    """Azure's and the site database's view of ``svc``, with the overall state.
+
+    Requests: the deployment (unless known), cmgdeploy's resources of the group (one
+    list with their provisioning state; skipped after a deployment this run watched
+    succeed), the scale set's instances. The fqdn and public IP come from the
+    deployment's outputs; the deployment operations are read only while it has not
+    succeeded (per-resource progress or errors)."""
     group = svc.resource_group or ""
     if known is not None:
         dep, owned = known.deployment, known.owned
     else:
         dep = session.get_deployment(group, svc.deployment_name) if svc.deployment_name else None
-        owned = owned_resources(session, group, svc.name)
-    vmss = owned.get(VMSS_TYPE)
+        owned = owned_resources(session, group, svc.name, group_known=dep is not None)
+    succeeded = (deployment_state(dep) or "").lower() == "succeeded"
+    vmss = owned.get(VMSS_TYPE) if owned is not None else _vmss_from_outputs(dep)
     instances = session.vmss_instances(group, vmss["name"]) if vmss else []
-    if vmss:
-        vmss = session.get_vmss(group, vmss["name"]) or vmss
-    ip = owned.get(PUBLIC_IP_TYPE)
-    ip_full = session.get_public_ip(group, ip["name"]) if ip else None
-    ops = session.deployment_operations(group, svc.deployment_name) if dep else []
-    return _status(ctx, svc, dep, vmss, instances, ip_full, resource_states(ops))
+    outputs = _outputs(dep)
+    ip: dict[str, Any] | None = None
+    if not outputs.get("fqdn") and owned and owned.get(PUBLIC_IP_TYPE):
+        ip = session.get_public_ip(group, owned[PUBLIC_IP_TYPE]["name"])  # no outputs yet
+    else:
+        ip = {"properties": {"ipAddress": outputs.get("publicIpAddress") or None,
+                             "dnsSettings": {"fqdn": outputs.get("fqdn") or None}}}  # fmt: skip
+    if dep is not None and not succeeded:
+        resources = resource_states(session.deployment_operations(group, svc.deployment_name))
+    elif owned is not None:
+        resources = _owned_states(owned)
+    else:
+        resources = _output_resource_states(dep)
+    return _status(ctx, svc, dep, vmss, instances, ip, resources)
+
+
+def _outputs(dep: dict[str, Any] | None) -> dict[str, Any]:
+    """The deployment's output values by name ({} before it succeeds)."""
+    raw = ((dep or {}).get("properties") or {}).get("outputs") or {}
+    return {k: (v or {}).get("value") for k, v in raw.items() if isinstance(v, dict)}
+
+
+def _parameter(dep: dict[str, Any] | None, name: str) -> Any:
+    raw = ((dep or {}).get("properties") or {}).get("parameters") or {}
+    return (raw.get(name) or {}).get("value")
+
+
+def _vmss_from_outputs(dep: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The scale set as a succeeded deployment left it: its name (output), capacity and
+    size (parameters), provisioning state Succeeded (a deployment succeeds only when
+    each of its resources did)."""
+    name = _outputs(dep).get("vmssName")
+    if (deployment_state(dep) or "").lower() != "succeeded" or not name:
+        return None
+    sku = {"name": _parameter(dep, "vmSize"), "capacity": _parameter(dep, "instanceCount")}
+    return {"name": name, "sku": sku, "properties": {"provisioningState": "Succeeded"}}
+
+
+def _owned_states(owned: dict[str, dict[str, Any]]) -> tuple[ResourceState, ...]:
+    return tuple(
+        ResourceState(
+            type=str(res.get("type", "")),
+            name=str(res.get("name", "")),
+            state=_prov(res),
+        )
+        for res in owned.values()
+    )
+
+
+def _output_resource_states(dep: dict[str, Any] | None) -> tuple[ResourceState, ...]:
+    """Each resource a succeeded deployment wrote (``outputResources``), Succeeded."""
+    found = []
+    for ref in ((dep or {}).get("properties") or {}).get("outputResources") or []:
+        parts = str(ref.get("id", "")).split("/providers/", 1)[-1].split("/")
+        if len(parts) < 3:
+            continue
+        rtype = "/".join([parts[0], *parts[1::2]])
+        found.append(ResourceState(type=rtype, name="/".join(parts[2::2]), state="Succeeded"))
+    return tuple(found)
 
 
 def _status(

@@ -33,6 +33,7 @@ class OpContext:
     home: Path
     auth: Any = None  # AuthSettings (method, tenant_id, client_id, secret/cert...)
     progress: Callable[[str], None] = _discard
+    show_progress: bool = False  # progress lines are shown: worth reading per-resource state
     confirm: Callable[[str], bool] = _always
     interactive: bool = False  # a person at a terminal who will be asked (no --yes)
     warnings: Warnings = field(default_factory=Warnings)

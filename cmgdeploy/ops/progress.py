@@ -48,19 +48,67 @@ def _report(ctx: OpContext, states: tuple[ResourceState, ...], seen: dict[str, s
             ctx.progress(f"{res.type} {res.name}: {res.state}")
 
 
-def wait_for_deployment(ctx: OpContext, session: Any, group: str, name: str, cmg: str) -> None:
-    """Poll deployment ``name`` until it ends; Failed → AzureError with each failed resource."""
-    deadline, attempt = Deadline(ctx, cmg), 0
+def wait_for_deployment(
+    ctx: OpContext, session: Any, group: str, name: str, cmg: str
+) -> dict[str, Any]:
+    """Wait until deployment ``name`` ends and return it (its outputs); Failed →
+    AzureError with each failed resource.
+
+    A deployment this session started is followed on its ``Azure-AsyncOperation``
+    status URL, sleeping exactly the server's Retry-After (the PUT's first); one it
+    attached to is followed on the deployment itself. The deployment operations are
+    read only when progress is shown (one line per resource) or on failure."""
+    deadline = Deadline(ctx, cmg)
+    started = session.started.get((group.lower(), name))
     seen: dict[str, str] = {}
-    while True:
-        dep, retry_after = session.poll_deployment(group, name)
+    if started is not None and started.status_url:
+        _follow_status(ctx, session, started, group, name, deadline, seen)
+        dep = session.get_deployment(group, name)
+    else:
+        dep = _follow_deployment(ctx, session, group, name, deadline, seen)
+    if (deployment_state(dep) or "").lower() != "succeeded":
         ops = session.deployment_operations(group, name) if dep else []
         _report(ctx, resource_states(ops), seen)
+        raise deployment_failed(name, dep or {}, ops)
+    if ctx.show_progress:
+        _report(ctx, resource_states(session.deployment_operations(group, name)), seen)
+    return dep or {}
+
+
+def _follow_status(
+    ctx: OpContext,
+    session: Any,
+    started: Any,
+    group: str,
+    name: str,
+    deadline: Deadline,
+    seen: dict[str, str],
+) -> None:
+    """Poll the operation status URL until it is terminal."""
+    retry_after, attempt = started.retry_after, 0
+    while True:
+        ctx.sleep(poll_delay(attempt, retry_after, deadline.remaining()))
+        status, _, retry_after = session.poll_status(started.status_url, name)
+        if status.lower() in TERMINAL:
+            return
+        if ctx.show_progress:
+            _report(ctx, resource_states(session.deployment_operations(group, name)), seen)
+        deadline.check()
+        attempt += 1
+
+
+def _follow_deployment(
+    ctx: OpContext, session: Any, group: str, name: str, deadline: Deadline, seen: dict[str, str]
+) -> dict[str, Any] | None:
+    """Poll the deployment resource (a run attached to it has no status URL)."""
+    attempt = 0
+    while True:
+        dep, retry_after = session.poll_deployment(group, name)
         state = (deployment_state(dep) or "Accepted").lower()
         if state in TERMINAL:
-            if state != "succeeded":
-                raise deployment_failed(name, dep or {}, ops)
-            return
+            return dep
+        if ctx.show_progress and dep:
+            _report(ctx, resource_states(session.deployment_operations(group, name)), seen)
         deadline.check()
         ctx.sleep(poll_delay(attempt, retry_after, deadline.remaining()))
         attempt += 1
@@ -102,12 +150,15 @@ def _failed_operations(ops: list[dict[str, Any]]) -> list[ErrorDetail]:
 def wait_until_ready(
     ctx: OpContext, session: Any, svc: CmgService, known: Prefetch | None = None
 ) -> CmgStatus:
-    """Poll the CMG's status until Ready or Error (or the deadline); ``known`` serves the
-    first read only, later polls ask Azure afresh."""
+    """Poll the CMG's status until Ready or Error (or the deadline), stopping the moment
+    the scale set's instances run. ``known`` serves the first read; after a deployment
+    this run watched succeed (``known.owned`` None) it stays final, so later polls read
+    only the instances; otherwise they ask Azure afresh."""
     deadline, attempt = Deadline(ctx, svc.name), 0
     while True:
         status = read_status(ctx, session, svc, known)
-        known = None
+        if known is not None and known.owned is not None:
+            known = None
         if status.state in ("Ready", "Error"):
             return status
         deadline.check()

@@ -34,7 +34,6 @@ from .context import OpContext, cmg_lock, open_session
 from .progress import wait_for_deployment, wait_until_ready
 from .servercert import discard_unless_recorded, server_certificate
 
-PROVIDERS = ("Microsoft.Compute", "Microsoft.Network", "Microsoft.KeyVault", "Microsoft.Storage")
 BASE_TYPES = (
     "microsoft.keyvault/vaults",
     "microsoft.network/publicipaddresses",
@@ -91,18 +90,27 @@ def up(ctx: OpContext, spec: Any, command: str = "up") -> CmgStatus:
     with discard_unless_recorded(ctx, spec.name):
         prepared = prepare(ctx, spec)
         with cmg_lock(ctx, spec.name, command):
-            session = open_session(ctx, spec.subscription)
+            session = open_session(ctx, spec.subscription or _recorded_subscription(ctx, spec))
             try:
                 return converge(ctx, session, prepared)
             finally:
                 session.close()
 
 
+def _recorded_subscription(ctx: OpContext, spec: Any) -> str | None:
+    """The subscription the site database recorded for this CMG in this environment
+    (no subscription list needed to find it again)."""
+    svc = ctx.db.get_service(spec.name)
+    if svc is None or svc.environment != ctx.env.name:
+        return None
+    return svc.subscription or None
+
+
 def converge(ctx: OpContext, session: Any, prepared: Prepared) -> CmgStatus:
     """Make Azure and the site database match ``prepared`` (the body of up and scale)."""
     spec = prepared.spec
-    group = session.get_group(spec.resource_group)
-    dep = session.get_deployment(spec.resource_group, prepared.deployment) if group else None
+    # One GET says whether the deployment exists and whether the group does.
+    dep, group_exists = session.find_deployment(spec.resource_group, prepared.deployment)
     svc = ctx.db.get_service(spec.name)
     known = _unchanged(session, spec, prepared, dep, svc)
     if known is not None:
@@ -111,8 +119,9 @@ def converge(ctx: OpContext, session: Any, prepared: Prepared) -> CmgStatus:
         ctx.progress(f"attaching to running deployment {prepared.deployment}")
         svc = _record(ctx, session, prepared, svc, created_rg=bool(svc and svc.created_rg))
     else:
-        preflight(ctx, session, spec, group)
-        svc = _deploy(ctx, session, prepared, group, svc)
+        group = session.get_group(spec.resource_group) if group_exists else None
+        checked = preflight(ctx, session, spec, group, svc)
+        svc = _deploy(ctx, session, prepared, group, svc, checked)
     # The site records describe the intended configuration: written once the deployment
     # runs, so `--no-wait` registers the site too.
     _register_site(ctx, prepared)
@@ -157,13 +166,21 @@ def _no_changes(
 
 
 def _deploy(
-    ctx: OpContext, session: Any, prepared: Prepared, group: Any, svc: CmgService | None
+    ctx: OpContext,
+    session: Any,
+    prepared: Prepared,
+    group: Any,
+    svc: CmgService | None,
+    checked: Preflight,
 ) -> CmgService:
     spec = prepared.spec
     if not ctx.confirm(_question(ctx, session, prepared, group)):
         raise UsageError("not confirmed; nothing was changed", hint="answer y, or pass --yes")
-    _ensure_providers(ctx, session, spec.name)
-    _purge_our_deleted_vault(ctx, session, spec)
+    if checked.unregistered:
+        _register_providers(ctx, session, list(checked.unregistered), spec.name)
+        _check_names(session, spec, group, only=checked.unregistered)
+    if checked.deleted_vault is not None:
+        _purge_our_deleted_vault(ctx, session, spec, checked.deleted_vault)
     # Ours if we create it now, recorded it, or tagged it (a run killed between creating
     # the group and recording it must still let `down` delete it).
     created = group is None or bool(svc and svc.created_rg) or ours(group, spec.name)
@@ -227,11 +244,11 @@ def _record(
 def _wait(ctx: OpContext, session: Any, prepared: Prepared, svc: CmgService) -> CmgStatus:
     spec = prepared.spec
     try:
-        wait_for_deployment(ctx, session, spec.resource_group, prepared.deployment, spec.name)
+        dep = wait_for_deployment(ctx, session, spec.resource_group, prepared.deployment, spec.name)
     except AzureError:
         _save(ctx, svc, "Error", svc.fqdn)
         raise
-    status = wait_until_ready(ctx, session, svc)
+    status = wait_until_ready(ctx, session, svc, Prefetch(dep, None))
     _save(ctx, svc, status.state, status.fqdn)
     _fail_if_error(session, status)
     return dataclasses.replace(status, changed=True, summary=f"deployed {prepared.deployment}")
@@ -294,14 +311,38 @@ def _register_site(ctx: OpContext, prepared: Prepared) -> None:
 
 
 # -- preflight ---------------------------------------------------------------------------
-def preflight(ctx: OpContext, session: Any, spec: Any, group: dict[str, Any] | None) -> None:
+@dataclass(frozen=True)
+class Preflight:
+    """What the preflight reads found that the deployment step must act on."""
+
+    # Namespaces whose name check Azure refused as not registered for the subscription
+    # (MissingSubscriptionRegistration): registered after the confirmation, then checked.
+    unregistered: tuple[str, ...] = ()
+    deleted_vault: dict[str, Any] | None = None  # our soft-deleted vault holding the name
+
+
+def preflight(
+    ctx: OpContext,
+    session: Any,
+    spec: Any,
+    group: dict[str, Any] | None,
+    svc: CmgService | None = None,
+) -> Preflight:
     """Every read-only check (provider registration, a write, comes after
-    the confirmation: see :func:`_deploy`)."""
+    the confirmation: see :func:`_deploy`). Region and size are read once per CMG: a CMG
+    recorded with the same region and size skips them (its deployment ran there)."""
     ctx.progress("preflight: region, VM size, resource group, names")
-    if spec.region not in session.list_locations():
-        raise InputError("region", spec.region, "a region of this subscription and environment")
-    reason = session.sku_restriction(spec.region, spec.vm_size)
+    known_place = (
+        svc is not None
+        and svc.deployment_name is not None
+        and svc.region == spec.region
+        and svc.vm_size == spec.vm_size
+    )
+    reason = None if known_place else session.sku_restriction(spec.region, spec.vm_size)
     if reason:
+        # One list of sizes answers both; the regions are read only to say which is wrong.
+        if spec.region not in session.list_locations():
+            raise InputError("region", spec.region, "a region of this subscription and environment")
         raise InputError("vm_size", spec.vm_size, f"a size offered here: {reason}")
     if group is not None and _norm(group.get("location")) != spec.region:
         raise InputError(
@@ -309,14 +350,19 @@ def preflight(ctx: OpContext, session: Any, spec: Any, group: dict[str, Any] | N
             spec.resource_group,
             f"a group in the CMG's region {spec.region} (it is in {group.get('location')})",
         )
-    _check_names(session, spec, group)
+    return _check_names(session, spec, group)
 
 
 def _norm(location: Any) -> str:
     return str(location or "").replace(" ", "").lower()
 
 
-def _check_names(session: Any, spec: Any, group: dict[str, Any] | None) -> None:
+def _check_names(
+    session: Any, spec: Any, group: dict[str, Any] | None, only: tuple[str, ...] = ()
+) -> Preflight:
+    """Global names (vault, storage account, DNS label) not yet ours must be free; our
+    own soft-deleted vault does not block (it is purged). ``only``: re-check these
+    namespaces' names (after registering them)."""
     owned = set()
     if group is not None:
         owned = {
@@ -333,15 +379,36 @@ def _check_names(session: Any, spec: Any, group: dict[str, Any] | None) -> None:
                 "StorageAccountAlreadyTaken",
             )
         )
+    unregistered: list[str] = []
+    deleted_vault = None
     for rtype, check, code in checks:
-        if rtype not in owned:
+        namespace = _NAMESPACES[rtype]
+        if rtype in owned or (only and namespace not in only):
+            continue
+        try:
             available, why = check(spec.name)
-            if not available and not (rtype == VAULT_TYPE and _our_deleted_vault(session, spec)):
+        except AzureError as err:
+            if err.code != "MissingSubscriptionRegistration" or only:
+                raise
+            unregistered.append(namespace)
+            continue
+        if not available:
+            deleted_vault = _our_deleted_vault(session, spec) if rtype == VAULT_TYPE else None
+            if deleted_vault is None:
                 raise _name_taken(spec.name, rtype, code, why)
-    if "microsoft.network/publicipaddresses" not in owned and not session.check_dns_label(
-        spec.region, spec.name
+    if (
+        not only
+        and "microsoft.network/publicipaddresses" not in owned
+        and not session.check_dns_label(spec.region, spec.name)
     ):
         raise _name_taken(spec.name, "DNS label", "DnsRecordInUse", "the DNS label is in use")
+    return Preflight(tuple(unregistered), deleted_vault)
+
+
+_NAMESPACES = {
+    VAULT_TYPE: "Microsoft.KeyVault",
+    "microsoft.storage/storageaccounts": "Microsoft.Storage",
+}
 
 
 def _our_deleted_vault(session: Any, spec: Any) -> dict[str, Any] | None:
@@ -357,13 +424,12 @@ def _our_deleted_vault(session: Any, spec: Any) -> dict[str, Any] | None:
     return None
 
 
-def _purge_our_deleted_vault(ctx: OpContext, session: Any, spec: Any) -> None:
+def _purge_our_deleted_vault(
+    ctx: OpContext, session: Any, spec: Any, vault: dict[str, Any]
+) -> None:
     """Free the vault name from our soft-deleted vault (see :func:`_our_deleted_vault`)."""
     from .progress import Deadline
 
-    vault = _our_deleted_vault(session, spec)
-    if vault is None:
-        return
     ctx.progress(
         f"purging the soft-deleted key vault {vault.get('name')} of an earlier {spec.name}"
     )
@@ -382,16 +448,17 @@ def _name_taken(name: str, what: str, code: str, why: str) -> AzureError:
     )
 
 
-def _ensure_providers(ctx: OpContext, session: Any, cmg: str) -> None:
-    missing = [ns for ns in PROVIDERS if session.provider_state(ns).lower() != "registered"]
-    for ns in missing:
+def _register_providers(ctx: OpContext, session: Any, namespaces: list[str], cmg: str) -> None:
+    """Register namespaces Azure said are not registered (the template deployment
+    registers the ones its resources use by itself; the name checks need them first)."""
+    for ns in namespaces:
         ctx.progress(f"registering resource provider {ns}")
         try:
             session.register_provider(ns)
         except AuthError as exc:
             exc.hint = f"ask an owner of the subscription to run: az provider register -n {ns}"
             raise
-    _wait_registered(ctx, session, missing, cmg)
+    _wait_registered(ctx, session, namespaces, cmg)
 
 
 def _wait_registered(ctx: OpContext, session: Any, namespaces: list[str], cmg: str) -> None:
