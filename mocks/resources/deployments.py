@@ -32,12 +32,14 @@ from mocks.templates import (
     DeploymentScope,
     TemplateError,
     Unresolved,
+    is_nested_deployment,
+    nested_request,
     parse_cli_body,
     prepare,
     template_hash,
 )
 
-from . import catalog, models
+from . import catalog, models, nested
 from .exceptions import (
     DeploymentActive,
     DeploymentCannotBeCancelled,
@@ -187,6 +189,7 @@ def validate_plan(cloud: Cloud, doc: dict[str, Any]) -> PreparedDeployment:
     """
     try:
         prepared = _prepare(cloud, doc)
+        nested.check_children(prepared, lambda req: child_scope(cloud, doc, req))
     except TemplateError as exc:
         raise ArmError(exc.message, code=exc.code, target=exc.target) from exc
     unknown = [r for r in prepared.resources if _namespace_unknown(r.type)]
@@ -197,6 +200,28 @@ def validate_plan(cloud: Cloud, doc: dict[str, Any]) -> PreparedDeployment:
             details=[_no_provider(r) for r in unknown],
         )
     return prepared
+
+
+def child_scope(cloud: Cloud, doc: dict[str, Any], request: Any) -> DeploymentScope:
+    """The scope a nested deployment's template sees (its own group and name)."""
+    group = models.get_group(cloud, doc["subscription"], request.resource_group)
+    child = {
+        **doc,
+        "group": group["name"],
+        "group_location": group["location"],
+        "group_tags": group.get("tags") or {},
+        "name": request.name,
+        "mode": request.mode,
+    }
+    return _scope(cloud, child)
+
+
+def save_planned(cloud: Cloud, doc: dict[str, Any], prepared: PreparedDeployment) -> None:
+    """Store a validated deployment with its plan (one entry per resource)."""
+    doc["resources"] = _plan_entries(prepared)
+    doc["display_parameters"] = prepared.parameters_for_display()
+    _save(cloud, doc)
+    _trim_history(cloud, doc["subscription"], doc["group"])
 
 
 def register_template_providers(cloud: Cloud, sub: str, prepared: PreparedDeployment) -> None:
@@ -296,10 +321,7 @@ def create_or_update(
         doc["correlation_id"] = correlation_id or str(uuid.uuid4())
         prepared = validate_plan(cloud, doc)
         register_template_providers(cloud, sub, prepared)
-        doc["resources"] = _plan_entries(prepared)
-        doc["display_parameters"] = prepared.parameters_for_display()
-        _save(cloud, doc)
-        _trim_history(cloud, sub, group["name"])
+        save_planned(cloud, doc, prepared)
     return advance(cloud, sub, group["name"], name) or doc, existing is None
 
 
@@ -469,6 +491,8 @@ class _Driver:
         return changed
 
     def _settle(self, entry: dict[str, Any]) -> bool:
+        if entry["operation"] == "Create" and is_nested_deployment(entry["type"]):
+            return self._settle_nested(entry)
         body = self.cloud.store.resource_get(entry["id"])
         if entry["operation"] == "Delete":
             if body is not None:
@@ -484,6 +508,18 @@ class _Driver:
         if state == "Failed":
             err = {"code": "ResourceDeploymentFailure", "message": "Provisioning failed."}
             return self._finish(entry, "Failed", "Conflict", err)
+        return False
+
+    def _settle_nested(self, entry: dict[str, Any]) -> bool:
+        child = nested.child_state(self.cloud, entry)
+        if child is None:
+            err = {"code": "DeploymentNotFound", "message": f"'{entry['id']}' was deleted."}
+            return self._finish(entry, "Failed", "NotFound", err)
+        if child["state"] == "Succeeded":
+            return self._finish(entry, "Succeeded", "Created", at=child["ended"])
+        if child["state"] in ("Failed", "Canceled"):
+            err = child.get("error") or {"code": "DeploymentFailed", "message": child["state"]}
+            return self._finish(entry, "Failed", "BadRequest", err, at=child["ended"])
         return False
 
     def _finish(
@@ -543,6 +579,9 @@ class _Driver:
             self._finish(entry, "Failed", "Conflict", {**fault, "target": entry["id"]}, at=at)
             return
         try:
+            if is_nested_deployment(entry["type"]):
+                self._start_nested(entry, at)
+                return
             requested = self.prepared.evaluate_resource(self._planned(entry), self._resolver)
             ref = ResourceRef.from_id(entry["id"])
             _body, created = write_resource(self.cloud, ref, requested, at=at)
@@ -558,6 +597,15 @@ class _Driver:
         entry["ready_at"] = at + self.cloud.provisioning_seconds(entry["type"])
         self._settle(entry)
 
+    def _start_nested(self, entry: dict[str, Any], at: float) -> None:
+        try:
+            request = nested_request(self.prepared, self._planned(entry), self._resolver)
+        except TemplateError as exc:
+            raise ArmError(exc.message, code=exc.code, target=entry["id"]) from exc
+        nested.start_child(self.cloud, self.doc, request, at)
+        entry["created"] = True
+        self._settle(entry)
+
     def _planned(self, entry: dict[str, Any]) -> PlannedResource:
         for res in self.prepared.resources:
             if res.id.lower() == entry["id"].lower():
@@ -565,6 +613,8 @@ class _Driver:
         raise TemplateError(f"The resource '{entry['id']}' is no longer in the template.")
 
     def _reference(self, rid: str, api_version: str | None, full: bool) -> dict[str, Any]:
+        if nested.is_deployment_id(rid):
+            return nested.deployment_reference(self.cloud, rid, full)
         body = self.cloud.store.resource_get(rid)
         if body is None:
             raise Unresolved(rid)
@@ -590,7 +640,7 @@ class _Driver:
 
     def _start_complete_mode_deletes(self) -> None:
         self.doc["deletes_started"] = True
-        keep = [e["id"].lower() for e in self.doc["resources"]]
+        keep = [rid.lower() for rid in self._deployed_ids(self.doc)]
         rows = models.list_group_resources(self.cloud, self.doc["subscription"], self.doc["group"])
         for body in rows:
             rid = body["id"].lower()
@@ -602,6 +652,20 @@ class _Driver:
             self.doc["deletes"].append(_delete_entry(self.cloud, body))
         self._settle_running()
         self._finish_if_done()
+
+    def _deployed_ids(self, doc: dict[str, Any]) -> list[str]:
+        """The resources a deployment made, with those of its nested deployments."""
+        ids = []
+        for entry in doc["resources"]:
+            ids.append(entry["id"])
+            child = (
+                nested.child_state(self.cloud, entry)
+                if is_nested_deployment(entry["type"])
+                else None
+            )
+            if child is not None:
+                ids += self._deployed_ids(child)
+        return ids
 
     def _evaluate_outputs(self) -> None:
         try:

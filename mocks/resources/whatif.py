@@ -4,6 +4,10 @@ Change types: Create (absent), Modify (property delta), NoChange, Deploy (exists
 its body depends on a ``reference()`` to something not yet deployed, so it cannot be
 predicted), Delete (Complete mode: in the group, not in the template) and Ignore
 (Incremental mode: in the group, not in the template).
+Nested inline deployments are expanded: their resources are predicted like the
+parent's (in the nested deployment's resource group), the deployment itself is not
+listed.  A nested deployment whose parameters read resources not deployed yet is
+predicted as far as its template allows without them.
 Not simulated: ``resultFormat=ResourceIdOnly``, noise suppression lists, Unsupported.
 """
 
@@ -12,7 +16,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mocks.core import lro
-from mocks.templates import Unresolved, what_if_delta
+from mocks.templates import (
+    TemplateError,
+    Unresolved,
+    is_nested_deployment,
+    nested_request,
+    prepare,
+    what_if_delta,
+)
 
 from . import deployments, models
 from .provisioning import canonical_type
@@ -28,7 +39,8 @@ def start(cloud: Cloud, sub: str, group_name: str, name: str, raw: bytes) -> dic
     props = deployments.parse_request(raw)
     doc = deployments.new_doc(cloud, sub, group, name, props)
     prepared = deployments.validate_plan(cloud, doc)
-    changes = _template_changes(cloud, prepared) + _untouched(cloud, doc, prepared)
+    changes = _template_changes(cloud, doc, prepared)
+    changes += _untouched(cloud, doc, prepared, {c["resourceId"].lower() for c in changes})
     result = {"status": "Succeeded", "properties": {"changes": changes}}
     return lro.start(
         cloud,
@@ -42,14 +54,36 @@ def start(cloud: Cloud, sub: str, group_name: str, name: str, raw: bytes) -> dic
     )
 
 
-def _template_changes(cloud: Cloud, prepared: PreparedDeployment) -> list[dict[str, Any]]:
+def _template_changes(
+    cloud: Cloud, doc: dict[str, Any], prepared: PreparedDeployment
+) -> list[dict[str, Any]]:
     def reference(rid: str, api_version: str | None, full: bool) -> dict[str, Any]:
         body = cloud.store.resource_get(rid)
         if body is None:
             raise Unresolved(rid)
         return body if full else dict(body.get("properties") or {})
 
-    return [_change(cloud, prepared, res, reference) for res in prepared.resources]
+    changes: list[dict[str, Any]] = []
+    for res in prepared.resources:
+        if is_nested_deployment(res.type):
+            changes += _nested_changes(cloud, doc, prepared, res, reference)
+        else:
+            changes.append(_change(cloud, prepared, res, reference))
+    return changes
+
+
+def _nested_changes(
+    cloud: Cloud, doc: dict[str, Any], prepared: PreparedDeployment, res: Any, reference: Any
+) -> list[dict[str, Any]]:
+    try:
+        request = nested_request(prepared, res, reference)
+    except (Unresolved, TemplateError):
+        return []  # its inputs come from resources this deployment makes: not predictable
+    child_doc = {**doc, "group": request.resource_group, "name": request.name}
+    child_doc["mode"] = request.mode
+    scope = deployments.child_scope(cloud, doc, request)
+    child = prepare(request.template, request.parameters, scope)
+    return _template_changes(cloud, child_doc, child)
 
 
 def _change(
@@ -89,9 +123,9 @@ def _stub(res: PlannedResource) -> dict[str, Any]:
 
 
 def _untouched(
-    cloud: Cloud, doc: dict[str, Any], prepared: PreparedDeployment
+    cloud: Cloud, doc: dict[str, Any], prepared: PreparedDeployment, predicted: set[str]
 ) -> list[dict[str, Any]]:
-    keep = [r.id.lower() for r in prepared.resources]
+    keep = [r.id.lower() for r in prepared.resources] + sorted(predicted)
     change_type = "Delete" if doc["mode"] == "Complete" else "Ignore"
     out = []
     for body in models.list_group_resources(cloud, doc["subscription"], doc["group"]):

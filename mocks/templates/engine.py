@@ -243,6 +243,20 @@ class PreparedDeployment:
             )
         return matches[0].planned.id
 
+    def raw_of(self, res: PlannedResource) -> dict:
+        """The template JSON a planned resource came from."""
+        return self._instance(res).raw
+
+    def loops_of(self, res: PlannedResource) -> dict[str, int]:
+        """The copy-loop positions of a planned resource."""
+        return self._instance(res).loops
+
+    def _instance(self, res: PlannedResource) -> _Instance:
+        instance = self._by_id.get(res.id.lower())
+        if instance is None:
+            raise TemplateError(f"The resource '{res.id}' is not part of this deployment.")
+        return instance
+
     def evaluate_resource(self, res: PlannedResource, reference: ReferenceResolver) -> dict:
         """The body ARM would PUT for ``res``, with every expression evaluated."""
         instance = self._by_id.get(res.id.lower())
@@ -253,7 +267,7 @@ class PreparedDeployment:
         try:
             for key, value in instance.raw.items():
                 if key not in _CONTROL_KEYS:
-                    body[key] = evaluate_value(value, ctx)
+                    body[key] = evaluate_value(_without_nested_template(res, key, value), ctx)
         except TemplateError as exc:
             raise TemplateError(
                 f"Unable to process template language expressions for resource '{res.id}' at "
@@ -611,6 +625,15 @@ def _find_cycle(pending: list[_Instance], by_id: dict[str, _Instance]) -> str:
 def _done(by_id: dict[str, _Instance], pending: list[_Instance]) -> set[str]:
     waiting = {i.planned.id for i in pending}
     return {rid for rid in by_id if rid not in waiting}
+
+
+def _without_nested_template(res: PlannedResource, key: str, value: Any) -> Any:
+    # A nested deployment's template is evaluated by the child deployment, not here.
+    if key != "properties" or not isinstance(value, dict):
+        return value
+    if res.type.lower() != "microsoft.resources/deployments":
+        return value
+    return {k: v for k, v in value.items() if k != "template"}
 
 
 def _find_key(mapping: dict, name: str) -> str | None:
