@@ -218,3 +218,15 @@ def _azure_time(epoch: float) -> str:
     t = dt.datetime.fromtimestamp(epoch, dt.UTC)
     hour = t.hour % 12 or 12
     return f"{t.month}/{t.day}/{t.year} {hour}:{t:%M:%S} {'AM' if t.hour < 12 else 'PM'}"
+
+
+def verify_bearer(cloud: Cloud, authorization: str) -> dict[str, Any] | None:
+    """The claims of a valid, unexpired ``Authorization: Bearer`` token signed by this
+    local Azure, whatever its audience (the caller checks that); None when there is no
+    bearer token.  Raises InvalidAuthenticationToken / ExpiredAuthenticationToken."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    claims = _decode(cloud, token.strip())
+    _check_expiry(cloud, claims)
+    return claims

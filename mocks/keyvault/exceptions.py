@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mocks.core.errors import ArmError, InvalidRequestContent  # noqa: F401 (re-exported)
 
 _RULES = (
@@ -87,3 +89,66 @@ class MethodNotAllowed(ArmError):
 
     def __init__(self) -> None:
         super().__init__("Operation 'DeletedVaultPurge' is not allowed.")
+
+
+# -- the data plane (https://{vault}.vault.azure.net) ---------------------------------------
+class KeyVaultDataError(ArmError):
+    """Key Vault's data-plane error shape: ``{"error": {code, message[, innererror]}}``."""
+
+    inner: str | None = None
+
+    def to_error(self) -> dict[str, Any]:
+        err = super().to_error()
+        if self.inner:
+            err["innererror"] = {"code": self.inner}
+        return err
+
+
+class Unauthorized(KeyVaultDataError):
+    status = 401
+    code = "Unauthorized"
+
+
+class Forbidden(KeyVaultDataError):
+    status = 403
+    code = "Forbidden"
+    inner = "AccessDenied"
+
+    def __init__(self, claims: dict[str, Any], permission: str, vault: str, location: str) -> None:
+        who = ";".join(f"{k}={claims.get(k, '')}" for k in ("appid", "oid", "iss"))
+        super().__init__(
+            f"The user, group or application '{who}' does not have secrets {permission} "
+            f"permission on key vault '{vault};location={location}'. For help resolving this "
+            "issue, please see https://go.microsoft.com/fwlink/?linkid=2125287"
+        )
+
+
+class SecretNotFound(KeyVaultDataError):
+    status = 404
+    code = "SecretNotFound"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"A secret with (name/id) {name} was not found in this key vault. If you recently "
+            "deleted this secret you may be able to recover it using the correct recovery "
+            "command. For help resolving this issue, please see "
+            "https://go.microsoft.com/fwlink/?linkid=2125182"
+        )
+
+
+class BadParameter(KeyVaultDataError):
+    status = 400
+    code = "BadParameter"
+
+
+class LocalAzureVaultNotFound(KeyVaultDataError):
+    """No vault of that name: real Azure's host would not resolve; the local Azure says so."""
+
+    status = 404
+    code = "LocalAzureVaultNotFound"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"The local Azure has no key vault named '{name}' (in Azure its host name "
+            f"{name}.vault.azure.net would not resolve)."
+        )

@@ -26,16 +26,23 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from mocks.core import lro
+from mocks.core import lro, tokens
+from mocks.core.errors import ArmError, UnsupportedOperation
 from mocks.core.registry import ResourceType, resource_type
 from mocks.storage import reservations
 from mocks.storage.models import iso_time
 
 from .exceptions import (
+    BadParameter,
+    BadRequest,
     ConflictError,
     DeletedVaultNotFound,
+    Forbidden,
+    LocalAzureVaultNotFound,
     MethodNotAllowed,
     ParentResourceNotFound,
+    SecretNotFound,
+    Unauthorized,
     VaultAlreadyExists,
     VaultNameNotValid,
 )
@@ -151,6 +158,10 @@ class Vault(ResourceType):
             ):
                 cloud.store.resource_delete(secret["id"])
                 cloud.store.doc_delete(SECRETS, secret["id"])
+            for change in cloud.store.resource_list(
+                _subscription(body["id"]), id_prefix=body["id"] + "/accessPolicies/"
+            ):
+                cloud.store.resource_delete(change["id"])
             if (body.get("properties") or {}).get("enableSoftDelete", True):
                 cloud.store.doc_put(DELETED, body["name"].lower(), _deleted_record(cloud, body))
 
@@ -301,3 +312,213 @@ def _attributes(created: float, now: float, given: dict[str, Any] | None) -> dic
     attrs = {"enabled": True, "created": int(created), "updated": int(now)}
     attrs.update({k: v for k, v in (given or {}).items() if k in ("enabled", "nbf", "exp")})
     return attrs
+
+
+# -- access policies ---------------------------------------------------------------------
+POLICY_KINDS = ("add", "replace", "remove")
+PERMISSION_KINDS = ("keys", "secrets", "certificates", "storage")
+
+
+def _policy_key(policy: dict[str, Any]) -> tuple[str, str, str]:
+    return (
+        str(policy.get("tenantId", "")).lower(),
+        str(policy.get("objectId", "")).lower(),
+        str(policy.get("applicationId") or "").lower(),
+    )
+
+
+def _permissions(policy: dict[str, Any]) -> dict[str, list[str]]:
+    perms = policy.get("permissions") or {}
+    return {kind: [str(p) for p in perms.get(kind) or []] for kind in PERMISSION_KINDS}
+
+
+def _merge_policies(
+    current: list[dict[str, Any]], changes: list[dict[str, Any]], kind: str
+) -> list[dict[str, Any]]:
+    """``add`` unions the permissions of an identity's entry, ``replace`` sets them,
+    ``remove`` takes them away (an entry left with none is dropped)."""
+    out = [dict(p) for p in current]
+    for change in changes:
+        index = next((i for i, p in enumerate(out) if _policy_key(p) == _policy_key(change)), None)
+        wanted = _permissions(change)
+        if index is None:
+            if kind != "remove":
+                out.append({**change, "permissions": {k: v for k, v in wanted.items() if v}})
+            continue
+        have = _permissions(out[index])
+        merged: dict[str, list[str]] = {}
+        for perm in PERMISSION_KINDS:
+            old = have[perm]
+            new = wanted[perm]
+            if kind == "add":
+                merged[perm] = old + [p for p in new if p.lower() not in {o.lower() for o in old}]
+            elif kind == "replace":
+                merged[perm] = new
+            else:
+                merged[perm] = [p for p in old if p.lower() not in {n.lower() for n in new}]
+        kept = {k: v for k, v in merged.items() if v}
+        if kept:
+            out[index] = {**out[index], "permissions": kept}
+        else:
+            out.pop(index)
+    return out
+
+
+def _check_policy_kind(name: str) -> str:
+    kind = name.rsplit("/", 1)[-1].lower()
+    if kind not in POLICY_KINDS:
+        raise BadRequest(
+            f"The access policy operation kind '{name.rsplit('/', 1)[-1]}' is invalid. "
+            f"Allowed values are: {', '.join(POLICY_KINDS)}."
+        )
+    return kind
+
+
+@resource_type
+class VaultAccessPolicies(ResourceType):
+    """``Microsoft.KeyVault/vaults/accessPolicies/{add|replace|remove}``: changes the
+    parent vault's ``properties.accessPolicies``."""
+
+    type_name = "Microsoft.KeyVault/vaults/accessPolicies"
+
+    def normalize(
+        self, cloud: Cloud, rid: str, body: dict[str, Any], existing: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        _check_policy_kind(rid)
+        vault_id = rid.rsplit("/accessPolicies/", 1)[0]
+        vault = cloud.store.resource_get(vault_id)
+        if vault is None:
+            raise ParentResourceNotFound(vault_id)
+        props = body.get("properties") or {}
+        policies = props.get("accessPolicies")
+        if not isinstance(policies, list):
+            raise BadRequest("The property 'properties.accessPolicies' is required.")
+        body["properties"] = {"accessPolicies": policies}
+        body["location"] = vault.get("location", body.get("location", ""))
+        return body
+
+    def after_put(self, cloud: Cloud, body: dict[str, Any]) -> None:
+        kind = _check_policy_kind(body["id"])
+        vault_id = body["id"].rsplit("/accessPolicies/", 1)[0]
+        with cloud.store.tx():
+            vault = cloud.store.resource_get(vault_id)
+            if vault is None:
+                return
+            props = vault.setdefault("properties", {})
+            changes = body["properties"]["accessPolicies"]
+            props["accessPolicies"] = _merge_policies(
+                props.get("accessPolicies") or [], changes, kind
+            )
+            cloud.store.resource_put(vault)
+
+
+# -- the data plane: secrets ---------------------------------------------------------------
+DATA_AUDIENCES = ("https://vault.azure.net", "https://vault.azure.net/")
+DATA_API_VERSIONS = ("7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-01")
+
+
+def find_vault_by_name(cloud: Cloud, name: str) -> dict[str, Any]:
+    owner = reservations.owner_of(cloud, NAMES, name)
+    vault = cloud.store.resource_get(owner) if owner else None
+    if vault is None:
+        raise LocalAzureVaultNotFound(name)
+    return vault
+
+
+def challenge(cloud: Cloud) -> str:
+    """Key Vault's ``WWW-Authenticate`` answer: where to get a token and for what."""
+    return (
+        f'Bearer authorization="{cloud.base_url}/{cloud.identity.tenant_id}", '
+        'resource="https://vault.azure.net"'
+    )
+
+
+def _caller(cloud: Cloud, authorization: str) -> dict[str, Any]:
+    try:
+        claims = tokens.verify_bearer(cloud, authorization)
+    except ArmError as exc:
+        raise Unauthorized(exc.message, headers={"WWW-Authenticate": challenge(cloud)}) from None
+    if claims is None:
+        raise Unauthorized(
+            "AKV10000: Request is missing a Bearer or PoP token.",
+            headers={"WWW-Authenticate": challenge(cloud)},
+        )
+    if claims.get("aud") not in DATA_AUDIENCES:
+        raise Unauthorized(
+            f"AKV10022: Invalid audience. Expected https://vault.azure.net, found: "
+            f"{claims.get('aud')}.",
+            headers={"WWW-Authenticate": challenge(cloud)},
+        )
+    return claims
+
+
+def may(vault: dict[str, Any], claims: dict[str, Any], kind: str, permission: str) -> bool:
+    """Whether an access policy of the vault grants ``permission`` on ``kind`` to the
+    token's tenant and object (``applicationId``, when set, must be the token's app)."""
+    for policy in (vault.get("properties") or {}).get("accessPolicies") or []:
+        if str(policy.get("tenantId", "")).lower() != str(claims.get("tid", "")).lower():
+            continue
+        if str(policy.get("objectId", "")).lower() != str(claims.get("oid", "")).lower():
+            continue
+        app = policy.get("applicationId")
+        if app and str(app).lower() != str(claims.get("appid", "")).lower():
+            continue
+        granted = {p.lower() for p in _permissions(policy)[kind]}
+        if permission in granted or "all" in granted:
+            return True
+    return False
+
+
+def get_secret_bundle(
+    cloud: Cloud,
+    vault_name: str,
+    secret: str,
+    version: str | None,
+    api_version: str,
+    authorization: str,
+) -> dict[str, Any]:
+    """``GET https://{vault}.vault.azure.net/secrets/{name}[/{version}]`` (SecretBundle)."""
+    vault = find_vault_by_name(cloud, vault_name)
+    claims = _caller(cloud, authorization)
+    if api_version not in DATA_API_VERSIONS:
+        raise BadParameter(
+            f"The specified version ({api_version}) is not recognized. Supported versions: "
+            f"{', '.join(DATA_API_VERSIONS)}."
+        )
+    props = vault.get("properties") or {}
+    if props.get("enableRbacAuthorization"):
+        raise UnsupportedOperation(
+            f"The local Azure does not simulate Azure RBAC on key vault '{vault['name']}' "
+            "(enableRbacAuthorization): use access policies."
+        )
+    if not may(vault, claims, "secrets", "get"):
+        raise Forbidden(claims, "get", vault["name"], vault.get("location", ""))
+    rid = f"{vault['id']}/secrets/{secret}"
+    record = cloud.store.doc_get(SECRETS, rid)
+    if not record or cloud.store.resource_get(rid) is None:
+        raise SecretNotFound(secret)
+    versions = record["versions"]
+    chosen = (
+        versions[-1]
+        if not version
+        else next((v for v in versions if v["version"] == version), None)
+    )
+    if chosen is None:
+        raise SecretNotFound(f"{secret}/{version}")
+    stored = cloud.store.resource_get(rid) or {}
+    attrs = dict(((stored.get("properties") or {}).get("attributes")) or {})
+    attrs.setdefault("enabled", True)
+    attrs["created"] = int(chosen["created"])
+    attrs.setdefault("updated", int(chosen["created"]))
+    attrs["recoveryLevel"] = "Recoverable+Purgeable"
+    attrs["recoverableDays"] = int(props.get("softDeleteRetentionInDays") or 90)
+    body: dict[str, Any] = {
+        "value": chosen["value"],
+        "id": f"{props['vaultUri']}secrets/{secret}/{chosen['version']}",
+        "attributes": attrs,
+        "tags": dict(stored.get("tags") or {}),
+    }
+    content_type = (stored.get("properties") or {}).get("contentType")
+    if content_type:
+        body["contentType"] = content_type
+    return body

@@ -37,3 +37,18 @@ def purge_deleted_vault(cloud: Cloud, request: Request) -> Response:
     p = request.params
     op = models.purge_deleted_vault(cloud, p["subscription"], p["location"], p["name"])
     return Response.empty(202, lro.initial_headers(cloud, op, async_header=False))
+
+
+def get_secret(cloud: Cloud, request: Request) -> Response:
+    """``GET {local url}/keyvault/{vault}/secrets/{name}[/{version}]?api-version=7.4`` —
+    the data plane of ``https://{vault}.vault.azure.net`` (SecretBundle)."""
+    p = request.params
+    body = models.get_secret_bundle(
+        cloud,
+        p["vault"],
+        p["secret"],
+        p.get("version"),
+        request.query.get("api-version", ""),
+        request.header("authorization"),
+    )
+    return Response.json(200, body)

@@ -34,4 +34,23 @@ ROUTES: list[Route] = [
         responses.purge_deleted_vault,
         "Vaults_PurgeDeleted",
     ),
+    # The data plane of https://{vault}.vault.azure.net, served under the local URL (the
+    # vault's "local vault URL" is {local url}/keyvault/{vault}); bearer token checked by
+    # the handler (audience https://vault.azure.net), not by ARM's rules.
+    Route(
+        "GET",
+        "/keyvault/{vault}/secrets/{secret}",
+        responses.get_secret,
+        "KeyVault_GetSecret",
+        auth="none",
+        kind="read",
+    ),
+    Route(
+        "GET",
+        "/keyvault/{vault}/secrets/{secret}/{version}",
+        responses.get_secret,
+        "KeyVault_GetSecretVersion",
+        auth="none",
+        kind="read",
+    ),
 ]
