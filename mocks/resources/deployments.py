@@ -50,7 +50,13 @@ from .exceptions import (
     InvalidTemplateDeployment,
     OperationNotFound,
 )
-from .provisioning import ResourceRef, canonical_type, mark_deleting, write_resource
+from .provisioning import (
+    ResourceRef,
+    canonical_type,
+    mark_deleting,
+    resource_or_inline_child,
+    write_resource,
+)
 from .views import deployment_body, iso_time, operations
 
 if TYPE_CHECKING:
@@ -615,7 +621,7 @@ class _Driver:
     def _reference(self, rid: str, api_version: str | None, full: bool) -> dict[str, Any]:
         if nested.is_deployment_id(rid):
             return nested.deployment_reference(self.cloud, rid, full)
-        body = self.cloud.store.resource_get(rid)
+        body = resource_or_inline_child(self.cloud, rid)
         if body is None:
             raise Unresolved(rid)
         return body if full else dict(body.get("properties") or {})

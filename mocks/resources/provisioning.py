@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mocks.core import lro, registry
 from mocks.core.errors import UnsupportedOperation
 
-from . import catalog, models
+from . import catalog, models, schema_types
 from .exceptions import (
     InvalidResourceType,
     LocationRequired,
@@ -167,7 +167,7 @@ def write_resource(
         if ref.parent_id() and cloud.store.resource_get(ref.parent_id() or "") is None:
             raise ParentResourceNotFound(_path_in_provider(ref.parent_id() or ""))
         behaviour = type_behaviour(ref.type_name)
-        body = build_body(cloud, ref, requested, existing)
+        body = schema_types.coerce(ref.type_name, build_body(cloud, ref, requested, existing))
         body = behaviour.normalize(cloud, body["id"], body, existing)
         body.setdefault("properties", {})["provisioningState"] = (
             "Updating" if existing else "Creating"
@@ -240,6 +240,29 @@ def start_operation(
         target_id=body["id"],
         duration=provisioning_seconds(cloud, ref.type_name),
     )
+
+
+def resource_or_inline_child(cloud: Cloud, rid: str) -> dict[str, Any] | None:
+    """The stored resource ``rid``, or the child its parent holds inline (a subnet in
+    its virtual network's ``properties.subnets``), as ``reference()`` sees them."""
+    body = cloud.store.resource_get(rid)
+    if body is not None:
+        return body
+    parts = rid.rstrip("/").split("/")
+    if len(parts) < 11:  # /subscriptions/s/resourceGroups/g/providers/NS/t/n/child/name
+        return None
+    parent = cloud.store.resource_get("/".join(parts[:-2]))
+    if parent is None:
+        return None
+    for key, items in (parent.get("properties") or {}).items():
+        if key.lower() == parts[-2].lower() and isinstance(items, list):
+            for item in items:
+                if (
+                    isinstance(item, dict)
+                    and str(item.get("name", "")).lower() == parts[-1].lower()
+                ):
+                    return item
+    return None
 
 
 def get_resource(cloud: Cloud, ref: ResourceRef) -> dict[str, Any]:

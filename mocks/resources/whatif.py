@@ -26,7 +26,7 @@ from mocks.templates import (
 )
 
 from . import deployments, models
-from .provisioning import canonical_type
+from .provisioning import canonical_type, resource_or_inline_child
 
 if TYPE_CHECKING:
     from mocks.core.cloud import Cloud
@@ -58,7 +58,7 @@ def _template_changes(
     cloud: Cloud, doc: dict[str, Any], prepared: PreparedDeployment
 ) -> list[dict[str, Any]]:
     def reference(rid: str, api_version: str | None, full: bool) -> dict[str, Any]:
-        body = cloud.store.resource_get(rid)
+        body = resource_or_inline_child(cloud, rid)
         if body is None:
             raise Unresolved(rid)
         return body if full else dict(body.get("properties") or {})

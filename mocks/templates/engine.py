@@ -433,6 +433,18 @@ class PreparedDeployment:
             if key in (i.planned.name.lower(), f"{i.planned.type}/{i.planned.name}".lower())
             or (SYMBOLIC_KEY in i.raw and i.planned.symbolic.lower() == key)
         ]
+        # A child resource may name a sibling child by its short name ("subnet1" for
+        # "vnet/subnet1") or by its short type/name ("subnets/subnet1").
+        found = found or [
+            i
+            for i in self._instances
+            if i.parent_id is not None
+            and key
+            in (
+                i.planned.name.split("/")[-1].lower(),
+                f"{i.planned.type.split('/')[-1]}/{i.planned.name.split('/')[-1]}".lower(),
+            )
+        ]
         if not found:
             raise TemplateError(
                 f"The resource '{entry}' is not defined in the template (dependsOn of "
