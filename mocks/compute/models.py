@@ -27,7 +27,7 @@ from mocks.core.errors import InvalidResourceReference, ResourceNotFound, Unsupp
 from mocks.core.registry import ResourceType, resource_type
 from mocks.entra.models import register_managed_identity, unregister_managed_identity
 from mocks.keyvault.models import secret_exists
-from mocks.network.models import resolve
+from mocks.network.models import nat_rules_v2_for_pool, port_range_size, resolve
 from mocks.resources.catalog import REGION_NAMES, is_region
 from mocks.resources.deployments import advance_group
 from mocks.resources.models import get_group, group_of
@@ -121,13 +121,21 @@ def _ip_configurations(profile: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def check_network(cloud: Cloud, rid: str, profile: dict[str, Any], capacity: int) -> None:
-    """Referenced subnets/pools exist; each NAT pool has a port per instance."""
+    """Referenced subnets/pools exist; each NAT pool, and each inbound NAT rule V2 on a
+    backend pool the scale set joins, has a frontend port per instance."""
     for ipc in _ip_configurations(profile):
         refs = [(ipc.get("subnet") or {}).get("id")]
-        refs += [p.get("id") for p in ipc.get("loadBalancerBackendAddressPools") or []]
-        for ref in filter(None, refs):
+        pools = [p.get("id") for p in ipc.get("loadBalancerBackendAddressPools") or []]
+        for ref in filter(None, refs + pools):
             if resolve(cloud, ref) is None:
                 raise InvalidResourceReference(ref, rid)
+        for pool in filter(None, pools):
+            for rule in nat_rules_v2_for_pool(cloud, pool):
+                size = port_range_size(rule.get("properties") or {})
+                if size < capacity:
+                    raise InboundNatPoolFrontendPortRangeSmallerThanRequestedPorts(
+                        rule["id"], size, capacity
+                    )
         for ref in filter(
             None, (p.get("id") for p in ipc.get("loadBalancerInboundNatPools") or [])
         ):
@@ -450,6 +458,62 @@ def vmss_instance_view(cloud: Cloud, vmss: dict[str, Any]) -> dict[str, Any]:
         "extensions": extensions,
         "statuses": [_status(f"ProvisioningState/{state.lower()}", display, when=cloud.now())],
     }
+
+
+# -- inbound NAT rule V2 port mappings ---------------------------------------------------------
+def _pool_members(cloud: Cloud, pool_id: str) -> list[tuple[dict[str, Any], dict[str, Any], str]]:
+    """(scale set, instance, ipConfiguration id) of every instance in ``pool_id``, in
+    scale-set then instance order."""
+    sub = pool_id.strip("/").split("/")[1]
+    members = []
+    for vmss in sorted(cloud.store.resource_list(sub, type_name=VMSS_TYPE), key=lambda v: v["id"]):
+        profile = (vmss.get("properties") or {}).get("virtualMachineProfile") or {}
+        nics = (profile.get("networkProfile") or {}).get("networkInterfaceConfigurations") or []
+        for nic in nics:
+            for ipc in (nic.get("properties") or {}).get("ipConfigurations") or []:
+                pools = (ipc.get("properties") or {}).get("loadBalancerBackendAddressPools") or []
+                if not any(str(p.get("id", "")).lower() == pool_id.lower() for p in pools):
+                    continue
+                for inst in sorted(
+                    instance_records(cloud, vmss), key=lambda i: int(i["instanceId"])
+                ):
+                    ipc_id = (
+                        f"{vmss['id']}/virtualMachines/{inst['instanceId']}/networkInterfaces/"
+                        f"{nic.get('name', '')}/ipConfigurations/{ipc.get('name', '')}"
+                    )
+                    members.append((vmss, inst, ipc_id))
+    return members
+
+
+def nat_rule_port_mappings(
+    cloud: Cloud, pool_id: str, ip_configuration: str
+) -> list[dict[str, Any]]:
+    """``queryInboundNatRulePortMapping``: the frontend port each V2 rule on the pool gives
+    the member whose ipConfiguration id is ``ip_configuration`` (range start + its position
+    among the pool's instances)."""
+    members = _pool_members(cloud, pool_id)
+    position = next(
+        (
+            i
+            for i, (_v, _inst, ipc) in enumerate(members)
+            if ipc.lower() == ip_configuration.lower()
+        ),
+        None,
+    )
+    if position is None:
+        raise ResourceNotFound(f"Resource {ip_configuration} not found.")
+    out = []
+    for rule in nat_rules_v2_for_pool(cloud, pool_id):
+        props = rule.get("properties") or {}
+        out.append(
+            {
+                "inboundNatRuleName": rule.get("name", ""),
+                "protocol": props.get("protocol", "Tcp"),
+                "frontendPort": int(props["frontendPortRangeStart"]) + position,
+                "backendPort": int(props.get("backendPort", 0)),
+            }
+        )
+    return out
 
 
 # -- updates (PATCH) ---------------------------------------------------------------------

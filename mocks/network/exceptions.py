@@ -89,3 +89,25 @@ class SecurityRuleInvalidPortRange(ArmError):
             f"Security rule has invalid Port range. Value provided: {value}. Value should be "
             "an integer OR integer range with '-' delimiter. Valid range 0-65535."
         )
+
+
+class MissedInboundNatRuleV2Properties(ArmError):
+    status = 400
+    code = "MissedInboundNatRuleV2Properties"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "For inbound Nat rule V2 properties FrontendPortRangeStart, FrontendPortRangeEnd "
+            "should not be null."
+        )
+
+
+class UnsupportedSetOfInboundNatRulePropertiesWhenFrontendPortIsSpecified(ArmError):
+    status = 400
+    code = "UnsupportedSetOfInboundNatRulePropertiesWhenFrontendPortIsSpecified"
+
+    def __init__(self, port: object) -> None:
+        super().__init__(
+            f"If FrontendPort {port} is set, properties FrontendPortRangeStart, "
+            "FrontendPortRangeEnd should be null."
+        )

@@ -28,12 +28,14 @@ from .exceptions import (
     InvalidCIDRNotation,
     InvalidDomainNameLabel,
     InvalidRequestContent,
+    MissedInboundNatRuleV2Properties,
     NetcfgSubnetRangeOutsideVnet,
     NetcfgSubnetRangesOverlap,
     SecurityRuleConflict,
     SecurityRuleInvalidPortRange,
     SecurityRuleInvalidPriority,
     StandardAndStandardV2SkuPublicIPAddressesMustBeStatic,
+    UnsupportedSetOfInboundNatRulePropertiesWhenFrontendPortIsSpecified,
 )
 
 if TYPE_CHECKING:
@@ -428,7 +430,7 @@ LB_COLLECTIONS = (
 _OWN_REFS = {  # which items refer to which of the load balancer's own collections
     "loadBalancingRules": ("frontendIPConfiguration", "backendAddressPool", "probe"),
     "inboundNatPools": ("frontendIPConfiguration",),
-    "inboundNatRules": ("frontendIPConfiguration",),
+    "inboundNatRules": ("frontendIPConfiguration", "backendAddressPool"),
     "outboundRules": ("frontendIPConfigurations", "backendAddressPool"),
 }
 
@@ -447,6 +449,42 @@ def check_lb_references(cloud: Cloud, rid: str, props: dict[str, Any]) -> None:
             raise InvalidResourceReference(ref, rid)
 
 
+def check_nat_rules(props: dict[str, Any]) -> None:
+    """Inbound NAT rules V2 (a backend pool and a frontend port range) against V1 (one
+    ``frontendPort``): Azure's property-set checks."""
+    for rule in props.get("inboundNatRules") or []:
+        rp = rule.get("properties") or {}
+        ranged = rp.get("frontendPortRangeStart") is not None or (
+            rp.get("frontendPortRangeEnd") is not None
+        )
+        if rp.get("frontendPort") is not None and ranged:
+            raise UnsupportedSetOfInboundNatRulePropertiesWhenFrontendPortIsSpecified(
+                rp["frontendPort"]
+            )
+        if rp.get("backendAddressPool") and (
+            rp.get("frontendPortRangeStart") is None or rp.get("frontendPortRangeEnd") is None
+        ):
+            raise MissedInboundNatRuleV2Properties()
+
+
+def nat_rules_v2_for_pool(cloud: Cloud, pool_id: str) -> list[dict[str, Any]]:
+    """The V2 inbound NAT rules (frontend port range on a backend pool) that map ``pool_id``."""
+    lb_id, _collection, _name = split_child_id(pool_id)
+    lb = cloud.store.resource_get(lb_id)
+    rules = ((lb or {}).get("properties") or {}).get("inboundNatRules") or []
+    return [
+        dict(rule)
+        for rule in rules
+        if ((rule.get("properties") or {}).get("backendAddressPool") or {}).get("id", "").lower()
+        == pool_id.lower()
+    ]
+
+
+def port_range_size(props: dict[str, Any]) -> int:
+    start = int(props.get("frontendPortRangeStart", 0))
+    return int(props.get("frontendPortRangeEnd", 0)) - start + 1
+
+
 @resource_type
 class LoadBalancer(ResourceType):
     """A load balancer: ids of all its parts, references checked."""
@@ -462,6 +500,7 @@ class LoadBalancer(ResourceType):
             props.setdefault(coll, [])
             fill_children(rid, props, coll, self.type_name)
         check_lb_references(cloud, rid, props)
+        check_nat_rules(props)
         old = (existing or {}).get("properties") or {}
         props["resourceGuid"] = old.get("resourceGuid") or str(uuid.uuid4())
         return body

@@ -15,7 +15,19 @@ _DNS = (
     "/CheckDnsNameAvailability"
 )
 
+_POOL = (
+    "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Network"
+    "/loadBalancers/{lb}/backendAddressPools/{pool}"
+)
+
 ROUTES: list[Route] = [
+    Route(
+        "POST",
+        _POOL + "/queryInboundNatRulePortMapping",
+        responses.query_nat_rule_port_mapping,
+        "LoadBalancers_ListInboundNatRulePortMappings",
+        kind="read",
+    ),
     Route("GET", _DNS, responses.check_dns_name_availability, "CheckDnsNameAvailability"),
     Route(
         "POST",
