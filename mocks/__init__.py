@@ -11,6 +11,7 @@ Standalone: ``python -m mocks serve --state-dir DIR``. See ``mocks/README.md``.
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from pathlib import Path
@@ -19,7 +20,12 @@ from typing import Any
 
 from mocks.core import bootstrap
 from mocks.core.cloud import Cloud, CloudConfig, Identity
-from mocks.core.server import LocalAzureHTTPServer, check_loopback, make_server
+from mocks.core.server import (
+    LocalAzureHTTPServer,
+    check_loopback,
+    make_blob_server,
+    make_server,
+)
 
 __all__ = ["CloudConfig", "LocalAzure", "read_endpoint"]
 
@@ -65,6 +71,8 @@ class LocalAzure:
         bootstrap.refresh_config(self.cloud)
         self._server: LocalAzureHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._blob_server: LocalAzureHTTPServer | None = None
+        self._blob_thread: threading.Thread | None = None
 
     @property
     def state_dir(self) -> Path:
@@ -73,6 +81,11 @@ class LocalAzure:
     @property
     def url(self) -> str:
         return self.cloud.base_url
+
+    @property
+    def blob_url(self) -> str:
+        """The Blob service: ``https://127.0.0.1:BLOBPORT`` (accounts are path-style)."""
+        return self.cloud.blob_url
 
     @property
     def ca_bundle(self) -> str:
@@ -96,13 +109,13 @@ class LocalAzure:
         if self._server is not None:
             return self
         self._server = make_server(self.cloud, self.host, self.port)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"local-azure-{self.url}",
-            daemon=True,
+        self._blob_server = make_blob_server(self.cloud, self.host)
+        self._thread = _serving(self._server, f"local-azure-{self.url}")
+        self._blob_thread = _serving(self._blob_server, f"local-azure-blob-{self.blob_url}")
+        # Accounts made while another server (another Blob port) ran point here now.
+        importlib.import_module("mocks.storage.models").refresh_blob_endpoints(
+            self.cloud, self.blob_url
         )
-        self._thread.start()
         bootstrap.write_endpoint(self.cloud, self.url, embedded=self.embedded)
         return self
 
@@ -111,11 +124,15 @@ class LocalAzure:
         server, self._server = self._server, None
         if server is None:
             return
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        for each, thread in ((server, self._thread), (self._blob_server, self._blob_thread)):
+            if each is None:
+                continue
+            each.shutdown()
+            each.close_connections()
+            each.server_close()
+            if thread is not None:
+                thread.join(timeout=5)
+        self._blob_server = None
         bootstrap.mark_stopped(self.cloud.state_dir, os.getpid(), self.url)
 
     def __enter__(self) -> LocalAzure:
@@ -128,3 +145,11 @@ class LocalAzure:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _serving(server: LocalAzureHTTPServer, name: str) -> threading.Thread:
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
+    )
+    thread.start()
+    return thread

@@ -19,15 +19,15 @@ COVERAGE = Path(__file__).resolve().parent.parent / "mocks" / "COVERAGE.md"
 
 
 def route_table() -> list[str]:
-    from mocks.core.server import ROUTE_MODULES
+    from mocks.core.server import BLOB_ROUTE_MODULES, ROUTE_MODULES
 
     lines = [
-        "### Operations (in routing order)",
+        "### Operations (in routing order; the Blob service's routes on its own port last)",
         "",
         "| module | method | path | operation | auth |",
         "|---|---|---|---|---|",
     ]
-    for module_name in ROUTE_MODULES:
+    for module_name in ROUTE_MODULES + BLOB_ROUTE_MODULES:
         module = importlib.import_module(module_name)
         short = module_name.removeprefix("mocks.").removesuffix(".urls")
         for route in module.ROUTES:

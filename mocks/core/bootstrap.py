@@ -149,6 +149,10 @@ def endpoint_info(cloud: Cloud, url: str, pid: int, *, embedded: bool = False) -
         "identity_endpoint": f"{url}/msi/token",
         "prices": f"{url}/api/retail/prices",
         "identity_header": record["identity_header"],
+        # The Blob service (path-style: {blob_url}/{account}/…) and Microsoft Graph
+        # (same server as ARM: {graph_url}/v1.0/…).
+        "blob_url": cloud.blob_url,
+        "graph_url": url,
         "pid": pid,
         "embedded": embedded,
         # This server's own settings (``serve`` flags), which end with it.
@@ -226,7 +230,12 @@ def _live(servers: list[Any]) -> list[dict[str, Any]]:
 
 def _named(info: dict[str, Any], server: dict[str, Any]) -> dict[str, Any]:
     """``info`` pointing at another server of the same state dir (same identity)."""
-    return {**info, **server, "identity_endpoint": f"{server['url']}/msi/token"}
+    return {
+        **info,
+        **server,
+        "identity_endpoint": f"{server['url']}/msi/token",
+        "graph_url": server["url"],
+    }
 
 
 def read_endpoint(state_dir: Path) -> dict[str, Any] | None:

@@ -7,6 +7,7 @@ Handlers receive ``(cloud, request)``.  What they may rely on:
 * ``cloud.identity`` — :class:`Identity` of the bootstrap tenant, subscription and
   service principal (also written to ``endpoint.json``)
 * ``cloud.base_url`` — ``https://127.0.0.1:PORT`` once the server listens
+* ``cloud.blob_url`` — ``https://127.0.0.1:BLOBPORT``, the Blob service (its own port)
 * ``cloud.now()`` — the clock (time.time); everything time-based uses it
 * ``cloud.provisioning_seconds(type_name)`` — simulated duration for a resource type
   (targeted faults "make provisioning of X take N s" override it)
@@ -75,6 +76,7 @@ class Cloud:
         # laid over the persisted configuration, never written to the state dir.
         self.run_config: dict[str, Any] = {}
         self.base_url = ""
+        self.blob_url = ""  # https://127.0.0.1:BLOBPORT once the Blob service listens
         self.identity: Identity  # set by bootstrap.ensure(cloud)
         self.faults = FaultInjector(self)  # random/targeted faults (mocks.core.faults)
 

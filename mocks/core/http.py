@@ -33,6 +33,9 @@ class Request:
     body: bytes = b""
     client_cert_der: bytes | None = None  # TLS client certificate, if one was presented
     params: dict[str, str] = field(default_factory=dict)  # filled in by the router
+    raw_path: str = ""  # the path as sent (percent-encoded), for signatures over it
+    raw_query: str = ""  # the query string as sent
+    client_ip: str = ""  # the peer's address
     principal: Principal | None = None  # filled in by the authenticating layer
     request_id: str = ""
     correlation_id: str = ""

@@ -59,6 +59,10 @@ ROUTE_MODULES = [
     # Last: by-id catch-alls; every more specific provider route above must win.
     "mocks.resources.generic_urls",
 ]
+# The Blob service listens on a port of its own (path-style URLs, /{account}/… would
+# collide with the routes above).
+BLOB_ROUTE_MODULES = ["mocks.blob.urls"]
+BLOB_PORT_KEY = "blob_port"  # meta: the state dir's Blob port, kept across restarts
 LOG = logging.getLogger("mocks.server")
 # Where classic/models.py keeps uploaded management certificates (core must not import
 # a provider module, so the collection name is repeated here).
@@ -126,22 +130,44 @@ _AADSTS_TRANSIENT, _AADSTS_THROTTLED = 90033, 90055
 _CLASSIC_NS = "http://schemas.microsoft.com/windowsazure"
 
 
-def route_family(route: Route | None) -> str:
-    """ "entra" (OAuth2 errors), "classic" (Service Management XML) or "arm" (ARM JSON)."""
+def route_family(route: Route | None, default: str = "arm") -> str:
+    """ "entra" (OAuth2 errors), "classic" (Service Management XML), "storage" (Azure
+    Storage XML) or "arm" (ARM JSON)."""
     if route is None:
-        return "arm"
-    if route.auth == "classic" or route.handler.__module__.startswith("mocks.classic"):
+        return default
+    module = route.handler.__module__
+    if route.auth == "classic" or module.startswith("mocks.classic"):
         return "classic"
-    return "entra" if route.handler.__module__.startswith("mocks.entra") else "arm"
+    if route.auth == "storage" or module.startswith("mocks.blob"):
+        return "storage"
+    return "entra" if module.startswith("mocks.entra") else "arm"
 
 
-def _error_response(exc: ArmError, family: str = "arm", correlation_id: str = "") -> Response:
+def _error_response(
+    exc: ArmError, family: str = "arm", correlation_id: str = "", request_id: str = ""
+) -> Response:
     """An error in the shape the route's clients parse (faults and handler failures)."""
     if family == "classic":
         return _classic_error(exc)
     if family == "entra":
         return _oauth_error(exc, correlation_id)
+    if family == "storage":
+        return _storage_error(exc, request_id)
     return Response.json(exc.status, exc.to_body(), exc.headers)
+
+
+def _storage_error(exc: ArmError, request_id: str) -> Response:
+    # Azure Storage: <Error><Code/><Message/> (+ detail elements); the message ends with
+    # the request id and time lines; the code is also in x-ms-error-code (HEAD has no body).
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime())
+    root = ET.Element("Error")
+    ET.SubElement(root, "Code").text = exc.code
+    ET.SubElement(root, "Message").text = f"{exc.message}\nRequestId:{request_id}\nTime:{now}"
+    for name, value in getattr(exc, "extra", {}).items():
+        ET.SubElement(root, name).text = value
+    text = '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="unicode")
+    headers = {"x-ms-error-code": exc.code, **exc.headers}
+    return Response.xml(exc.status, text, headers)
 
 
 def _classic_error(exc: ArmError) -> Response:
@@ -174,9 +200,10 @@ def _oauth_error(exc: ArmError, correlation_id: str) -> Response:
 class Dispatcher:
     """Turns a :class:`Request` into a :class:`Response` (CONTRACTS 1.1, steps 1–7)."""
 
-    def __init__(self, cloud: Cloud, router: Router) -> None:
+    def __init__(self, cloud: Cloud, router: Router, family: str = "arm") -> None:
         self.cloud = cloud
         self.router = router
+        self.family = family  # the error shape of requests no route serves
 
     def dispatch(self, request: Request) -> Response:
         started = time.monotonic()
@@ -218,13 +245,15 @@ class Dispatcher:
                     return fault
             return self._route(request, route, path_known, kind, state)
         except ArmError as exc:
-            return _error_response(exc, route_family(route), request.correlation_id)
+            family = route_family(route, self.family)
+            return _error_response(exc, family, request.correlation_id, request.request_id)
         except ConnectionResetFault:
             raise
         except Exception as exc:  # the contract: any handler bug is a 500, never a traceback
             LOG.exception("handler failed for %s %s", request.method, request.path)
             error = ArmError(str(exc), code="InternalServerError", status=500)
-            return _error_response(error, route_family(route), request.correlation_id)
+            family = route_family(route, self.family)
+            return _error_response(error, family, request.correlation_id, request.request_id)
 
     def _random_fault(self, kind: str, state: dict[str, Any]) -> Response | None:
         faults = self.cloud.faults
@@ -402,6 +431,9 @@ class _Handler(BaseHTTPRequestHandler):
             headers=headers,
             body=self._body(headers),
             client_cert_der=self.request.getpeercert(binary_form=True),
+            raw_path=url.path,
+            raw_query=url.query,
+            client_ip=str(self.client_address[0]),
         )
 
     def _body(self, headers: dict[str, str]) -> bytes:
@@ -425,10 +457,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _write(self, response: Response) -> None:
         self.send_response(response.status)
+        declared = ""
         for name, value in response.headers.items():
             if name.lower() != "content-length":
                 self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
+            else:
+                declared = value
+        # A HEAD answer may declare the length of what GET would send (Blob properties).
+        length = declared if self.command == "HEAD" and declared else str(len(response.body))
+        self.send_header("Content-Length", length)
         self.end_headers()
         if self.command != "HEAD" and response.body:
             self.wfile.write(response.body)
@@ -444,12 +481,23 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LocalAzureHTTPServer(ThreadingHTTPServer):
-    """HTTPS + threads; tracks open connections so ``stop`` can close idle keep-alives."""
+    """HTTPS + threads; tracks open connections so ``stop`` can close idle keep-alives.
+
+    ``share_port``: bind with SO_REUSEPORT, so every server of one state dir can listen
+    on its Blob port at once (they share the state; the kernel spreads connections)."""
 
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], dispatcher: Dispatcher, context: ssl.SSLContext):
+    def __init__(
+        self,
+        address: tuple[str, int],
+        dispatcher: Dispatcher,
+        context: ssl.SSLContext,
+        *,
+        share_port: bool = False,
+    ):
+        self.share_port = share_port
         self.dispatcher = dispatcher
         self.context = context
         self._anchors_seen: frozenset[str] | None = None
@@ -459,6 +507,11 @@ class LocalAzureHTTPServer(ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        if self.share_port and hasattr(socket, "SO_REUSEPORT"):
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        super().server_bind()
 
     def get_request(self) -> tuple[Any, Any]:
         # The listening socket stays plain: each connection is wrapped with the context
@@ -560,3 +613,53 @@ def make_server(cloud: Cloud, host: str = "127.0.0.1", port: int = 0) -> LocalAz
     shown = f"[{shown}]" if ":" in shown else shown
     cloud.base_url = f"https://{shown}:{bound_port}"
     return server
+
+
+def make_blob_server(cloud: Cloud, host: str = "127.0.0.1") -> LocalAzureHTTPServer:
+    """The Blob service's server: on the state dir's Blob port when it is free or held
+    by another server of this state dir (SO_REUSEPORT; its TLS certificate chains to
+    our CA), else on a new port, which is then recorded. Sets ``cloud.blob_url``."""
+    check_loopback(host)
+    dispatcher = Dispatcher(cloud, build_router(BLOB_ROUTE_MODULES), family="storage")
+    recorded = cloud.store.meta_get(BLOB_PORT_KEY)
+    server = None
+    if isinstance(recorded, int) and _port_is_ours_or_free(cloud, host, recorded):
+        try:
+            server = LocalAzureHTTPServer(
+                (host, recorded), dispatcher, tls_context(cloud), share_port=True
+            )
+        except OSError:
+            server = None
+    if server is None:
+        port = _free_port(host)
+        server = LocalAzureHTTPServer((host, port), dispatcher, tls_context(cloud), share_port=True)
+        cloud.store.meta_set(BLOB_PORT_KEY, server.server_address[1])
+    shown = "127.0.0.1" if host == "localhost" else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    cloud.blob_url = f"https://{shown}:{server.server_address[1]}"
+    return server
+
+
+def _free_port(host: str) -> int:
+    # Chosen without SO_REUSEPORT, so it is not a port another server shares.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _port_is_ours_or_free(cloud: Cloud, host: str, port: int) -> bool:
+    """Nothing listens on ``port``, or a server whose certificate our CA issued."""
+    try:
+        conn = socket.create_connection((host, port), timeout=2)
+    except OSError:
+        return True  # nobody listens
+    context = ssl.create_default_context(cafile=str(cloud.state_dir / "ca.pem"))
+    context.check_hostname = False  # any name: the point is who issued it
+    try:
+        with context.wrap_socket(conn, server_hostname=host):
+            return True
+    except (OSError, ssl.SSLError):
+        return False
+    finally:
+        conn.close()

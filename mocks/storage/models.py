@@ -9,11 +9,15 @@ by ``regenerateKey``; a new account of the same name gets new keys.  The templat
 function ``listKeys()`` reads the same keys (:func:`list_keys`).  Not simulated:
 Kerberos keys (``$expand=kerb``), ``allowSharedKeyAccess: false`` refusing key use,
 secondary regions and failover, network rules enforcement, encryption scopes.
+``primaryEndpoints.blob`` names the local Blob service of :mod:`mocks.blob` (path-style,
+``https://127.0.0.1:PORT/<account>/``) when one is running; that service checks Shared
+Key and SAS signatures with these keys, and the account's blobs go with it.
 """
 
 from __future__ import annotations
 
 import base64
+import importlib
 import re
 import secrets
 import time
@@ -49,12 +53,43 @@ def name_is_valid(name: str) -> bool:
     return bool(_NAME_RE.match(name))
 
 
-def primary_endpoints(name: str) -> dict[str, str]:
-    """The endpoints Azure derives from the account name and the cloud's suffix."""
+def primary_endpoints(name: str, blob_url: str = "") -> dict[str, str]:
+    """The endpoints Azure derives from the account name and the cloud's suffix; the
+    blob endpoint is the local Blob service's (path-style) when ``blob_url`` is set."""
     hosts = {
         svc: f"{name}.{'z1.' if svc == 'web' else ''}{svc}.{STORAGE_SUFFIX}" for svc in SERVICES
     }
-    return {svc: f"https://{host}/" for svc, host in hosts.items()}
+    endpoints = {svc: f"https://{host}/" for svc, host in hosts.items()}
+    if blob_url:
+        endpoints["blob"] = f"{blob_url}/{name}/"
+    return endpoints
+
+
+def account_by_name(cloud: Cloud, name: str) -> dict[str, Any] | None:
+    """The live storage account named ``name`` (any subscription), or None."""
+    owner = reservations.owner_of(cloud, NAMES, name)
+    return cloud.store.resource_get(owner) if owner else None
+
+
+def refresh_blob_endpoints(cloud: Cloud, blob_url: str) -> int:
+    """Point every stored account's ``primaryEndpoints.blob`` at ``blob_url`` (the
+    Blob service of the server now starting); returns how many changed."""
+    changed = 0
+    for _name, rid in cloud.store.doc_list(NAMES):
+        body = cloud.store.resource_get(str(rid))
+        props = (body or {}).get("properties") or {}
+        endpoints = props.get("primaryEndpoints")
+        # A transient body keeps its clock (ready_at): only settled ones are rewritten.
+        if not body or not isinstance(endpoints, dict):
+            continue
+        if props.get("provisioningState") != "Succeeded":
+            continue
+        wanted = f"{blob_url}/{body['name']}/"
+        if endpoints.get("blob") != wanted:
+            endpoints["blob"] = wanted
+            cloud.store.resource_put(body)
+            changed += 1
+    return changed
 
 
 def check_name_availability(cloud: Cloud, name: str) -> dict[str, Any]:
@@ -115,7 +150,7 @@ class StorageAccount(ResourceType):
             )
         props.update(body.get("properties") or {})
         props.update(
-            primaryEndpoints=primary_endpoints(name),
+            primaryEndpoints=primary_endpoints(name, cloud.blob_url),
             primaryLocation=body["location"],
             statusOfPrimary="available",
         )
@@ -128,6 +163,8 @@ class StorageAccount(ResourceType):
     def on_delete(self, cloud: Cloud, body: dict[str, Any]) -> None:
         reservations.release(cloud, NAMES, body["name"], body["id"])
         cloud.store.doc_delete(KEYS, body["id"].lower())
+        # The account's containers and blobs go with it (Blob service state).
+        importlib.import_module("mocks.blob.models").drop_account(cloud, body["name"])
 
     def invoke_action(
         self, cloud: Cloud, body: dict[str, Any], action: str, payload: Any

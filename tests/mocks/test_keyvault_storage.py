@@ -199,7 +199,9 @@ def test_sdk_storage_account_and_name_checks(sdk: Any) -> None:
     made = rm.resources.begin_create_or_update_by_id(
         rid, api_version="2023-05-01", parameters=body
     ).result()
-    assert made.properties["primaryEndpoints"]["blob"] == f"https://{name}.blob.core.windows.net/"
+    # The local Blob service, path-style (test_blob.py covers it).
+    blob = made.properties["primaryEndpoints"]["blob"]
+    assert blob.startswith("https://127.0.0.1:") and blob.endswith(f"/{name}/")
     check = _check_name(rm, sub, "Microsoft.Storage", "Microsoft.Storage/storageAccounts", name)
     assert (check["nameAvailable"], check["reason"]) == (False, "AlreadyExists")
     other = f"/subscriptions/{sub}/resourceGroups/{group}x/providers/Microsoft.Storage/storageAccounts/{name}"
