@@ -84,11 +84,17 @@ def thumbprint(cert: x509.Certificate) -> str:
     return cert.fingerprint(hashes.SHA1()).hex().upper()
 
 
-def load_server_certificate(path: Path, password: str | None) -> ServerCertificate:
-    """Load a PFX (PKCS#12) or a PEM with certificate and key; errors are InputError."""
+def load_server_certificate(
+    path: Path, password: str | None, *, own_key: bool = False
+) -> ServerCertificate:
+    """Load a PFX (PKCS#12) or a PEM with certificate and key; errors are InputError.
+
+    ``own_key``: a key cmgdeploy generated and kept itself (the lab certificate), loaded
+    without OpenSSL's RSA consistency check (~60 ms; it guards against corrupt or
+    hostile keys, which a key we made and keep 0600 is not)."""
     data = _read(path)
     if b"-----BEGIN" in data:
-        cert, key = _load_pem(path, data, password)
+        cert, key = _load_pem(path, data, password, own_key)
     else:
         cert, key = _load_pfx(path, data, password)
     pfx_b64, pfx_password = _pfx_for_key_vault(cert, key, data, password)
@@ -145,21 +151,25 @@ def _der_length(data: bytes, at: int) -> tuple[int | None, int]:
     return int.from_bytes(data[at + 1 : at + 1 + count], "big"), at + 1 + count
 
 
-def _load_pem(path: Path, data: bytes, password: str | None) -> tuple[x509.Certificate, Any]:
+def _load_pem(
+    path: Path, data: bytes, password: str | None, own_key: bool = False
+) -> tuple[x509.Certificate, Any]:
     try:
         certs = x509.load_pem_x509_certificates(data)
     except ValueError:
         raise InputError(FIELD, str(path), "a PEM file with a valid certificate") from None
     key = None
     if b"PRIVATE KEY-----" in data:
-        key = _load_pem_key(path, data, password)
+        key = _load_pem_key(path, data, password, own_key)
     leaf = _leaf_for_key(certs, key)
     return leaf, key
 
 
-def _load_pem_key(path: Path, data: bytes, password: str | None) -> Any:
+def _load_pem_key(path: Path, data: bytes, password: str | None, own_key: bool = False) -> Any:
     try:
-        return serialization.load_pem_private_key(data, password.encode() if password else None)
+        return serialization.load_pem_private_key(
+            data, password.encode() if password else None, unsafe_skip_rsa_key_validation=own_key
+        )
     except TypeError:
         raise InputError(
             PASSWORD_FIELD,

@@ -1,100 +1,641 @@
-"""Measure what users feel: `cmgdeploy --help` time (and that it imports no Azure SDK),
-`up` wall time against the local Azure, and the no-change re-run (time, requests).
+"""Measure cmgdeploy side by side with the Azure CLI on one local Azure.
 
-Usage: .venv/bin/python scripts/bench.py [--repeat 5]
-Prints a table; not a test (numbers depend on the machine).
+usage: .venv/bin/python scripts/bench.py [--vs-az] [--repeat 5] [--parallel 8] [--json FILE]
+
+Starts one local Azure (``python -m mocks serve``, default settings), then runs each
+measure ``--repeat`` times, alternating cmgdeploy and az (the order swaps each round),
+and prints the medians: wall time, requests the server logged, peak memory (max RSS of
+the process, or of the largest of the az processes a measure runs), and the ratio
+cmgdeploy / az. Without ``--vs-az`` only the cmgdeploy column is measured.
+
+The Azure CLI is the unmodified ``azure-cli`` in its own virtualenv (``.venv-azcli``,
+created on first use, as ``scripts/az-cli-e2e.sh`` does; ``AZCLI_VENV`` overrides),
+registered as a custom cloud, signed in once with the local Azure's service principal
+(its token cache then serves every az command; cmgdeploy signs in on every run, and
+its requests include that sign-in). Both deploy the same template
+(``arm_templates/cmg.json``); az gets a parameters file made like
+``tests/azcli/make_parameters.py`` does.
+
+Measures (az equivalent in brackets):
+  --help                       [az --help]
+  up/status/scale/down --help  [az deployment group create/show --help, az vmss scale --help,
+                                az group delete --help]
+  fresh deploy                 [az group create + az deployment group create]
+  no-change re-run             [az deployment group create, same parameters]
+  status                       [az deployment group show + vmss show + vmss get-instance-view
+                                + network public-ip show]
+  scale 1 -> 3                 [az deployment group create with instanceCount 3]
+  N deploys in parallel / one  [cmgdeploy up --fleet: N CMGs in one run; az: N concurrent processes]
+
+Not a test: the numbers depend on the machine and its load (use medians of several
+rounds). ``docs/PERFORMANCE.md`` holds a run's output and how to reproduce it.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import os
+import re
+import secrets
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "azcli"))
 
-from mocks import LocalAzure
-from mocks.core import requestlog
+from mocks.core import requestlog  # noqa: E402
 
-UP = ["--region", "westeurope", "--self-signed-cert", "--site-code", "PS1", "--connection-point",
-      "cp1.contoso.com", "--management-point", "mp1.contoso.com", "--yes"]  # fmt: skip
-SDK_CHECK = (
-    "import sys\nfrom cmgdeploy.cli import main\nmain(['--help'])\n"
-    "sdk = sorted(m for m in sys.modules if m.split('.')[0] in ('azure', 'msal'))\n"
-    "print('SDK:' + ','.join(sdk))"
-)
+AZ_VERSION = os.environ.get("AZCLI_VERSION", "2.91.0")
+REGION = "westeurope"
+CMGDEPLOY = str(Path(sys.executable).with_name("cmgdeploy"))
+UP_FLAGS = [
+    "--region",
+    REGION,
+    "--self-signed-cert",
+    "--site-code",
+    "PS1",
+    "--connection-point",
+    "cp1.contoso.com",
+    "--management-point",
+    "mp1.contoso.com",
+    "--yes",
+]
 
 
-def timed(argv: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+@dataclass
+class Run:
+    """One process (or a group of processes counted as one measure)."""
+
+    seconds: float
+    requests: int
+    peak_kib: int
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Measure:
+    name: str
+    ours: list[Run] = field(default_factory=list)
+    theirs: list[Run] = field(default_factory=list)
+    note: str = ""
+
+
+# -- processes ---------------------------------------------------------------------------
+def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, int, int, str]:
+    """(wall seconds, exit code, the child's own peak RSS in KiB from ``wait4``, output tail)."""
     started = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    return time.perf_counter() - started, done
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+    )
+    # Read the pipes on threads so a chatty child never blocks; reap with wait4 for rusage.
+    import threading
+
+    chunks: list[bytes] = []
+
+    def drain(stream: Any) -> None:
+        chunks.append(stream.read())
+
+    readers = [threading.Thread(target=drain, args=(s,)) for s in (proc.stdout, proc.stderr)]
+    for reader in readers:
+        reader.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    for reader in readers:
+        reader.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    text = b"".join(chunks).decode(errors="replace")
+    return seconds, proc.returncode, int(usage.ru_maxrss), text[-800:]
 
 
-def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "cmgdeploy", *args]
+class Server:
+    """One local Azure in its own process; counts the requests each measure makes."""
+
+    def __init__(self, work: Path) -> None:
+        self.state = work / "state"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mocks", "serve", "--state-dir", str(self.state), "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().decode()
+        found = re.search(r"https://[^ /\s]+", line)
+        if not found:
+            self.stop()
+            raise SystemExit(f"the local Azure did not start: {line!r}")
+        self.url = found.group(0)
+        self.endpoint = json.loads((self.state / "endpoint.json").read_text())
+
+    def mark(self) -> int:
+        return len(requestlog.read(self.state))
+
+    def since(self, mark: int) -> list[dict[str, Any]]:
+        return requestlog.read(self.state, mark)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
-def bench_help(env: dict[str, str], repeat: int) -> list[tuple[str, str]]:
-    times = [timed(cli("--help"), env)[0] for _ in range(repeat)]
-    out = subprocess.run(
-        [sys.executable, "-c", SDK_CHECK], env=env, capture_output=True, text=True, check=False
-    ).stdout
-    marked = [line[4:] for line in out.splitlines() if line.startswith("SDK:")]
-    if not marked:
-        raise SystemExit(f"the import check did not run: {out}")
-    imported = marked[0]
-    return [
-        ("cmgdeploy --help (median)", f"{statistics.median(times) * 1000:.0f} ms"),
-        ("Azure SDK modules imported by --help", imported or "none"),
+def measured(server: Server, commands: list[tuple[list[str], dict[str, str]]]) -> Run:
+    """Run ``commands`` one after another as one measure."""
+    mark = server.mark()
+    total, peak, ok, detail = 0.0, 0, True, ""
+    for argv, env in commands:
+        seconds, code, kib, text = run_measured(argv, env)
+        total += seconds
+        peak = max(peak, kib)
+        if code != 0:
+            ok, detail = False, f"{' '.join(argv[:4])}… exit {code}: {text}"
+    return Run(total, len(server.since(mark)), peak, ok, detail)
+
+
+def parallel(server: Server, commands: list[tuple[list[str], dict[str, str]]]) -> Run:
+    """Start ``commands`` at once; the measure ends when the last one does."""
+    mark = server.mark()
+    started = time.perf_counter()
+    procs = [
+        subprocess.Popen(a, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for a, e in commands
     ]
-
-
-def bench_up(env: dict[str, str], az: LocalAzure) -> list[tuple[str, str]]:
-    add = cli("environments", "add", "lab", "--authority", az.url, "--resource-manager",
-              az.url + "/", "--ca-bundle", str(az.ca_bundle),
-              "--no-instance-discovery")  # fmt: skip
-    subprocess.run(add, env=env, check=True, capture_output=True)
-    seconds, done = timed(cli("-e", "lab", "up", "--name", "benchcmg", *UP), env)
-    if done.returncode != 0:
-        raise SystemExit(f"up failed: {done.stderr}")
-    before = requestlog.read(az.state_dir)
-    again, done = timed(cli("-e", "lab", "up", "--name", "benchcmg", *UP), env)
-    if done.returncode != 0 or "no changes" not in done.stdout:
-        raise SystemExit(f"re-run was not a no-op: {done.stdout}{done.stderr}")
-    rerun = requestlog.read(az.state_dir, len(before))
-    writes = sum(1 for e in rerun if e["kind"] in ("write", "delete"))
-    arm = sum(1 for e in rerun if not e["operation"].startswith("Entra"))
-    return [
-        ("up, first deployment (wall)", f"{seconds:.1f} s"),
-        ("up, no-change re-run (wall)", f"{again:.1f} s"),
-        ("no-change re-run: requests (ARM + Entra)", f"{len(rerun)} ({arm} + {len(rerun) - arm})"),
-        ("no-change re-run: write requests", str(writes)),
+    outs = [p.communicate() for p in procs]
+    seconds = time.perf_counter() - started
+    bad = [
+        (p.returncode, o[1].decode(errors="replace")[-400:])
+        for p, o in zip(procs, outs, strict=True)
+        if p.returncode
     ]
+    return Run(seconds, len(server.since(mark)), 0, not bad, str(bad[:1]))
+
+
+# -- the two tools -----------------------------------------------------------------------
+class Cmgdeploy:
+    def __init__(self, server: Server, work: Path) -> None:
+        ep = server.endpoint
+        keep = {k: v for k, v in os.environ.items() if not k.startswith(("CMGDEPLOY_", "AZURE_"))}
+        self.env = {
+            **keep,
+            "CMGDEPLOY_HOME": str(work / "cmgdeploy-home"),
+            "NO_COLOR": "1",
+            "AZURE_TENANT_ID": ep["tenant_id"],
+            "AZURE_CLIENT_ID": ep["client_id"],
+            "AZURE_CLIENT_SECRET": ep["client_secret"],
+        }
+        self.subscription = ep["subscription_id"]
+        add = [
+            CMGDEPLOY,
+            "environments",
+            "add",
+            "lab",
+            "--authority",
+            server.url,
+            "--resource-manager",
+            server.url + "/",
+            "--ca-bundle",
+            ep["ca_bundle"],
+            "--no-instance-discovery",
+        ]
+        subprocess.run(add, env=self.env, check=True, capture_output=True)
+
+    def cmd(self, *args: str) -> tuple[list[str], dict[str, str]]:
+        return [CMGDEPLOY, "-e", "lab", *args], self.env
+
+    def up(self, name: str) -> tuple[list[str], dict[str, str]]:
+        return self.cmd("up", "--name", name, "--subscription", self.subscription, *UP_FLAGS)
+
+
+class AzureCli:
+    def __init__(self, server: Server, work: Path, venv: Path) -> None:
+        self.az = str(ensure_azure_cli(venv))
+        self.work = work
+        ep = server.endpoint
+        keep = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "CMGDEPLOY_"))}
+        self.env = {
+            **keep,
+            "AZURE_CONFIG_DIR": str(work / "azconfig"),
+            "REQUESTS_CA_BUNDLE": ep["ca_bundle"],
+            "AZURE_CORE_COLLECT_TELEMETRY": "false",
+            "AZURE_CORE_INSTANCE_DISCOVERY": "false",
+            "AZURE_CORE_SURVEY_MESSAGE": "false",
+            "AZURE_CORE_NO_COLOR": "true",
+            "AZURE_CORE_ONLY_SHOW_ERRORS": "true",
+        }
+        secret = work / "sp-secret"
+        fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.write(fd, ep["client_secret"].encode())
+        os.close(fd)
+        for args in (
+            [
+                "cloud",
+                "register",
+                "-n",
+                "LocalAzure",
+                "--skip-endpoint-discovery",
+                "--endpoint-resource-manager",
+                server.url + "/",
+                "--endpoint-active-directory",
+                server.url,
+                "--endpoint-active-directory-resource-id",
+                "https://management.core.windows.net/",
+            ],
+            ["cloud", "set", "-n", "LocalAzure"],
+            [
+                "login",
+                "--service-principal",
+                "-u",
+                ep["client_id"],
+                f"--password=@{secret}",
+                "--tenant",
+                ep["tenant_id"],
+            ],
+        ):
+            done = subprocess.run([self.az, *args], env=self.env, capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"az {' '.join(args[:2])} failed: {done.stderr[-500:]}")
+        secret.unlink()
+        self.template = str(ROOT / "arm_templates" / "cmg.json")
+
+    def cmd(self, *args: str) -> tuple[list[str], dict[str, str]]:
+        return [self.az, *args, "-o", "none"], self.env
+
+    def parameters(self, name: str, instances: int) -> str:
+        """A parameters file for CMG ``name`` (made once per name; the capacity varies)."""
+        import make_parameters as mp
+
+        keep = self.work / f"{name}.values.json"
+        if keep.exists():
+            values = json.loads(keep.read_text())
+        else:
+            values = mp.generated_values(REGION, self.work)
+            values["cmgName"] = name
+            pfx_password = secrets.token_urlsafe(18)
+            pfx, thumb = mp.self_signed_pfx(f"{name}.{REGION}.{mp.PUBLIC_IP_SUFFIX}", pfx_password)
+            values["serverCertificateSecret"] = mp.key_vault_certificate_secret(pfx, pfx_password)
+            values["serverCertificateThumbprint"] = thumb
+            mp.write_private(keep, json.dumps(values).encode())
+        values["instanceCount"] = instances
+        template = json.loads(Path(self.template).read_text())
+        example_path = mp.EXAMPLE
+        example = json.loads(example_path.read_text()) if example_path.exists() else {}
+        params = mp.parameters_for(template, example, values)
+        path = self.work / f"{name}.{instances}.parameters.json"
+        document = {"contentVersion": "1.0.0.0", "parameters": params}
+        mp.write_private(path, json.dumps(document).encode())
+        return str(path)
+
+    def deploy(self, name: str, instances: int) -> tuple[list[str], dict[str, str]]:
+        return self.cmd(
+            "deployment",
+            "group",
+            "create",
+            "-g",
+            f"{name}-rg",
+            "-n",
+            name,
+            "--template-file",
+            self.template,
+            "--parameters",
+            f"@{self.parameters(name, instances)}",
+        )
+
+    def group(self, name: str) -> tuple[list[str], dict[str, str]]:
+        return self.cmd("group", "create", "-n", f"{name}-rg", "-l", REGION)
+
+    def status(self, name: str) -> list[tuple[list[str], dict[str, str]]]:
+        rg = f"{name}-rg"
+        return [
+            self.cmd("deployment", "group", "show", "-g", rg, "-n", name),
+            self.cmd("vmss", "show", "-g", rg, "-n", name),
+            self.cmd("vmss", "get-instance-view", "-g", rg, "-n", name),
+            self.cmd("network", "public-ip", "show", "-g", rg, "-n", f"{name}-pip"),
+        ]
+
+
+def ensure_azure_cli(venv: Path) -> Path:
+    az = venv / "bin" / "az"
+    if not az.exists():
+        print(f"installing azure-cli {AZ_VERSION} into {venv} (once)…", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "--quiet", f"azure-cli=={AZ_VERSION}"],
+            check=True,
+        )
+    return az
+
+
+# -- measures ----------------------------------------------------------------------------
+def alternate(rounds: int) -> Iterator[tuple[int, bool]]:
+    """(round, cmgdeploy first?) — the order swaps every round."""
+    for i in range(rounds):
+        yield i, i % 2 == 0
+
+
+Step = Any  # a callable giving one Run, or None (az not measured)
+
+
+def both(m: Measure, first_ours: bool, ours: Step, theirs: Step) -> None:
+    steps = [(m.ours, ours), (m.theirs, theirs)]
+    for bucket, fn in steps if first_ours else reversed(steps):
+        if fn is not None:
+            bucket.append(fn())
+
+
+def server_deployment_seconds(server: Server, name: str) -> float | None:
+    """The server's own duration of the newest deployment in CMG ``name``'s group."""
+    sub = server.endpoint["subscription_id"]
+    group = f"/subscriptions/{sub}/resourcegroups/{name}-cmg-rg"
+    path = f"{group}/providers/Microsoft.Resources/deployments"
+    deployments = _arm_get(server, path).get("value") or []
+    if not deployments:
+        return None
+    newest = max(deployments, key=lambda d: str(d["properties"].get("timestamp")))
+    found = re.fullmatch(r"PT(?:(\d+)M)?([\d.]+)S", str(newest["properties"].get("duration")))
+    if not found:
+        return None
+    return int(found.group(1) or 0) * 60 + float(found.group(2))
+
+
+def _arm_get(server: Server, path: str) -> dict[str, Any]:
+    """A GET on the local Azure with a token of its service principal (for the bench's
+    own bookkeeping; not counted: marks are taken around each measure)."""
+    import ssl
+    import urllib.parse
+    import urllib.request
+
+    ep = server.endpoint
+    ctx = ssl.create_default_context(cafile=ep["ca_bundle"])
+    form = urllib.parse.urlencode(
+        {
+            "grant_type": "client_credentials",
+            "client_id": ep["client_id"],
+            "client_secret": ep["client_secret"],
+            "scope": "https://management.core.windows.net/.default",
+        }
+    )
+    token_url = f"{server.url}/{ep['tenant_id']}/oauth2/v2.0/token"
+    with urllib.request.urlopen(token_url, form.encode(), context=ctx) as answer:
+        token = json.loads(answer.read())["access_token"]
+    request = urllib.request.Request(
+        f"{server.url}{path}?api-version=2021-04-01", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, context=ctx) as answer:
+        return dict(json.loads(answer.read()))
+
+
+def write_fleet(work: Path, names: list[str], subscription: str) -> Path:
+    lines = [
+        "[defaults]",
+        f'region = "{REGION}"',
+        "self_signed_cert = true",
+        'site_code = "PS1"',
+        'connection_points = ["cp1.contoso.com"]',
+        'management_points = ["mp1.contoso.com"]',
+        f'subscription = "{subscription}"',
+        "",
+    ]
+    for name in names:
+        lines += ["[[cmg]]", f'name = "{name}"', ""]
+    path = work / f"fleet-{len(names)}.toml"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def has_fleet(cmg: Cmgdeploy) -> bool:
+    done = subprocess.run([CMGDEPLOY, "up", "--help"], env=cmg.env, capture_output=True, text=True)
+    return "--fleet" in done.stdout
+
+
+def bench(args: argparse.Namespace, work: Path) -> list[Measure]:
+    server = Server(work)
+    try:
+        cmg = Cmgdeploy(server, work)
+        az = AzureCli(server, work, args.azcli_venv) if args.vs_az else None
+        return _measures(args, work, server, cmg, az)
+    finally:
+        server.stop()
+
+
+def _measures(
+    args: argparse.Namespace, work: Path, server: Server, cmg: Cmgdeploy, az: AzureCli | None
+) -> list[Measure]:
+    rounds = args.repeat
+    measures = [_help(server, cmg, az, rounds, *h) for h in HELPS]
+    fresh = Measure("fresh deploy", note="az group create + deployment group create")
+    again = Measure("no-change re-run", note="az deployment group create, same parameters")
+    status = Measure(
+        "status",
+        note="az deployment group show + vmss show + vmss "
+        "get-instance-view + network public-ip show",
+    )
+    scale = Measure("scale 1 -> 3", note="az deployment group create, instanceCount 3")
+    server_times: list[float] = []
+    tag = secrets.token_hex(2)
+    for i, first in alternate(rounds):
+        ours, theirs = f"bc{tag}{i}", f"ba{tag}{i}"
+        their_fresh = [az.group(theirs), az.deploy(theirs, 1)] if az else []
+        both(
+            fresh,
+            first,
+            partial(measured, server, [cmg.up(ours)]),
+            partial(measured, server, their_fresh) if az else None,
+        )
+        took = server_deployment_seconds(server, ours)
+        if took is not None:
+            server_times.append(took)
+        both(
+            again,
+            first,
+            partial(measured, server, [cmg.up(ours)]),
+            partial(measured, server, [az.deploy(theirs, 1)]) if az else None,
+        )
+        both(
+            status,
+            first,
+            partial(measured, server, [cmg.cmd("status", "--name", ours)]),
+            partial(measured, server, az.status(theirs)) if az else None,
+        )
+        ours_scale = [cmg.cmd("scale", "--name", ours, "--instances", "3")]
+        both(
+            scale,
+            first,
+            partial(measured, server, ours_scale),
+            partial(measured, server, [az.deploy(theirs, 3)]) if az else None,
+        )
+    if server_times:
+        fresh.note += f"; the server's own deployment time: {statistics.median(server_times):.2f} s"
+    measures += [fresh, again, status, scale]
+    if has_fleet(cmg) and args.parallel > 1:
+        measures += _parallel(server, cmg, az, work, args.parallel, max(1, rounds // 2), tag)
+    return measures
+
+
+HELPS = [
+    ("--help", ["--help"], ["--help"]),
+    ("up --help", ["up", "--help"], ["deployment", "group", "create", "--help"]),
+    ("status --help", ["status", "--help"], ["deployment", "group", "show", "--help"]),
+    ("scale --help", ["scale", "--help"], ["vmss", "scale", "--help"]),
+    ("down --help", ["down", "--help"], ["group", "delete", "--help"]),
+]
+
+
+def _help(
+    server: Server,
+    cmg: Cmgdeploy,
+    az: AzureCli | None,
+    rounds: int,
+    label: str,
+    ours: list[str],
+    theirs: list[str],
+) -> Measure:
+    m = Measure(label, note=f"az {' '.join(theirs)}")
+    for _, first in alternate(rounds):
+        both(
+            m,
+            first,
+            partial(measured, server, [([CMGDEPLOY, *ours], cmg.env)]),
+            partial(measured, server, [([az.az, *theirs], az.env)]) if az else None,
+        )
+    return m
+
+
+def _parallel(
+    server: Server,
+    cmg: Cmgdeploy,
+    az: AzureCli | None,
+    work: Path,
+    count: int,
+    rounds: int,
+    tag: str,
+) -> list[Measure]:
+    """One CMG vs ``count`` at once: cmgdeploy deploys a fleet in one run, az runs
+    ``count`` processes at once (their groups made beforehand, not timed)."""
+    one = Measure("1 deploy (fleet of 1)", note="az: one deployment group create")
+    many = Measure(f"{count} deploys in parallel", note=f"az: {count} concurrent processes")
+    for i, first in alternate(rounds):
+        single = write_fleet(work, [f"bq{tag}{i}"], cmg.subscription)
+        fleet = write_fleet(work, [f"bp{tag}{i}x{j}" for j in range(count)], cmg.subscription)
+        az_one, az_many = f"by{tag}{i}", [f"bz{tag}{i}x{j}" for j in range(count)]
+        if az:
+            for name in [az_one, *az_many]:
+                subprocess.run(az.group(name)[0], env=az.env, capture_output=True, check=True)
+        both(
+            one,
+            first,
+            partial(measured, server, [cmg.cmd("up", "--fleet", str(single))]),
+            partial(parallel, server, [az.deploy(az_one, 1)]) if az else None,
+        )
+        both(
+            many,
+            first,
+            partial(measured, server, [cmg.cmd("up", "--fleet", str(fleet))]),
+            partial(parallel, server, [az.deploy(n, 1) for n in az_many]) if az else None,
+        )
+    return [one, many]
+
+
+# -- output ------------------------------------------------------------------------------
+def _median(runs: list[Run], attr: str) -> float:
+    return statistics.median(getattr(r, attr) for r in runs) if runs else float("nan")
+
+
+def table(measures: list[Measure], vs_az: bool) -> str:
+    head = ["measure", "cmgdeploy", "requests", "peak MiB"]
+    if vs_az:
+        head += ["az", "requests", "peak MiB", "ratio"]
+    rows = [head]
+    for m in measures:
+        row = [
+            m.name,
+            f"{_median(m.ours, 'seconds'):.3f} s",
+            f"{_median(m.ours, 'requests'):.0f}",
+            _mib(m.ours),
+        ]
+        if vs_az:
+            ratio = (
+                _median(m.ours, "seconds") / _median(m.theirs, "seconds")
+                if m.theirs
+                else float("nan")
+            )
+            row += [
+                f"{_median(m.theirs, 'seconds'):.3f} s",
+                f"{_median(m.theirs, 'requests'):.0f}",
+                _mib(m.theirs),
+                f"{ratio:.2f}",
+            ]
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    notes = [f"- {m.name}: {m.note}" for m in measures if m.note and vs_az]
+    failed = [
+        f"- FAILED {m.name}: {r.detail}" for m in measures for r in [*m.ours, *m.theirs] if not r.ok
+    ]
+    return "\n".join(lines + (["", *notes] if notes else []) + (["", *failed] if failed else []))
+
+
+def _mib(runs: list[Run]) -> str:
+    peaks = [r.peak_kib for r in runs if r.peak_kib]
+    return f"{statistics.median(peaks) / 1024:.0f}" if peaks else "-"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="runs of --help (median shown)")
+    parser.add_argument("--vs-az", action="store_true", help="measure the Azure CLI too")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds per measure (medians)")
+    parser.add_argument("--parallel", type=int, default=8, help="CMGs deployed at once")
+    parser.add_argument(
+        "--azcli-venv", type=Path, default=Path(os.environ.get("AZCLI_VENV", ROOT / ".venv-azcli"))
+    )
+    parser.add_argument("--json", type=Path, help="also write the raw runs here")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="cmgdeploy-bench-") as tmp:
-        keep = {k: v for k, v in os.environ.items() if not k.startswith(("CMGDEPLOY_", "AZURE_"))}
-        with LocalAzure(Path(tmp) / "azure") as az:
-            ident = az.identity
-            env = {**keep, "CMGDEPLOY_HOME": str(Path(tmp) / "home"), "NO_COLOR": "1",
-                   "AZURE_TENANT_ID": ident.tenant_id, "AZURE_CLIENT_ID": ident.client_id,
-                   "AZURE_CLIENT_SECRET": ident.client_secret}  # fmt: skip
-            rows = bench_help(env, args.repeat) + bench_up(env, az)
-    width = max(len(name) for name, _ in rows)
-    print(f"{'measure'.ljust(width)}  value")
-    print(f"{'-' * width}  -----")
-    for name, value in rows:
-        print(f"{name.ljust(width)}  {value}")
+    work = Path(tempfile.mkdtemp(prefix="cmgdeploy-bench-"))
+    os.chmod(work, 0o700)
+    try:
+        started = time.perf_counter()
+        measures = bench(args, work)
+        print(
+            f"cmgdeploy bench, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
+            f"{os.cpu_count()} CPUs, "
+            f"{args.repeat} rounds, medians ({time.perf_counter() - started:.0f} s in all)"
+        )
+        print(table(measures, args.vs_az))
+        if args.json:
+            args.json.write_text(
+                json.dumps(
+                    [
+                        {
+                            "name": m.name,
+                            "ours": [r.__dict__ for r in m.ours],
+                            "az": [r.__dict__ for r in m.theirs],
+                        }
+                        for m in measures
+                    ],
+                    indent=1,
+                )
+            )
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -478,11 +478,10 @@ def _wait(poller: Any, timeout: float | None) -> bool:
 
 def _pipeline_client(env: EnvironmentLike, credential: Any, settings: RetrySettings) -> Any:
     """An ARM pipeline without a generated client: the policies of one (request id,
-    user agent, our retry, the bearer token, logging), not its models and operations —
-    importing those costs more than the calls that need them."""
+    user agent, our retry, the bearer token with its claims challenges, logging), not its
+    models and operations — importing those costs more than the calls that need them."""
+    from azure.core import PipelineClient
     from azure.core.pipeline import policies
-    from azure.mgmt.core import ARMPipelineClient
-    from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
 
     pipeline_policies = [
         policies.RequestIdPolicy(),
@@ -492,12 +491,12 @@ def _pipeline_client(env: EnvironmentLike, credential: Any, settings: RetrySetti
         policies.ContentDecodePolicy(),
         policies.RedirectPolicy(),
         RetryPolicy(settings),  # ours, before the token policy: a retry gets a fresh token
-        ARMChallengeAuthenticationPolicy(credential, arm_scope(env)),
+        policies.BearerTokenCredentialPolicy(credential, arm_scope(env)),
         policies.CustomHookPolicy(),
         policies.NetworkTraceLoggingPolicy(),
-        ARMHttpLoggingPolicy(),
+        policies.HttpLoggingPolicy(),
     ]
-    return ARMPipelineClient(
+    return PipelineClient(
         base_url=env.resource_manager, policies=pipeline_policies, **transport_kwargs(env)
     )
 

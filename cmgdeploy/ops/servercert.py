@@ -81,9 +81,9 @@ def server_certificate(
 def _lab_certificate(home: Path, name: str, cn: str, keep: bool) -> Any:
     """The kept lab certificate with ``cn``, else a new one (kept only when ``keep``)."""
     path = _lab_cert_path(home, name)
-    cert = certs.load_server_certificate(path, None) if path.is_file() else None
+    cert = certs.load_server_certificate(path, None, own_key=True) if path.is_file() else None
     if cert is not None and cert.subject_cn == cn:
-        return cert
+        return cert  # kept: never made again
     if not keep:
         with tempfile.TemporaryDirectory() as tmp:
             throwaway = Path(tmp) / f"{name}.pem"
@@ -92,7 +92,7 @@ def _lab_certificate(home: Path, name: str, cn: str, keep: bool) -> Any:
     ensure_private_dir(path.parent)
     _make_lab_cert(path, cn)
     _GENERATED.add(path)
-    return certs.load_server_certificate(path, None)
+    return certs.load_server_certificate(path, None, own_key=True)
 
 
 def discard_generated(home: Path, name: str) -> bool:
