@@ -99,11 +99,15 @@ def test_vmss_size_not_offered_is_sku_not_available(
     )
 
 
-@pytest.mark.parametrize("capacity", [-1, 1001, "3"])
+@pytest.mark.parametrize("capacity", [-1, 1001, "many"])
 def test_vmss_capacity_out_of_range(cloud: ClockCloud, capacity: Any) -> None:
     with pytest.raises(ArmError) as exc:
         vmss(cloud, capacity=capacity)
     assert (exc.value.status, exc.value.code) == (400, "InvalidParameter")
+
+
+def test_vmss_capacity_string_is_read_as_the_schemas_integer(cloud: ClockCloud) -> None:
+    assert vmss(cloud, capacity="3")["sku"]["capacity"] == 3
 
 
 def test_skus_table_restrictions_and_filter() -> None:
