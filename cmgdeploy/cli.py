@@ -307,13 +307,19 @@ class _Session:
 
 
 def _prompt_secret(label: str) -> str:
+    from .render import pause_progress
+
+    pause_progress()
     return str(typer.prompt(label, hide_input=True))
 
 
 def _confirmer(yes: bool) -> Callable[[str], bool]:
     def confirm(question: str) -> bool:
+        from .render import pause_progress
+
         if yes or not _is_tty():
             return True
+        pause_progress()
         return bool(typer.confirm(question, default=False))
 
     return confirm
@@ -501,11 +507,23 @@ def status(
 
         cmg = _name_of(s, name)
         with s.op_context(timeout=timeout) as op:
-            return do_status(
-                op, cmg, watch=watch, on_update=lambda st: op.progress(f"{cmg}: {st.state}")
-            )
+            return do_status(op, cmg, watch=watch, on_update=_on_change(op.progress))
 
     run(ctx, "status", body)
+
+
+def _on_change(progress: Callable[[str], None]) -> Callable[[Any], None]:
+    """``status --watch``: a progress line only when the state or what it waits on
+    changes (the renderer adds the elapsed time)."""
+    last: list[str] = []
+
+    def report(status: Any) -> None:
+        line = f"{status.name}: {status.state}; waiting on {status.waiting_on()}"
+        if not last or last[-1] != line:
+            last.append(line)
+            progress(line)
+
+    return report
 
 
 @app.command()
@@ -689,16 +707,18 @@ def site_show(ctx: typer.Context) -> None:
     """Show the CMG services, connection points and site roles."""
 
     def body(s: _Session) -> Any:
-        from .results import TableResult
+        from .results import SiteResult
 
         with s.site_db() as db:
-            points = tuple(p.to_dict() for p in db.list_connection_points())
-            roles = [r.to_dict() for r in db.list_site_roles()]
-            services = [v.to_dict() for v in db.list_services()]
-            gateways = [g.to_dict() for v in db.list_services() if (g := db.get_gateway(v.name))]
-            apps = [a.to_dict() for a in db.list_entra_apps()]
-        extra = {"site_roles": roles, "services": services, "gateways": gateways}
-        return TableResult("Connection points", points, {**extra, "entra_apps": apps})
+            return SiteResult(
+                services=tuple(v.to_dict() for v in db.list_services()),
+                connection_points=tuple(p.to_dict() for p in db.list_connection_points()),
+                site_roles=tuple(r.to_dict() for r in db.list_site_roles()),
+                gateways=tuple(
+                    g.to_dict() for v in db.list_services() if (g := db.get_gateway(v.name))
+                ),
+                entra_apps=tuple(a.to_dict() for a in db.list_entra_apps()),
+            )
 
     run(ctx, "site show", body)
 

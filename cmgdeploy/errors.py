@@ -77,6 +77,13 @@ class UsageError(CmgError):
     code = "UsageError"
 
 
+class NotFound(CmgError):
+    """The thing named does not exist (nothing was changed): exit 2, like bad input."""
+
+    exit_code = ExitCode.BAD_INPUT
+    code = "NotFound"
+
+
 class AuthError(CmgError):
     exit_code = ExitCode.AUTH_FAILED
     code = "AuthenticationFailed"

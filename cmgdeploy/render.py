@@ -3,6 +3,11 @@
 stdout carries the result only (text, or one JSON envelope even on failure); stderr
 carries progress, warnings and errors. Colour only on a TTY and never with NO_COLOR
 (rich's own rules). Every string shown passes through :func:`cmgdeploy.redact.redact`.
+
+Tables never cut a value: at a terminal they take its width and wrap long cells; a
+table that cannot fit even so (a name or URL longer than its share) is printed as
+key/value lines instead. Output that is not a terminal (a pipe, a file) has no width
+limit at all. Resources are named by type and name, never by a raw ARM id.
 """
 
 from __future__ import annotations
@@ -10,12 +15,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .errors import CmgError, ExitCode
 from .redact import redact
+from .results import delta_text, resource_label, value_text
 
+UNLIMITED_WIDTH = 100_000  # the console width when stdout/stderr is not a terminal
 STATUS_KEYS = (
     "name", "state", "fqdn", "public_ip", "region", "resource_group", "instances",
     "vm_size", "deployment_name", "deployment_state", "vmss_state", "environment",
@@ -29,6 +37,8 @@ class Renderer:
     output: str = "text"  # "text" | "json"
     verbose: bool = False
     quiet: bool = False
+    started: float = field(default_factory=time.monotonic)  # the command's start
+    _live: Any = field(default=None, repr=False)  # the waiting line at a terminal
 
     @property
     def stdout(self) -> TextIO:
@@ -45,7 +55,12 @@ class Renderer:
         # people who set it want plain text, so no styling at all.
         plain = bool(os.environ.get("NO_COLOR"))
         return Console(
-            file=stream, highlight=False, soft_wrap=True, color_system=None if plain else "auto"
+            file=stream,
+            highlight=False,
+            soft_wrap=True,
+            color_system=None if plain else "auto",
+            # A pipe or a file gets every line whole (rich would cut at 80 columns).
+            width=None if stream.isatty() else UNLIMITED_WIDTH,
         )
 
     # -- progress and warnings (stderr) ------------------------------------------------
@@ -55,14 +70,39 @@ class Renderer:
         return not self.quiet and (self.stderr.isatty() or self.verbose)
 
     def progress(self, message: str) -> None:
-        """A progress line: rich on a TTY, plain with --verbose, nothing when quiet."""
+        """One line per change, with the time since the command started. At a terminal
+        (rich) the last one also stays as a live line whose clock keeps running, so a
+        long wait shows what it waits on and for how long; elsewhere plain lines with
+        --verbose; nothing when quiet."""
         if self.quiet:
             return
         text = redact(message)
+        stamp = elapsed_text(time.monotonic() - self.started)
         if self.stderr.isatty():
-            self._console(self.stderr).print(f"[dim]…[/dim] {_escape(text)}")
+            live = self._waiting_line()
+            live.console.print(f"[dim]{stamp:>7}[/dim] {_escape(text)}")
+            if not text.startswith("warning:"):
+                live.update(_Waiting(text, time.monotonic(), self.started))
         elif self.verbose:
-            print(f"cmgdeploy: {text}", file=self.stderr, flush=True)
+            print(f"cmgdeploy: [{stamp}] {text}", file=self.stderr, flush=True)
+
+    def _waiting_line(self) -> Any:
+        if self._live is None:
+            from rich.live import Live
+
+            self._live = Live(
+                console=self._console(self.stderr), refresh_per_second=2, transient=True
+            )
+            self._live.start()
+            _WAITING.append(self)
+        return self._live
+
+    def stop_progress(self) -> None:
+        """End the live waiting line (before the result or an error is printed)."""
+        live, self._live = self._live, None
+        if live is not None:
+            live.stop()
+        _WAITING[:] = [r for r in _WAITING if r is not self]
 
     def warnings(self, items: list[str]) -> None:
         if self.output == "json":
@@ -72,6 +112,7 @@ class Renderer:
 
     # -- results -------------------------------------------------------------------------
     def result(self, command: str, result: Any, warnings: list[str]) -> None:
+        self.stop_progress()
         data = result.to_dict() if hasattr(result, "to_dict") else result
         if self.output == "json":
             self._envelope(command, ExitCode.OK, data, [], warnings)
@@ -80,6 +121,7 @@ class Renderer:
         text_of(result, data, self._console(self.stdout))
 
     def error(self, command: str, err: CmgError, warnings: list[str]) -> None:
+        self.stop_progress()
         print(f"cmgdeploy: error: {redact(err.message)}", file=self.stderr)
         if err.hint:
             print(f"cmgdeploy: hint: {redact(err.hint)}", file=self.stderr)
@@ -110,6 +152,44 @@ class Renderer:
         print(redact(json.dumps(body, indent=2, default=str)), file=self.stdout, flush=True)
 
 
+_WAITING: list[Renderer] = []  # renderers with a live waiting line (at most one)
+
+
+def pause_progress() -> None:
+    """End any live waiting line before a prompt (the next progress line starts anew)."""
+    for renderer in list(_WAITING):
+        renderer.stop_progress()
+
+
+def elapsed_text(seconds: float) -> str:
+    """``12s``, ``3m05s``, ``1h02m``: how long a command has been running."""
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+class _Waiting:
+    """The live line at a terminal: what is being waited on, since when (re-rendered
+    on every refresh, so the clocks run)."""
+
+    def __init__(self, what: str, since: float, started: float) -> None:
+        self.what, self.since, self.started = what, since, started
+
+    def __rich__(self) -> Any:
+        from rich.text import Text
+
+        now = time.monotonic()
+        # The clocks first: a long line is cropped at the terminal's edge.
+        line = (
+            f"› {elapsed_text(now - self.since)} ({elapsed_text(now - self.started)} in all) "
+            f"{self.what}"
+        )
+        return Text(line, style="dim", no_wrap=True, overflow="crop")
+
+
 def _escape(text: str) -> str:
     from rich.markup import escape
 
@@ -125,6 +205,11 @@ def text_of(result: Any, data: Any, console: Any) -> None:
         "PlanResult": _plan_text,
         "TextResult": lambda d, c: c.out(redact(d["text"]), end=""),
         "TableResult": _table_result_text,
+        "SiteResult": _site_text,
+        "DownResult": _down_text,
+        "AuthCheckResult": _auth_text,
+        "ClassicListResult": _classic_list_text,
+        "ClassicShowResult": _classic_show_text,
         "EstimateResult": _report("estimate_text"),
         "CheckResult": _report("check_text"),
     }.get(kind, _mapping_text)
@@ -142,19 +227,55 @@ def _report(name: str) -> Any:
     return printer
 
 
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Any:
-    from rich.table import Table
+def _table(title: str, columns: list[str], rows: list[list[Any]], key: int = 0) -> Any:
+    """A table that fits the console or turns into key/value lines (see the module);
+    column ``key`` (the name) is never wrapped."""
+    return FitTable(title, columns, [[redact(_cell(v)) for v in row] for row in rows], key)
 
-    table = Table(title=title, title_justify="left", show_edge=False)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*[_escape(redact(_cell(v))) for v in row])
-    return table
+
+class FitTable:
+    """A rich renderable: the table when every cell fits whole, else key/value lines."""
+
+    def __init__(self, title: str, columns: list[str], rows: list[list[str]], key: int) -> None:
+        self.title, self.columns, self.rows, self.key = title, columns, rows, key
+
+    def table(self) -> Any:
+        from rich.table import Table
+
+        table = Table(title=self.title or None, title_justify="left", show_edge=False)
+        for i, column in enumerate(self.columns):
+            table.add_column(column, overflow="fold", no_wrap=i == self.key)
+        for row in self.rows:
+            table.add_row(*[_escape(v) for v in row])
+        return table
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        table = self.table()
+        # The narrowest this table can be with every word whole (unclamped: measured as
+        # if the console had no width limit).
+        needed = Measurement.get(console, options.update_width(UNLIMITED_WIDTH), table).minimum
+        if needed <= options.max_width:
+            yield table
+            return
+        yield from self.lines()
+
+    def lines(self) -> Any:
+        """``name`` on its own line, then ``  column: value`` for the other columns."""
+        from rich.text import Text
+
+        if self.title:
+            yield Text(self.title, style="italic")
+        for row in self.rows:
+            yield Text(row[self.key], style="bold", no_wrap=True)
+            for i, column in enumerate(self.columns):
+                if i != self.key:
+                    yield Text(f"  {column}: {row[i]}")
 
 
 def _cell(value: Any) -> str:
-    if value is None:
+    if value is None or value == "":
         return "-"
     if isinstance(value, list | tuple):
         return ", ".join(map(str, value))
@@ -174,44 +295,33 @@ def _status_text(data: dict[str, Any], console: Any) -> None:
     roles = [[r["server"], r["role"], r["cmg_enabled"]] for r in data["site_roles"]]
     if roles:
         console.print(_table("Site roles", ["server", "role", "CMG traffic"], roles))
-    res = [[r["type"], r["name"], r["state"], r.get("error")] for r in data["resources"]]
+    resources = data["resources"]
+    with_errors = any(r.get("error") for r in resources)
+    res = [[r["name"], r["type"], r["state"], *([r.get("error")] if with_errors else [])]
+           for r in resources]  # fmt: skip
     if res:
-        console.print(_table("Resources", ["type", "name", "state", "error"], res))
+        columns = ["name", "type", "state", *(["error"] if with_errors else [])]
+        console.print(_table("Resources", columns, res))
     for err in data.get("errors") or []:
         console.print(_escape(redact(f"error: {err['code']}: {err['message']}")))
 
 
-def resource_label(target: str) -> tuple[str, str]:
-    """``(type, name)`` of an ARM id (``Microsoft.KeyVault/vaults/secrets``,
-    ``vault/secret`` for a child); another target ``"kind key"`` gives ``(kind, key)``."""
-    if not target.startswith("/"):
-        kind, _, key = target.partition(" ")
-        return kind, key
-    parts = target.strip("/").split("/")
-    lowered = [p.lower() for p in parts]
-    if "providers" not in lowered:
-        return "", parts[-1]
-    at = len(lowered) - 1 - lowered[::-1].index("providers")
-    rest = parts[at + 1 :]
-    if len(rest) < 3:
-        return ("/".join(rest), "")
-    namespace, pairs = rest[0], rest[1:]
-    types = [pairs[i] for i in range(0, len(pairs), 2)]
-    names = [pairs[i] for i in range(1, len(pairs), 2)]
-    return (f"{namespace}/{'/'.join(types)}", "/".join(names))
-
-
 def _plan_text(data: dict[str, Any], console: Any) -> None:
-    rows = []
+    """One row per resource or site record (named, never a raw id), then each changed
+    property with its full path, before → after."""
+    rows, details = [], []
     for change in data["changes"]:
-        deltas = "; ".join(
-            f"{d['path']}: {d.get('before')} → {d.get('after')}" for d in change["deltas"]
-        )
         rtype, name = resource_label(str(change["target"]))
-        rows.append([change["scope"], rtype, name, change["change"], deltas])
-    columns = ["scope", "type", "name", "change", "property changes"]
+        rows.append([name, change["change"], rtype])
+        if change["deltas"]:
+            details.append(f"{name} ({rtype}):")
+            details += [f"  {delta_text(d)}" for d in change["deltas"]]
     title = f"Plan for {data['name']} ({data['deployment_name']})"
-    console.print(_table(title, columns, rows))
+    console.print(_table(title, ["name", "change", "type"], rows))
+    if details:
+        console.print("Property changes")
+        for line in details:
+            console.print(_escape(redact(line)))
     if data.get("estimate"):
         _report("estimate_text")(data["estimate"], console)
 
@@ -222,10 +332,84 @@ def _table_result_text(data: dict[str, Any], console: Any) -> None:
     console.print(_table(data["title"], columns, [[r.get(c) for c in columns] for r in rows]))
 
 
+SERVICE_COLUMNS = ("name", "state", "fqdn", "instances", "region", "resource_group", "environment")
+
+
+def _site_text(data: dict[str, Any], console: Any) -> None:
+    """``site show``: the CMG services, their connection points and site roles."""
+    services = [[s.get(c) for c in SERVICE_COLUMNS] for s in data.get("services") or []]
+    console.print(_table("CMG services", list(SERVICE_COLUMNS), services))
+    points = [[p["server"], p["cmg"], p["site_code"], p["protocol"], p["ports"]]
+              for p in data.get("rows") or []]  # fmt: skip
+    console.print(
+        _table("Connection points", ["server", "CMG", "site", "protocol", "ports"], points)
+    )
+    roles = [[r["server"], r["role"], r["cmg"], r["site_code"], r["https"], r["cmg_enabled"]]
+             for r in data.get("site_roles") or []]  # fmt: skip
+    columns = ["server", "role", "CMG", "site", "HTTPS", "CMG traffic"]
+    console.print(_table("Site roles", columns, roles))
+    gateways = [[g["cmg"], g["service_name"], g.get("server_cert_thumbprint"),
+                 ", ".join(r.get("thumbprint", "") for r in g.get("trusted_roots") or []),
+                 g.get("verify_client_revocation"), g.get("enforce_tls12"),
+                 g.get("content_from_storage")]
+                for g in data.get("gateways") or []]  # fmt: skip
+    if gateways:
+        columns = ["CMG", "service name", "certificate", "trusted roots", "CRL check",
+                   "TLS 1.2", "content"]  # fmt: skip
+        console.print(_table("Gateway settings", columns, gateways))
+    apps = [[a["display_name"], a["role"], a["app_id"], a["tenant_id"], a.get("credential_end")]
+            for a in data.get("entra_apps") or []]  # fmt: skip
+    if apps:
+        columns = ["name", "role", "app id", "tenant", "secret ends"]
+        console.print(_table("Entra apps", columns, apps))
+
+
+def _down_text(data: dict[str, Any], console: Any) -> None:
+    """``down``: what was deleted and kept, by type and name."""
+    deleted = [list(resource_label(r))[::-1] for r in data.get("deleted_resources") or []]
+    kept = [list(resource_label(r))[::-1] for r in data.get("kept_resources") or []]
+    group = data.get("resource_group") or "-"
+    console.print(_escape(f"CMG {data['name']}: {len(deleted)} resource(s) deleted"))
+    if deleted:
+        console.print(_table("Deleted", ["name", "type"], deleted))
+    if kept:
+        console.print(
+            _table("Kept (not created by cmgdeploy for this CMG)", ["name", "type"], kept)
+        )
+    fate = "deleted" if data.get("deleted_group") else "kept"
+    console.print(_escape(f"resource group {group}: {fate}"))
+    site = "removed" if data.get("site_records_removed") else "kept"
+    console.print(f"site records: {site}")
+
+
+def _auth_text(data: dict[str, Any], console: Any) -> None:
+    rows = [[k, v] for k, v in data.items()]
+    console.print(_table("Signed in", ["field", "value"], rows))
+
+
+def _classic_list_text(data: dict[str, Any], console: Any) -> None:
+    columns = ["name", "state", "instances", "region", "CMG", "fqdn"]
+    rows = [[s["name"], s["state"], s["instances"], s["region"], s["is_cmg"], s["fqdn"]]
+            for s in data.get("services") or []]  # fmt: skip
+    title = f"Classic cloud services (subscription {data['subscription_id']})"
+    console.print(_table(title, columns, rows))
+
+
+def _classic_show_text(data: dict[str, Any], console: Any) -> None:
+    fields = ["name", "state", "status", "ready", "is_cmg", "fqdn", "url", "region",
+              "location", "deployment", "instances", "site_code", "subscription_id"]  # fmt: skip
+    console.print(_table(f"Classic cloud service {data['name']}", ["field", "value"],
+                         [[f, data.get(f)] for f in fields]))  # fmt: skip
+    instances = data.get("role_instances") or []
+    if instances:
+        columns = ["instance_name", *(k for k in instances[0] if k != "instance_name")]
+        rows = [[i.get(c) for c in columns] for i in instances]
+        console.print(_table("Role instances", columns, rows))
+
+
 def _mapping_text(data: Any, console: Any) -> None:
     if not isinstance(data, dict):
         console.out(redact(str(data)))
         return
-    rows = [[k, json.dumps(v, default=str) if isinstance(v, dict | list) else v]
-            for k, v in data.items()]  # fmt: skip
+    rows = [[k, value_text(v) if isinstance(v, dict | list) else v] for k, v in data.items()]
     console.print(_table("", ["field", "value"], rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -40,6 +41,18 @@ class CmgStatus:
     changed: bool = False
     summary: str = ""
     errors: tuple[dict[str, Any], ...] = ()
+
+    def waiting_on(self) -> str:
+        """What a CMG that is not Ready yet waits on, as people name it."""
+        busy = [r for r in self.resources if r.state.lower() not in ("succeeded", "")]
+        if busy:
+            return f"{busy[0].type} {busy[0].name} ({busy[0].state})"
+        if self.deployment_state and self.deployment_state.lower() != "succeeded":
+            return f"deployment {self.deployment_name} ({self.deployment_state})"
+        if self.vmss_state and self.vmss_state.lower() != "succeeded":
+            return f"the scale set of {self.name} ({self.vmss_state})"
+        running = sum(1 for _, st in self.instance_states if st.lower() == "succeeded")
+        return f"the scale set's instances ({running}/{self.instances or 0} Succeeded)"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -101,10 +114,14 @@ class AuthCheckResult:
     subscription_name: str
     principal: str
     principal_type: str
-    token_expires_on: int
+    token_expires_on: int  # epoch seconds, as the token says
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The token's expiry as ISO 8601 UTC (``2026-12-06T21:04:05+00:00``)."""
+        import datetime as dt
+
+        expires = dt.datetime.fromtimestamp(self.token_expires_on, dt.UTC)
+        return asdict(self) | {"token_expires_on": expires.isoformat(timespec="seconds")}
 
 
 @dataclass(frozen=True)
@@ -120,6 +137,28 @@ class TableResult:
 
 
 @dataclass(frozen=True)
+class SiteResult:
+    """``site show``: the CMG services, connection points and site roles (JSON keeps
+    the connection points as ``rows`` under ``title``, as a table result has them)."""
+
+    services: tuple[dict[str, Any], ...] = ()
+    connection_points: tuple[dict[str, Any], ...] = ()
+    site_roles: tuple[dict[str, Any], ...] = ()
+    gateways: tuple[dict[str, Any], ...] = ()  # what the site needs to create each CMG
+    entra_apps: tuple[dict[str, Any], ...] = ()  # the site's Entra app registrations
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": "Connection points",
+            "rows": list(self.connection_points),
+            "site_roles": list(self.site_roles),
+            "services": list(self.services),
+            "gateways": list(self.gateways),
+            "entra_apps": list(self.entra_apps),
+        }
+
+
+@dataclass(frozen=True)
 class TextResult:
     """A block of text (``site export``) with its format."""
 
@@ -128,3 +167,44 @@ class TextResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": self.format, "text": self.text}
+
+
+# -- naming things for people (shared by the renderer and confirmation questions) -------
+def resource_label(target: str) -> tuple[str, str]:
+    """``(type, name)`` of an ARM id (``Microsoft.KeyVault/vaults/secrets``,
+    ``vault/secret`` for a child); another target ``"kind key"`` gives ``(kind, key)``."""
+    if not target.startswith("/"):
+        kind, _, key = target.partition(" ")
+        return kind, key
+    parts = target.strip("/").split("/")
+    lowered = [p.lower() for p in parts]
+    if "providers" not in lowered:
+        return "", parts[-1]
+    at = len(lowered) - 1 - lowered[::-1].index("providers")
+    rest = parts[at + 1 :]
+    if len(rest) < 3:
+        return ("/".join(rest), "")
+    namespace, pairs = rest[0], rest[1:]
+    types = [pairs[i] for i in range(0, len(pairs), 2)]
+    names = [pairs[i] for i in range(1, len(pairs), 2)]
+    return (f"{namespace}/{'/'.join(types)}", "/".join(names))
+
+
+def value_text(value: Any) -> str:
+    """A property value as people read it: ``(none)``, a plain scalar, or compact JSON."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(", ", ": "), default=str)
+    return str(value)
+
+
+def delta_text(delta: dict[str, Any]) -> str:
+    """``path: before → after`` of one property change (``+``/``-`` for added/removed)."""
+    path, change = delta.get("path") or "", str(delta.get("change") or "")
+    before, after = delta.get("before"), delta.get("after")
+    if change == "Create" or (before is None and after is not None):
+        return f"{path}: + {value_text(after)}"
+    if change == "Delete" or (after is None and before is not None):
+        return f"{path}: - {value_text(before)}"
+    return f"{path}: {value_text(before)} → {value_text(after)}"

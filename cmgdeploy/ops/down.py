@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InputError, UsageError
+from ..errors import NotFound, UsageError
 from ..results import DownResult
 from ..template import CMG_TAG, load_template
 from .cmgstate import locate_in_azure, ours
@@ -39,7 +39,12 @@ def down(ctx: OpContext, name: str) -> DownResult:
     # Another machine's CMG, or one whose site row is lost: found by its tag in Azure.
     svc = ctx.db.get_service(name) or locate_in_azure(ctx, name)
     if svc is None:
-        raise InputError("name", name, "a CMG in the site database or Azure (`cmgdeploy status`)")
+        raise NotFound(
+            f"CMG {name} not found: neither the site database nor Azure ({ctx.env.name}) "
+            "has it; nothing was deleted",
+            target=name,
+            hint="`cmgdeploy site show` lists the CMGs this machine knows; check the name and -e",
+        )
     if not ctx.confirm(f"delete CMG {name} and its resources in {svc.resource_group}?"):
         raise UsageError("not confirmed; nothing was deleted", hint="answer y, or pass --yes")
     with cmg_lock(ctx, name, "down"):

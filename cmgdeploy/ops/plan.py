@@ -79,18 +79,27 @@ def azure_changes(
     )
 
 
-def _flat(delta: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Property deltas flattened to ``{"path", "change", "before", "after"}``."""
+def _flat(delta: list[dict[str, Any]], parent: str = "") -> list[dict[str, Any]]:
+    """Property deltas flattened to ``{"path", "change", "before", "after"}``; a child's
+    path is its full path (``properties.securityRules[1]``: what-if gives array items
+    the index alone, under their parent)."""
     out: list[dict[str, Any]] = []
     for d in delta:
+        path = _joined(parent, str(d.get("path") or ""))
         if d.get("children"):
-            out.extend(_flat(d["children"]))
+            out.extend(_flat(d["children"], path))
         else:
             out.append(
-                {"path": d.get("path"), "change": d.get("propertyChangeType"),
+                {"path": path, "change": d.get("propertyChangeType"),
                  "before": d.get("before"), "after": d.get("after")}
             )  # fmt: skip
     return out
+
+
+def _joined(parent: str, path: str) -> str:
+    if not parent:
+        return path
+    return f"{parent}[{path}]" if path.isdigit() else f"{parent}.{path}"
 
 
 def _site_deltas(changes: dict[str, tuple[Any, Any]]) -> tuple[dict[str, Any], ...]:

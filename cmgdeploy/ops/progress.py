@@ -155,12 +155,17 @@ def wait_until_ready(
     this run watched succeed (``known.owned`` None) it stays final, so later polls read
     only the instances; otherwise they ask Azure afresh."""
     deadline, attempt = Deadline(ctx, svc.name), 0
+    said = ""
     while True:
         status = read_status(ctx, session, svc, known)
         if known is not None and known.owned is not None:
             known = None
         if status.state in ("Ready", "Error"):
             return status
+        line = f"{svc.name}: {status.state}; waiting on {status.waiting_on()}"
+        if line != said:  # one line per change
+            said = line
+            ctx.progress(line)
         deadline.check()
         ctx.sleep(poll_delay(attempt, None, deadline.remaining()))
         attempt += 1

@@ -93,9 +93,11 @@ def _assert_plan_is_capacity_delta(cli: Any, e: tuple[str, ...]) -> None:
         ("Microsoft.Compute/virtualMachineScaleSets", "lifecmg"): (
             "Modify", [("sku.capacity", 3, 2)]),
         ("Microsoft.Network/networkSecurityGroups", "lifecmg-nsg"): (
-            "Modify", [("properties.destinationPortRange", "10124-10126", "10124-10125")]),
+            "Modify", [("properties.securityRules[1].properties.destinationPortRange",
+                        "10124-10126", "10124-10125")]),
         ("Microsoft.Network/loadBalancers", "lifecmg-lb"): (
-            "Modify", [("properties.frontendPortRangeEnd", 10126, 10125)]),
+            "Modify", [("properties.inboundNatPools[0].properties.frontendPortRangeEnd",
+                        10126, 10125)]),
         ("connection_point", "cp1.contoso.com"): (
             "Modify", [("ports", [10124, 10125, 10126], [10124, 10125])]),
     }  # fmt: skip

@@ -742,7 +742,7 @@ AUTH_AND_STORE_CASES = (
     Case(
         "down-unknown-cmg",
         ("-e", "lab", "down", "--name", "nosuchcmg", "--yes"),
-        r"name: 'nosuchcmg'.*CMG in the site database",
+        r"CMG nosuchcmg not found: neither the site database nor Azure",
     ),
     Case(
         "envadd-http-audience",
