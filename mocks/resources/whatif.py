@@ -25,7 +25,7 @@ from mocks.templates import (
     what_if_delta,
 )
 
-from . import deployments, models
+from . import deployments, models, schema_types
 from .provisioning import canonical_type, resource_or_inline_child
 
 if TYPE_CHECKING:
@@ -98,6 +98,7 @@ def _change(
         # ARM names a child resource by its last segment ("vault/secret" -> "secret").
         name = res.name.split("/")[-1]
         after = {"id": res.id, **after, "name": name, "type": canonical_type(res.type)}
+        after = schema_types.coerce(res.type, after)  # as the provider would read it
     if before is None:
         return {"resourceId": res.id, "changeType": "Create", "after": after or _stub(res)}
     if after is None:

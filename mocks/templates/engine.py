@@ -226,9 +226,13 @@ class PreparedDeployment:
     # --- resources ------------------------------------------------------------------
 
     def resolve_reference_target(self, target: str) -> str:
-        """``reference()``'s first argument → a resource id (bare names: template ones)."""
+        """``reference()``'s first argument → a resource id (bare names: template ones;
+        ``Namespace/type/name`` in this deployment's resource group)."""
         if target.startswith("/"):
             return target
+        relative = _relative_resource_id(target, self.scope)
+        if relative is not None:
+            return relative
         matches = [i for i in self._instances if i.planned.name.lower() == target.lower()]
         if not matches:
             raise TemplateError(
@@ -637,6 +641,19 @@ def _find_cycle(pending: list[_Instance], by_id: dict[str, _Instance]) -> str:
 def _done(by_id: dict[str, _Instance], pending: list[_Instance]) -> set[str]:
     waiting = {i.planned.id for i in pending}
     return {rid for rid in by_id if rid not in waiting}
+
+
+def _relative_resource_id(target: str, scope: DeploymentScope) -> str | None:
+    """``Microsoft.Storage/storageAccounts/name`` → that resource's id in the group."""
+    parts = target.strip("/").split("/")
+    if len(parts) < 3 or len(parts) % 2 == 0 or "." not in parts[0]:
+        return None
+    rtype = "/".join([parts[0], *parts[1::2]])
+    names = parts[2::2]
+    return (
+        f"/subscriptions/{scope.subscription_id}/resourceGroups/{scope.resource_group}/"
+        f"{provider_path(rtype, names)}"
+    )
 
 
 def _without_nested_template(res: PlannedResource, key: str, value: Any) -> Any:
