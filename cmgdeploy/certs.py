@@ -199,6 +199,20 @@ def _spki(public_key: Any) -> bytes:
     )
 
 
+def key_vault_secret(cert: ServerCertificate) -> str:
+    """The Key Vault secret a VM scale set imports a certificate from: base64 of the UTF-8
+    JSON ``{"data": <PFX base64>, "dataType": "pfx", "password": <PFX password>}``
+    (``VaultCertificate.certificateUrl`` in the Compute REST specification). Secret."""
+    import json
+
+    from .redact import register_secret
+
+    document = {"data": cert.pfx_b64, "dataType": "pfx", "password": cert.pfx_password}
+    value = base64.b64encode(json.dumps(document).encode()).decode()
+    register_secret(value)
+    return value
+
+
 def _pfx_for_key_vault(
     cert: x509.Certificate, key: Any, data: bytes, password: str | None
 ) -> tuple[str, str]:

@@ -37,7 +37,8 @@ Examples:
 \b
 Exit codes: 0 ok, 1 Azure operation failed, 2 bad input/usage,
 3 authentication failed, 4 timed out (Azure continues),
-5 another run holds the lock, 130 interrupted."""  # noqa: E501
+5 another run holds the lock, 10/11 check: warning/critical,
+130 interrupted."""  # noqa: E501
 
 
 class Output(StrEnum):
@@ -201,7 +202,9 @@ def run(ctx: typer.Context, command: str, body: Callable[[Any], Any]) -> None:
     session = _Session(state, warnings)
     try:
         result = body(session)
-        state.renderer.result(command, result, warnings)
+        # A report (check) carries its own exit code: a monitoring system reads it.
+        code = ExitCode(int(getattr(result, "exit_code", ExitCode.OK)))
+        state.renderer.result(command, result, warnings, code)
     except CmgError as err:
         state.renderer.error(command, err, warnings)
         raise typer.Exit(int(err.exit_code)) from None
@@ -213,7 +216,7 @@ def run(ctx: typer.Context, command: str, body: Callable[[Any], Any]) -> None:
         )
         state.renderer.error(command, stopped, warnings)
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-    raise typer.Exit(0)
+    raise typer.Exit(int(code))
 
 
 class _Session:
@@ -809,6 +812,9 @@ _register_migrate(app)
 from .cli_estimate import register as _register_estimate  # noqa: E402
 
 _register_estimate(app)
+from .cli_check import register as _register_check  # noqa: E402
+
+_register_check(app)
 
 
 # -- entry point ---------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ class ExitCode(IntEnum):
     AUTH_FAILED = 3  # authentication or authorization failed
     TIMED_OUT = 4  # gave up waiting; the Azure operation continues
     LOCKED = 5  # another run holds the lock for this CMG
+    CHECK_WARNING = 10  # check: something needs attention soon (expires within --warn-days)
+    CHECK_CRITICAL = 11  # check: something is expired, failed or missing
     INTERRUPTED = 130  # Ctrl-C; the Azure operation continues
 
 

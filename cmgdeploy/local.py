@@ -44,6 +44,7 @@ class LocalEndpoint:
     # (``run_settings``) and the state dir's faults.
     health: dict[str, Any] = field(default_factory=dict, compare=False)
     prices: str = ""
+    service_endpoints: str = ""
 
 
 def _pid_alive(pid: int) -> bool:
@@ -84,6 +85,7 @@ def _endpoint_from(data: dict[str, Any]) -> LocalEndpoint:
         client_certificate=str(data.get("client_certificate", "")),
         management_certificate=str(data.get("management_certificate", "")),
         prices=_on_server(data, "prices"),
+        service_endpoints=_on_server(data, "service_endpoints"),
     )
 
 
@@ -206,6 +208,9 @@ class ResolvedEnvironment:
     local_service_management: str | None = None
     warnings: tuple[str, ...] = ()  # about this environment, for the command's output
     local_prices: str | None = None
+    # Where the environment publishes which address stands for a service's DNS name
+    # and port (``{"endpoints": [{host, port, address, local_port}]}``); None: DNS.
+    address_map: str | None = None
 
     @property
     def name(self) -> str:
@@ -261,4 +266,5 @@ def resolve_environment(row: Any, state_dir: Path) -> Iterator[ResolvedEnvironme
             local_service_management=ep.url + "/",
             warnings=tuple(w for w in [slowdown_warning(ep.health, Path(state_dir))] if w),
             local_prices=ep.prices or None,
+            address_map=ep.service_endpoints or None,
         )

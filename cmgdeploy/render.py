@@ -111,11 +111,13 @@ class Renderer:
             print(f"cmgdeploy: warning: {redact(item)}", file=self.stderr)
 
     # -- results -------------------------------------------------------------------------
-    def result(self, command: str, result: Any, warnings: list[str]) -> None:
+    def result(
+        self, command: str, result: Any, warnings: list[str], code: ExitCode = ExitCode.OK
+    ) -> None:
         self.stop_progress()
         data = result.to_dict() if hasattr(result, "to_dict") else result
         if self.output == "json":
-            self._envelope(command, ExitCode.OK, data, [], warnings)
+            self._envelope(command, code, data, [], warnings)
             return
         self.warnings(warnings)
         text_of(result, data, self._console(self.stdout))

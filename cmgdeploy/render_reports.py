@@ -40,3 +40,15 @@ def estimate_text(data: dict[str, Any], console: Any) -> None:
 def _range(low: float, high: float, money: bool = False) -> str:
     fmt = "{:,.2f}" if money else "{:,.1f}"
     return fmt.format(low) if low == high else f"{fmt.format(low)} – {fmt.format(high)}"
+
+
+_MARK = {"ok": "ok", "warning": "WARNING", "critical": "CRITICAL"}
+
+
+def check_text(data: dict[str, Any], console: Any) -> None:
+    """The overall status, then one line per item, worst first (as monitors print it)."""
+    order = {"critical": 0, "warning": 1, "ok": 2}
+    console.print(_escape(f"CMG {data['name']}: {_MARK[data['status']]}"))
+    for item in sorted(data["items"], key=lambda i: order[i["status"]]):
+        line = f"{_MARK[item['status']]:8} {item['kind']} {item['name']}: {item['detail']}"
+        console.print(_escape(redact(line)))

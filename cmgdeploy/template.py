@@ -87,13 +87,15 @@ def build_parameters(
     spec: Any, cert: Any, admin_password: str, env: Any, trusted_thumbprints: tuple[str, ...]
 ) -> dict[str, Any]:
     """The deployment's parameters ``{name: {"value": ...}}`` for the template's own list."""
+    from .certs import key_vault_secret
+
     values: dict[str, Any] = {
         "cmgName": spec.name,
         "location": spec.region,
         "vmSize": spec.vm_size,
         "instanceCount": spec.instances,
         "siteCode": spec.site_code,
-        "serverCertificateSecret": cert.pfx_b64,
+        "serverCertificateSecret": key_vault_secret(cert),
         "serverCertificateThumbprint": cert.thumbprint,
         "trustedRootCertificateThumbprints": list(trusted_thumbprints),
         "verifyClientCertificateRevocation": spec.verify_client_revocation,

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from mocks.cmgservice.listeners import close_all as close_service_endpoints
 from mocks.core import bootstrap
 from mocks.core.cloud import Cloud, CloudConfig, Identity
 from mocks.core.server import (
@@ -133,6 +134,7 @@ class LocalAzure:
             if thread is not None:
                 thread.join(timeout=5)
         self._blob_server = None
+        close_service_endpoints(self.cloud)
         bootstrap.mark_stopped(self.cloud.state_dir, os.getpid(), self.url)
 
     def __enter__(self) -> LocalAzure:

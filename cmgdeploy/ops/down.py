@@ -57,6 +57,7 @@ def down(ctx: OpContext, name: str) -> DownResult:
         # so the next `down` finds the CMG and finishes (it is what names the work left).
         remove_lab_cert(ctx.home, name)
         (ctx.home / "cmgs" / f"{name}.json").unlink(missing_ok=True)
+        (ctx.home / "cmgs" / f"{name}.certificates.json").unlink(missing_ok=True)
         ctx.db.delete_service(name)
     return result
 

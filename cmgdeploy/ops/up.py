@@ -54,6 +54,7 @@ class Prepared:
     parameters: dict[str, Any] = dataclasses.field(repr=False)
     deployment: str
     site_config: site.SiteConfig
+    certificate: Any = None  # the server certificate (ServerCertificate) deployed
 
 
 def prepare(ctx: OpContext, spec: Any, *, keep_cert: bool = True) -> Prepared:
@@ -70,7 +71,7 @@ def prepare(ctx: OpContext, spec: Any, *, keep_cert: bool = True) -> Prepared:
     params = select_declared(template, params)
     validate_parameters(template, params)
     name = deployment_name(spec.name, spec.input_hash(), template)
-    return Prepared(spec, template, params, name, site.plan_site(spec, cert))
+    return Prepared(spec, template, params, name, site.plan_site(spec, cert), cert)
 
 
 def generate_admin_password() -> str:
@@ -194,7 +195,17 @@ def _deploy(
         spec.resource_group, prepared.deployment, prepared.template.body, prepared.parameters
     )
     save_inputs(ctx.home, spec)
+    _record_certificates(ctx, prepared)
     return svc
+
+
+def _record_certificates(ctx: OpContext, prepared: Prepared) -> None:
+    """Keep what ``check`` reads about the certificates deployed (no key, no password)."""
+    from ..certs import load_ca_certificates
+    from .certrecord import save_certificate_record
+
+    cas = load_ca_certificates(prepared.spec.trusted_cas)
+    save_certificate_record(ctx.home, prepared.spec.name, prepared.certificate, cas)
 
 
 def _question(ctx: OpContext, session: Any, prepared: Prepared, group: Any) -> str:

@@ -148,6 +148,7 @@ def endpoint_info(cloud: Cloud, url: str, pid: int, *, embedded: bool = False) -
         "management_certificate": record["management_certificate"],
         "identity_endpoint": f"{url}/msi/token",
         "prices": f"{url}/api/retail/prices",
+        "service_endpoints": f"{url}/_localazure/service-endpoints",
         "identity_header": record["identity_header"],
         # The Blob service (path-style: {blob_url}/{account}/…) and Microsoft Graph
         # (same server as ARM: {graph_url}/v1.0/…).

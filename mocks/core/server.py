@@ -56,6 +56,7 @@ ROUTE_MODULES = [
     "mocks.storage.urls",
     "mocks.classic.urls",
     "mocks.prices.urls",
+    "mocks.cmgservice.urls",
     # Last: by-id catch-alls; every more specific provider route above must win.
     "mocks.resources.generic_urls",
 ]

@@ -1,0 +1,99 @@
+"""The ``check`` command (registered on the app by :func:`register`)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import typer
+
+from . import cli as _cli_module
+
+# cli.py imports this module at its end (to register the command): its names are used
+# through the module object, as cli_migrate does.
+cli: Any = _cli_module
+
+CHECK_EPILOG = """\b
+Examples:
+  cmgdeploy check --name contosocmg
+  cmgdeploy check --name contosocmg --warn-days 45 --connect -o json
+
+\b
+Checks the server certificate, the trusted root certificates, the Entra app secrets,
+the classic management certificate (when one is configured) and the deployment's
+state; --connect also opens TLS to every endpoint of the CMG, as the console's
+connection analyzer does. Reads only. Exit codes for monitoring: 0 ok, 10 warning
+(something expires within --warn-days, or cannot be judged), 11 critical (expired,
+within --critical-days, failed or unreachable); 2 bad input, 3 sign-in failed."""
+
+WARN_DAYS = typer.Option(
+    "30", "--warn-days", help="Warn when something expires within this many days (default 30)."
+)
+CRITICAL_DAYS = typer.Option(
+    "7", "--critical-days", help="Critical within this many days (default 7; expired always)."
+)
+CONNECT = typer.Option(
+    False, "--connect", help="Also open TLS to 443 and each 10124+i port and verify them."
+)
+SERVICE_NAME = typer.Option(
+    None,
+    "--service-name",
+    help="With --connect: the name clients use (a custom domain: the certificate's CN, "
+    "a CNAME to the deployment's name); default the deployment's DNS name.",
+)
+TRUST_CA = typer.Option(
+    None, "--trust-ca", help="With --connect: a CA certificate (PEM) to trust (repeatable)."
+)
+MANAGEMENT_CERT = typer.Option(
+    None,
+    "--management-cert",
+    help="Classic management certificate to check (PEM or PFX; password: "
+    "CMGDEPLOY_MANAGEMENT_CERT_PASSWORD).",
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``check`` to ``app``."""
+    app.command("check", epilog=CHECK_EPILOG)(check)
+
+
+def check(
+    ctx: typer.Context,
+    name: str = cli.NAME,
+    warn_days: str = WARN_DAYS,
+    critical_days: str = CRITICAL_DAYS,
+    connect: bool = CONNECT,
+    service_name: str = SERVICE_NAME,
+    trust_ca: list[str] = TRUST_CA,
+    management_cert: str = MANAGEMENT_CERT,
+    timeout: float = cli.TIMEOUT,
+) -> None:
+    """Expiry and health of a CMG (certificates, app secrets, deployment, endpoints)."""
+
+    def body(s: Any) -> Any:
+        from .config import load_management_cert
+        from .ops.check import CheckRequest, check_days
+        from .ops.check import check as do_check
+
+        cmg = cli._name_of(s, name)
+        warn, critical = check_days(warn_days, critical_days)
+        mgmt = load_management_cert({"management_cert": management_cert}, os.environ, s.config)
+        request = CheckRequest(cmg, warn, critical, connect, mgmt)
+        if connect:
+            request = _with_analyzer(request, service_name, trust_ca or [])
+        with s.op_context(timeout=timeout) as op:
+            return do_check(op, request)
+
+    cli.run(ctx, "check", body)
+
+
+def _with_analyzer(request: Any, service_name: str | None, trust: list[str]) -> Any:
+    """``request`` with the connection analyzer added (inputs checked first)."""
+    import dataclasses
+
+    from .ops.connect import Analyzer
+    from .validate import fqdn, readable_file
+
+    name = fqdn(service_name, "--service-name") if service_name else None
+    files = tuple(readable_file(path, "--trust-ca") for path in trust)
+    return dataclasses.replace(request, extra=(Analyzer(request, name, files),))

@@ -1,0 +1,1 @@
+"""The deployed CMGs' own TLS endpoints, opened on loopback for the connection analyzer."""
