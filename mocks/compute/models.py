@@ -533,3 +533,23 @@ def update_vmss(
     ref = ResourceRef.from_id(existing["id"])
     body, _created = write_resource(cloud, ref, merge_patch(existing, allowed))
     return body, start_operation(cloud, ref, body, kind="compute.vmss.update")
+
+
+# -- virtual machines -----------------------------------------------------------------------
+@resource_type
+class VirtualMachine(ResourceType):
+    """``Microsoft.Compute/virtualMachines``: stored as given except for its managed
+    identity (``SystemAssigned`` gets ``principalId``/``tenantId`` like a scale set's).
+    Size, image and extension checks apply to scale sets only."""
+
+    type_name = "Microsoft.Compute/virtualMachines"
+
+    def normalize(
+        self, cloud: Cloud, rid: str, body: dict[str, Any], existing: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        if "identity" in body or (existing or {}).get("identity"):
+            apply_identity(cloud, rid, body, existing)
+        return body
+
+    def on_delete(self, cloud: Cloud, body: dict[str, Any]) -> None:
+        drop_identity(cloud, body)

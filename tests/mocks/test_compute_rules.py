@@ -214,3 +214,27 @@ def test_reference_full_shows_the_scale_set_identity(compute: Any, local_azure: 
     )
     assert outputs["principal"]["value"] == stored.identity.principal_id
     assert outputs["tenant"]["value"] == local_azure.identity.tenant_id
+
+
+def test_virtual_machine_gets_a_system_assigned_identity(
+    compute: Any, local_azure: LocalAzure
+) -> None:
+    _client, rm, group = compute
+    vm_id = (
+        f"/subscriptions/{local_azure.identity.subscription_id}/resourceGroups/{group}"
+        "/providers/Microsoft.Compute/virtualMachines/vmid"
+    )
+    body = {
+        "location": "westeurope",
+        "identity": {"type": "SystemAssigned"},
+        "properties": {"hardwareProfile": {"vmSize": "Standard_D2s_v5"}},
+    }
+    made = rm.resources.begin_create_or_update_by_id(
+        vm_id, api_version=API, parameters=body
+    ).result()
+    principal = made.identity.principal_id
+    assert uuid.UUID(principal) and made.identity.tenant_id == local_azure.identity.tenant_id
+    token = _identity_token(local_azure, principal_id=principal)
+    assert _claims(token.json()["access_token"])["oid"] == principal
+    rm.resources.begin_delete_by_id(vm_id, api_version=API).result()
+    assert _identity_token(local_azure, principal_id=principal).status_code == 400
