@@ -448,7 +448,7 @@ def with_spec_options(
     return decorate
 
 
-@app.command(epilog=EPILOG)
+@app.command()
 @with_spec_options()
 def up(
     ctx: typer.Context,
@@ -827,6 +827,14 @@ def _wants_json(argv: list[str]) -> bool:
     return False
 
 
+@functools.cache
+def _command() -> Any:
+    """The Click command tree of ``app``, with the help polished (``cli_help``)."""
+    from .cli_help import polish
+
+    return polish(typer.main.get_command(app))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: the one error boundary (see the module docstring)."""
     # typer exposes no public class for Click's usage errors; pyproject pins typer to
@@ -837,7 +845,7 @@ def main(argv: list[str] | None = None) -> int:
     renderer = Renderer(output="json" if _wants_json(args) else "text")
     command = _command_name(args)
     try:
-        code = app(args=args, prog_name="cmgdeploy", standalone_mode=False)
+        code = _command()(args=args, prog_name="cmgdeploy", standalone_mode=False)
         return int(code or 0)
     except typer.Exit as exc:
         return int(exc.exit_code)

@@ -97,7 +97,20 @@ def vm_size(value: Any, field_name: str = "vm_size") -> str:
     for size in VM_SIZES:
         if isinstance(value, str) and value.strip().lower() == size.lower():
             return size
-    raise InputError(field_name, value, f"one of {', '.join(VM_SIZES)}")
+    raise InputError(
+        field_name, value, f"one of {', '.join(VM_SIZES)}", hint=did_you_mean(value, VM_SIZES)
+    )
+
+
+def did_you_mean(value: Any, choices: Any) -> str | None:
+    """``did you mean X?`` for the closest of ``choices`` (difflib, case-insensitive)."""
+    import difflib
+
+    if not isinstance(value, str):
+        return None
+    by_lower = {str(c).lower(): str(c) for c in choices}
+    close = difflib.get_close_matches(value.strip().lower(), list(by_lower), n=1, cutoff=0.6)
+    return f"did you mean {by_lower[close[0]]}?" if close else None
 
 
 def instances(value: Any, field_name: str = "instances") -> int:

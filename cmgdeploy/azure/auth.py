@@ -214,8 +214,11 @@ def _chain_failure(exc: BaseException, env: EnvironmentLike) -> AuthError:
         f"`default` method, and `auto` when no client secret or certificate is set) "
         f"got no token" + ("".join(f"\n  {line}" for line in tried) if tried else ""),
         code="NoSignInConfigured",
-        hint="set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or [auth] "
-        "client_secret or client_certificate), or choose a method with "
+        hint=f"to try cmgdeploy without an Azure account, add `-e local` (the embedded "
+        f"local Azure); to sign in to {where}, set the environment variables "
+        "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (secrets are never "
+        "read from the config file; a certificate: AZURE_CLIENT_CERTIFICATE_PATH or [auth] "
+        "client_certificate), or choose a method with "
         "CMGDEPLOY_AUTH_METHOD=managed-identity|device-code",
     )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import site
+from .. import site, validate
 from ..errors import AuthError, AzureError, ErrorDetail, InputError, UsageError
 from ..paths import ensure_private_dir, write_private_file
 from ..redact import register_secret
@@ -175,7 +175,7 @@ def _deploy(
     checked: Preflight,
 ) -> CmgService:
     spec = prepared.spec
-    if not ctx.confirm(_question(ctx, session, prepared, group)):
+    if not ctx.confirm(_question(ctx, session, prepared, group, svc)):
         raise UsageError("not confirmed; nothing was changed", hint="answer y, or pass --yes")
     if checked.unregistered:
         _register_providers(ctx, session, list(checked.unregistered), spec.name)
@@ -208,11 +208,22 @@ def _record_certificates(ctx: OpContext, prepared: Prepared) -> None:
     save_certificate_record(ctx.home, prepared.spec.name, prepared.certificate, cas)
 
 
-def _question(ctx: OpContext, session: Any, prepared: Prepared, group: Any) -> str:
-    """The confirmation question; for a person at a terminal it shows the plan first
-    (ARM what-if, one line per resource), so nothing changes without being seen."""
+def _question(
+    ctx: OpContext, session: Any, prepared: Prepared, group: Any, svc: CmgService | None = None
+) -> str:
+    """The confirmation question, about what changes (a scale asks about the scale);
+    for a person at a terminal it shows the plan first (ARM what-if, one line per
+    resource by type and name, each property change with its path), so nothing changes
+    without being seen."""
+    from ..results import delta_text, resource_label
+
     spec = prepared.spec
     question = f"deploy CMG {spec.name} to {spec.resource_group} ({spec.region})?"
+    if svc is not None and svc.deployment_name and svc.instances != spec.instances:
+        question = (
+            f"scale CMG {spec.name} from {svc.instances} to {spec.instances} "
+            f"instance{'s' if spec.instances != 1 else ''}?"
+        )
     if not ctx.interactive:
         return question
     from .plan import azure_changes  # plan builds on up: import here, not at module level
@@ -226,8 +237,10 @@ def _question(ctx: OpContext, session: Any, prepared: Prepared, group: Any) -> s
     for change in changes:
         if change.change in ("NoChange", "Ignore"):
             continue
-        deltas = ", ".join(f"{d['path']}: {d['before']} → {d['after']}" for d in change.deltas[:4])
-        lines.append(f"  {change.change:<8} {change.target}" + (f" ({deltas})" if deltas else ""))
+        rtype, name = resource_label(change.target)
+        shown = f"{name} ({rtype})" if change.target.startswith("/") else change.target
+        lines.append(f"  {change.change:<8} {shown}")
+        lines += [f"             {delta_text(d)}" for d in change.deltas]
     return "\n".join([*lines, question])
 
 
@@ -352,8 +365,14 @@ def preflight(
     reason = None if known_place else session.sku_restriction(spec.region, spec.vm_size)
     if reason:
         # One list of sizes answers both; the regions are read only to say which is wrong.
-        if spec.region not in session.list_locations():
-            raise InputError("region", spec.region, "a region of this subscription and environment")
+        regions = session.list_locations()
+        if spec.region not in regions:
+            raise InputError(
+                "region",
+                spec.region,
+                "a region of this subscription and environment",
+                hint=validate.did_you_mean(spec.region, regions),
+            )
         raise InputError("vm_size", spec.vm_size, f"a size offered here: {reason}")
     if group is not None and _norm(group.get("location")) != spec.region:
         raise InputError(

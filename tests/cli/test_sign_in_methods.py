@@ -80,4 +80,7 @@ def test_auto_without_secret_says_which_sign_in_to_configure(
     error = result.json["errors"][0]
     assert error["code"] == "NoSignInConfigured"
     assert "AZURE_CLIENT_SECRET" in str(error)
+    # The likely fix first (a forgotten `-e local`), and never a secret in the config file.
+    assert "`-e local`" in error["hint"]
+    assert "[auth] client_secret" not in str(error)
     assert "TypeError" not in result.err + result.out

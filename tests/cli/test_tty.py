@@ -114,3 +114,20 @@ def test_down_at_a_terminal_asks_and_no_deletes_nothing(
     assert not [r for r in log.since(mark) if r.method == "DELETE"]
     status = cli("-e", cloud_env, "-o", "json", "status", "--name", "ttydown")
     assert status.json["data"]["state"] == "Ready"
+
+
+def test_scale_at_a_terminal_asks_about_the_scale_with_a_readable_plan(
+    cloud_env: str, cli: Callable[..., Any]
+) -> None:
+    assert cli(*up_args(cloud_env, "ttyscale"), "--yes").code == 0
+    term = Terminal(["-e", cloud_env, "scale", "--name", "ttyscale", "--instances", "3"],
+                    dict(os.environ))  # fmt: skip
+    screen = term.expect("[y/N]")
+    assert "scale CMG ttyscale from 1 to 3 instances?" in screen
+    assert "ttyscale (Microsoft.Compute/virtualMachineScaleSets)" in screen
+    assert "sku.capacity: 1 → 3" in screen
+    changes = [x.split() for x in screen.splitlines() if x.split()[:1] in (["Modify"], ["Create"])]
+    assert changes and not [c for c in changes if c[1].startswith("/")]  # names, not ids
+    assert "{'" not in screen  # no Python dicts
+    term.send("n\r")
+    assert term.finish() == 2
