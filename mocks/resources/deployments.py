@@ -13,9 +13,12 @@ dependency finished (the deployment's start for the first level) and finishes it
 provisioning time later, so a deployment read every 0.1 s and one read every 2 s
 finish at the same server time.  Reads only observe.
 
-Not simulated: ``templateLink``/``parametersLink`` (refused loudly), Key Vault
-parameter references, ``onErrorDeployment`` rollback, nested/linked deployments,
-subscription/management-group/tenant scope deployments, ``$top`` paging.
+Nested inline deployments run as child deployments (see ``nested.py``); linked
+templates are read from the local Blob service (``links.py``).
+
+Not simulated: links to anywhere else (refused loudly), Key Vault parameter
+references, ``onErrorDeployment`` rollback, subscription/management-group/tenant
+scope deployments, ``$top`` paging.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from mocks.templates import (
     template_hash,
 )
 
-from . import catalog, models, nested
+from . import catalog, links, models, nested
 from .exceptions import (
     DeploymentActive,
     DeploymentCannotBeCancelled,
@@ -143,11 +146,18 @@ def _scope(cloud: Cloud, doc: dict[str, Any]) -> DeploymentScope:
         mode=doc["mode"],
         started=doc["started"],
         guid_seed=doc["status_op"],
+        template_link=doc.get("template_link"),
     )
 
 
-def parse_request(raw: bytes) -> dict[str, Any]:
-    """The deployment request's ``properties`` (lenient about azure-cli's body)."""
+def link_fetcher(cloud: Cloud) -> Any:
+    """``uri -> JSON document`` for linked templates on the local Blob service."""
+    return lambda uri: links.fetch_json(cloud, uri)
+
+
+def parse_request(raw: bytes, cloud: Cloud | None = None) -> dict[str, Any]:
+    """The deployment request's ``properties`` (lenient about azure-cli's body); a
+    ``templateLink``/``parametersLink`` on the local Blob service is read (``cloud``)."""
     try:
         body = parse_cli_body(raw)
     except TemplateError as exc:
@@ -162,7 +172,7 @@ def parse_request(raw: bytes) -> dict[str, Any]:
             "property 'properties' not found in JSON.'",
             code="InvalidRequestContent",
         )
-    _refuse_links(props)
+    props = _resolve_links(props, cloud)
     mode = props.get("mode") or "Incremental"
     if mode not in ("Incremental", "Complete"):
         raise InvalidDeploymentMode(
@@ -174,13 +184,29 @@ def parse_request(raw: bytes) -> dict[str, Any]:
     return {**props, "mode": mode, "parameters": props.get("parameters") or {}}
 
 
-def _refuse_links(props: dict[str, Any]) -> None:
-    for key in ("templateLink", "parametersLink"):
-        if props.get(key):
+def _shown_link(link: Any) -> dict[str, Any] | None:
+    """``deployment().properties.templateLink``: the link without its SAS token."""
+    if not isinstance(link, dict) or not isinstance(link.get("uri"), str):
+        return None
+    return {**link, "uri": link["uri"].split("?", 1)[0]}
+
+
+def _resolve_links(props: dict[str, Any], cloud: Cloud | None) -> dict[str, Any]:
+    out = dict(props)
+    for key, target in (("templateLink", "template"), ("parametersLink", "parameters")):
+        link = props.get(key)
+        if not link:
+            continue
+        uri = link.get("uri") if isinstance(link, dict) else None
+        document = links.fetch_json(cloud, uri) if cloud and isinstance(uri, str) else None
+        if document is None:
+            shown = str(uri or link).split("?", 1)[0]
             raise UnsupportedOperation(
-                f"The local Azure does not support '{key}' deployments: send the template "
-                "and its parameters inline."
+                f"The local Azure only reads '{key}' from its own Blob service ('{shown}' is "
+                "not on it): put the file there, or send it inline."
             )
+        out[target] = document if target == "template" else document.get("parameters") or {}
+    return out
 
 
 def _prepare(cloud: Cloud, doc: dict[str, Any]) -> PreparedDeployment:
@@ -195,7 +221,8 @@ def validate_plan(cloud: Cloud, doc: dict[str, Any]) -> PreparedDeployment:
     """
     try:
         prepared = _prepare(cloud, doc)
-        nested.check_children(prepared, lambda req: child_scope(cloud, doc, req))
+        fetch = link_fetcher(cloud)
+        nested.check_children(prepared, lambda req: child_scope(cloud, doc, req), fetch)
     except TemplateError as exc:
         raise ArmError(exc.message, code=exc.code, target=exc.target) from exc
     unknown = [r for r in prepared.resources if _namespace_unknown(r.type)]
@@ -286,6 +313,7 @@ def new_doc(
         "error": None,
         "display_parameters": {},
         "echo": {k: props[k] for k in ("debugSetting", "onErrorDeployment") if k in props},
+        "template_link": _shown_link(props.get("templateLink")),
     }
 
 
@@ -318,7 +346,7 @@ def create_or_update(
 ) -> tuple[dict[str, Any], bool]:
     """PUT a deployment: validate, store, start.  Returns (document, created)."""
     group = models.require_group_writable(cloud, sub, group_name)
-    props = parse_request(raw)
+    props = parse_request(raw, cloud)
     with cloud.store.tx():
         existing = advance(cloud, sub, group["name"], name)
         if existing and existing["state"] in ACTIVE:
@@ -334,7 +362,7 @@ def create_or_update(
 def validate(cloud: Cloud, sub: str, group_name: str, name: str, raw: bytes) -> dict[str, Any]:
     """POST …/validate: the would-be deployment with provisioningState Succeeded."""
     group = models.require_group_writable(cloud, sub, group_name)
-    props = parse_request(raw)
+    props = parse_request(raw, cloud)
     doc = new_doc(cloud, sub, group, name, props)
     try:
         prepared = validate_plan(cloud, doc)
@@ -605,7 +633,10 @@ class _Driver:
 
     def _start_nested(self, entry: dict[str, Any], at: float) -> None:
         try:
-            request = nested_request(self.prepared, self._planned(entry), self._resolver)
+            planned = self._planned(entry)
+            request = nested_request(
+                self.prepared, planned, self._resolver, link_fetcher(self.cloud)
+            )
         except TemplateError as exc:
             raise ArmError(exc.message, code=exc.code, target=entry["id"]) from exc
         nested.start_child(self.cloud, self.doc, request, at)

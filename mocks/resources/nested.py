@@ -29,7 +29,13 @@ def start_child(
     from . import deployments
 
     group = models.get_group(cloud, parent["subscription"], request.resource_group)
-    props = {"mode": request.mode, "template": request.template, "parameters": request.parameters}
+    props: dict[str, Any] = {
+        "mode": request.mode,
+        "template": request.template,
+        "parameters": request.parameters,
+    }
+    if request.template_link:
+        props["templateLink"] = request.template_link
     with cloud.store.tx():
         existing = deployments.advance(cloud, parent["subscription"], group["name"], request.name)
         if existing and existing["state"] in deployments.ACTIVE:
@@ -69,7 +75,7 @@ def is_deployment_id(rid: str) -> bool:
     return len(parts) == 8 and parts[5:7] == ["microsoft.resources", "deployments"]
 
 
-def check_children(prepared: PreparedDeployment, scope_of: Any) -> None:
+def check_children(prepared: PreparedDeployment, scope_of: Any, fetch: Any = None) -> None:
     """Validation: each nested inline template is valid too (as far as it can be known
     before deployment: parameters that read other resources are checked when it runs)."""
     from mocks.templates import is_nested_deployment, prepare
@@ -77,14 +83,16 @@ def check_children(prepared: PreparedDeployment, scope_of: Any) -> None:
     for res in prepared.resources:
         if not is_nested_deployment(res.type):
             continue
-        request = _request_if_known(prepared, res)
+        request = _request_if_known(prepared, res, fetch)
         if request is not None:
             prepare(request.template, request.parameters, scope_of(request))
 
 
-def _request_if_known(prepared: PreparedDeployment, res: PlannedResource) -> NestedRequest | None:
+def _request_if_known(
+    prepared: PreparedDeployment, res: PlannedResource, fetch: Any
+) -> NestedRequest | None:
     try:
-        return nested_request(prepared, res, None)
+        return nested_request(prepared, res, None, fetch)
     except Unresolved:
         return None
     except TemplateError as exc:

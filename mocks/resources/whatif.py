@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 def start(cloud: Cloud, sub: str, group_name: str, name: str, raw: bytes) -> dict[str, Any]:
     """POST …/whatIf: validate now, answer through a Location-polled operation."""
     group = models.require_group_writable(cloud, sub, group_name)
-    props = deployments.parse_request(raw)
+    props = deployments.parse_request(raw, cloud)
     doc = deployments.new_doc(cloud, sub, group, name, props)
     prepared = deployments.validate_plan(cloud, doc)
     changes = _template_changes(cloud, doc, prepared)
@@ -76,7 +76,7 @@ def _nested_changes(
     cloud: Cloud, doc: dict[str, Any], prepared: PreparedDeployment, res: Any, reference: Any
 ) -> list[dict[str, Any]]:
     try:
-        request = nested_request(prepared, res, reference)
+        request = nested_request(prepared, res, reference, deployments.link_fetcher(cloud))
     except (Unresolved, TemplateError):
         return []  # its inputs come from resources this deployment makes: not predictable
     child_doc = {**doc, "group": request.resource_group, "name": request.name}

@@ -8,13 +8,17 @@ in the parent) and variables.  :func:`nested_request` turns the parent's resourc
 the request of the child deployment: for ``outer`` scope the child template carries
 the parent's parameter declarations and variables, and receives the parent's values.
 
-Not simulated: ``templateLink`` (linked templates: refused loudly), deployments to
+Linked templates (``templateLink.uri``, ``parametersLink.uri``) are read through a
+``fetch`` callable given by the caller (the local Azure reads its own Blob service); a
+link it cannot serve is refused loudly (``LocalAzureUnsupportedOperation``).
+Not simulated: ``templateLink.id`` (template specs), ``relativePath``, deployments to
 another subscription, management-group or tenant scope.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +29,8 @@ if TYPE_CHECKING:
     from .engine import PlannedResource, PreparedDeployment
 
 DEPLOYMENTS_TYPE = "microsoft.resources/deployments"
+# uri -> the JSON document there, or None when the local Azure cannot serve the URI
+LinkFetcher = Callable[[str], dict | None]
 
 
 def is_nested_deployment(type_name: str) -> bool:
@@ -42,10 +48,14 @@ class NestedRequest:
     scope: str  # "inner" or "outer"
     template: dict
     parameters: dict
+    template_link: dict | None = None
 
 
 def nested_request(
-    prepared: PreparedDeployment, res: PlannedResource, reference: ReferenceResolver | None
+    prepared: PreparedDeployment,
+    res: PlannedResource,
+    reference: ReferenceResolver | None,
+    fetch: LinkFetcher | None = None,
 ) -> NestedRequest:
     """The child deployment for the planned ``Microsoft.Resources/deployments`` ``res``."""
     raw = prepared.raw_of(res)
@@ -53,7 +63,9 @@ def nested_request(
     props = raw.get("properties") or {}
     if not isinstance(props, dict):
         raise TemplateError(f"The 'properties' of deployment '{res.name}' must be an object.")
-    refuse_links(res.name, props)
+    _check_target(res, raw, ctx)
+    if props.get("templateLink") or props.get("parametersLink"):
+        return _linked_request(res, props, ctx, fetch)
     options = evaluate_value(props.get("expressionEvaluationOptions") or {}, ctx)
     scope = str((options or {}).get("scope", "outer")).lower()
     if scope not in ("inner", "outer"):
@@ -74,17 +86,55 @@ def nested_request(
     return NestedRequest(res.name, res.id.split("/")[4], mode, scope, child, values)
 
 
-def refuse_links(name: str, props: dict) -> None:
-    """Linked templates are not fetched by the local Azure: say so, naming the link."""
-    for key in ("templateLink", "parametersLink"):
-        link = props.get(key)
-        if link:
-            where = link.get("uri") or link.get("id") if isinstance(link, dict) else link
-            raise TemplateError(
-                f"The deployment '{name}' uses '{key}' ('{where}'): the local Azure does not "
-                "fetch linked templates. Put the template inline in 'properties.template'.",
-                code=UNSUPPORTED,
-            )
+def _check_target(res: PlannedResource, raw: dict, ctx: Context) -> None:
+    """Nested deployments go to resource groups of this subscription in the local Azure."""
+    for key in ("subscriptionId", "scope", "managementGroupId"):
+        if not raw.get(key):
+            continue
+        value = evaluate_value(raw[key], ctx)
+        if key == "subscriptionId" and value == ctx.deployment.scope.subscription_id:
+            continue
+        raise TemplateError(
+            f"The deployment '{res.name}' targets {key} '{value}': the local Azure deploys "
+            "nested templates to resource groups of the deployment's subscription only.",
+            code=UNSUPPORTED,
+        )
+
+
+def _linked_request(
+    res: PlannedResource, props: dict, ctx: Context, fetch: LinkFetcher | None
+) -> NestedRequest:
+    """A linked template: always its own (inner) scope, as in ARM."""
+    template = _fetch_link(res.name, "templateLink", props, ctx, fetch)
+    if props.get("parametersLink"):
+        document = _fetch_link(res.name, "parametersLink", props, ctx, fetch)
+        parameters = document.get("parameters") or {}
+    else:
+        parameters = evaluate_value(props.get("parameters") or {}, ctx)
+    mode = str(evaluate_value(props.get("mode", "Incremental"), ctx))
+    link = evaluate_value(props.get("templateLink"), ctx) if props.get("templateLink") else None
+    group = res.id.split("/")[4]
+    return NestedRequest(res.name, group, mode, "inner", template, parameters, link)
+
+
+def _fetch_link(name: str, key: str, props: dict, ctx: Context, fetch: LinkFetcher | None) -> dict:
+    link = props.get(key)
+    if not link:
+        raise TemplateError(f"The deployment '{name}' has no '{key}'.")
+    uri = evaluate_value(link.get("uri"), ctx) if isinstance(link, dict) else None
+    document = fetch(uri) if fetch is not None and isinstance(uri, str) else None
+    if document is None:
+        where = (
+            uri if isinstance(uri, str) else (link.get("id") if isinstance(link, dict) else link)
+        )
+        shown = str(where).split("?", 1)[0]  # never echo a SAS token
+        raise TemplateError(
+            f"The deployment '{name}' uses '{key}' ('{shown}'): the local Azure only reads "
+            "linked templates from its own Blob service. Put the template there or inline "
+            "in 'properties.template'.",
+            code=UNSUPPORTED,
+        )
+    return document
 
 
 def _outer_template(prepared: PreparedDeployment, template: dict) -> tuple[dict, dict]:

@@ -40,3 +40,24 @@ def sdk_clients(local_azure: LocalAzure) -> Clients:
         sub,
         ep["tenant_id"],
     )
+
+
+def storage_key(local_azure: LocalAzure, account_id: str) -> str:
+    """key1 of a storage account (POST …/listKeys over verified TLS)."""
+    import requests
+
+    ep = read_endpoint(local_azure.state_dir)
+    assert ep is not None
+    credential = ClientSecretCredential(
+        ep["tenant_id"], ep["client_id"], ep["client_secret"], authority=ep["url"],
+        disable_instance_discovery=True, connection_verify=ep["ca_bundle"],
+    )  # fmt: skip
+    token = credential.get_token(SCOPE).token
+    answer = requests.post(
+        f"{ep['url']}{account_id}/listKeys?api-version=2023-01-01",
+        headers={"Authorization": f"Bearer {token}"},
+        verify=ep["ca_bundle"],
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return str(answer.json()["keys"][0]["value"])
