@@ -815,6 +815,9 @@ _register_estimate(app)
 from .cli_check import register as _register_check  # noqa: E402
 
 _register_check(app)
+from .cli_fleet import register as _register_fleet  # noqa: E402
+
+_register_fleet(app)
 
 
 # -- entry point ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ Measures (az equivalent in brackets):
   status                       [az deployment group show + vmss show + vmss get-instance-view
                                 + network public-ip show]
   scale 1 -> 3                 [az deployment group create with instanceCount 3]
-  N deploys in parallel / one  [cmgdeploy up --fleet: N CMGs in one run; az: N concurrent processes]
+  N deploys in parallel / one  [cmgdeploy fleet up: N CMGs in one run; az: N concurrent processes]
 
 Not a test: the numbers depend on the machine and its load (use medians of several
 rounds). ``docs/PERFORMANCE.md`` holds a run's output and how to reproduce it.
@@ -418,8 +418,8 @@ def write_fleet(work: Path, names: list[str], subscription: str) -> Path:
 
 
 def has_fleet(cmg: Cmgdeploy) -> bool:
-    done = subprocess.run([CMGDEPLOY, "up", "--help"], env=cmg.env, capture_output=True, text=True)
-    return "--fleet" in done.stdout
+    done = subprocess.run([CMGDEPLOY, "fleet", "--help"], env=cmg.env, capture_output=True)
+    return done.returncode == 0
 
 
 def bench(args: argparse.Namespace, work: Path) -> list[Measure]:
@@ -436,7 +436,21 @@ def _measures(
     args: argparse.Namespace, work: Path, server: Server, cmg: Cmgdeploy, az: AzureCli | None
 ) -> list[Measure]:
     rounds = args.repeat
-    measures = [_help(server, cmg, az, rounds, *h) for h in HELPS]
+    parts = set(args.only or PARTS)
+    measures = [_help(server, cmg, az, rounds, *h) for h in HELPS] if "help" in parts else []
+    if "lifecycle" in parts:
+        measures += _lifecycle(server, cmg, az, rounds)
+    if "parallel" in parts and has_fleet(cmg) and args.parallel > 1:
+        tag = secrets.token_hex(2)
+        measures += _parallel(server, cmg, az, work, args.parallel, max(1, rounds // 2), tag)
+    return measures
+
+
+PARTS = ("help", "lifecycle", "parallel")
+
+
+def _lifecycle(server: Server, cmg: Cmgdeploy, az: AzureCli | None, rounds: int) -> list[Measure]:
+    """Fresh deploy, no-change re-run, status and scale of one CMG per round."""
     fresh = Measure("fresh deploy", note="az group create + deployment group create")
     again = Measure("no-change re-run", note="az deployment group create, same parameters")
     status = Measure(
@@ -480,10 +494,7 @@ def _measures(
         )
     if server_times:
         fresh.note += f"; the server's own deployment time: {statistics.median(server_times):.2f} s"
-    measures += [fresh, again, status, scale]
-    if has_fleet(cmg) and args.parallel > 1:
-        measures += _parallel(server, cmg, az, work, args.parallel, max(1, rounds // 2), tag)
-    return measures
+    return [fresh, again, status, scale]
 
 
 HELPS = [
@@ -538,15 +549,20 @@ def _parallel(
         both(
             one,
             first,
-            partial(measured, server, [cmg.cmd("up", "--fleet", str(single))]),
+            partial(measured, server, [cmg.cmd("fleet", "up", str(single), "--yes")]),
             partial(parallel, server, [az.deploy(az_one, 1)]) if az else None,
         )
         both(
             many,
             first,
-            partial(measured, server, [cmg.cmd("up", "--fleet", str(fleet))]),
+            partial(measured, server, [cmg.cmd("fleet", "up", str(fleet), "--yes")]),
             partial(parallel, server, [az.deploy(n, 1) for n in az_many]) if az else None,
         )
+    for mine, label in ((True, "cmgdeploy"), (False, "az")):
+        pick = (lambda m: m.ours) if mine else (lambda m: m.theirs)
+        if pick(one) and pick(many):
+            factor = _median(pick(many), "seconds") / _median(pick(one), "seconds")
+            many.note += f"; {label}: {count} at once cost {factor:.2f}x one"
     return [one, many]
 
 
@@ -606,6 +622,9 @@ def main() -> int:
         "--azcli-venv", type=Path, default=Path(os.environ.get("AZCLI_VENV", ROOT / ".venv-azcli"))
     )
     parser.add_argument("--json", type=Path, help="also write the raw runs here")
+    parser.add_argument(
+        "--only", action="append", choices=PARTS, help="measure only this part (repeatable)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="cmgdeploy-bench-"))

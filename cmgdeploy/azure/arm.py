@@ -11,6 +11,7 @@ polling loop (see ``docs/ARCHITECTURE.md``).
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -84,6 +85,7 @@ class ArmSession:
         self.retry_settings = RetrySettings()  # bounds of our per-call retries
         # Status URL and first Retry-After of each deployment this session started.
         self.started: dict[tuple[str, str], Started] = {}
+        self._lock = threading.Lock()  # threads of a fleet run share this session
 
     def use_subscription(self, subscription_id: str) -> None:
         """Switch to ``subscription_id`` (the typed clients are bound to one: rebuild)."""
@@ -107,9 +109,10 @@ class ArmSession:
         }
 
     def _client(self, kind: str) -> Any:
-        if kind not in self._clients:
-            self._clients[kind] = self._build(kind)
-        return self._clients[kind]
+        with self._lock:
+            if kind not in self._clients:
+                self._clients[kind] = self._build(kind)
+            return self._clients[kind]
 
     def _build(self, kind: str) -> Any:
         sub = self.subscription_id or "00000000-0000-0000-0000-000000000000"
@@ -130,11 +133,12 @@ class ArmSession:
     def _pipeline(self) -> Any:
         """One bare ARM pipeline (no generated SDK client) for every raw call: the token
         policy, our retry policy and one connection pool, shared by all threads."""
-        if "pipeline" not in self._clients:
-            self._clients["pipeline"] = _pipeline_client(
-                self.env, self.credential, self.retry_settings
-            )
-        return self._clients["pipeline"]
+        with self._lock:
+            if "pipeline" not in self._clients:
+                self._clients["pipeline"] = _pipeline_client(
+                    self.env, self.credential, self.retry_settings
+                )
+            return self._clients["pipeline"]
 
     def _send(
         self,

@@ -42,6 +42,9 @@ class OpContext:
     wait_lock: bool = False  # queue behind another run instead of exit 5 (--wait-lock)
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    # Signed-in sessions shared by several CMGs of one run (a fleet): one token, one
+    # connection pool; None: each operation signs in for itself.
+    sessions: Any = None
 
 
 @contextlib.contextmanager
@@ -62,7 +65,10 @@ def cmg_lock(ctx: OpContext, name: str, command: str) -> Iterator[CmgLock]:
 
 
 def open_session(ctx: OpContext, subscription: str | None) -> Any:
-    """Sign in and return an ArmSession on ``subscription`` (or the only/default one)."""
+    """Sign in and return an ArmSession on ``subscription`` (or the only/default one);
+    in a fleet run, the run's shared session for that subscription."""
+    if ctx.sessions is not None:
+        return ctx.sessions.get(ctx, subscription)
     from ..azure.arm import ArmSession
     from ..azure.auth import get_token, make_credential
 

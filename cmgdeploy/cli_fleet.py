@@ -1,0 +1,295 @@
+"""The ``fleet`` commands: ``up``, ``status`` and ``scale`` for several CMGs in one run.
+
+Registered on the app by :func:`register`. Parsing and rendering only: the work is
+:mod:`cmgdeploy.ops.fleet`. Output: with ``-o json``, one JSON envelope per CMG, one
+per line (JSON Lines), in the order given; in text, a table of the CMGs and each
+failure on stderr. Exit 0 when every CMG succeeded, else the exit code of the first
+that failed (2 for a bad fleet file: nothing is written to Azure then).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from . import cli as _cli_module
+from .errors import CmgError, ExitCode, Interrupted, UsageError
+
+# cli.py imports this module at its end (to register the commands); its names are typer
+# Options and helpers, used as such.
+cli: Any = _cli_module
+
+FLEET_EPILOG = """\b
+Examples:
+  cmgdeploy fleet up cmgs.toml --yes
+  cmgdeploy -o json fleet status cmgs.toml
+  cmgdeploy fleet status --name contosocmg1 --name contosocmg2
+  cmgdeploy fleet scale --name contosocmg1 --name contosocmg2 --instances 2 --yes
+
+\b
+Fleet file (TOML): a [defaults] table with any setting of cmgdeploy.toml, and one
+[[cmg]] table per CMG with its name and any setting to override:
+  [defaults]
+  region = "westeurope"
+  site_code = "PS1"
+  self_signed_cert = true
+  connection_points = ["cp1.contoso.com"]
+  [[cmg]]
+  name = "contosocmg1"
+  [[cmg]]
+  name = "contosocmg2"
+  instances = 2
+
+\b
+The CMGs run at the same time (--concurrency, default 8, at most 10) with one sign-in
+and one connection pool. -o json prints one envelope per CMG per line. Exit 0 when all
+succeeded, else the exit code of the first that failed."""
+
+fleet_app = typer.Typer(
+    help="up, status and scale for several CMGs in one run (a fleet file or --name list).",
+    no_args_is_help=True,
+)
+
+FILE = typer.Argument(None, help="Fleet file (TOML): [defaults] and one [[cmg]] per CMG.")
+NAMES = typer.Option(None, "--name", help="A CMG (repeatable), instead of a fleet file.")
+CONCURRENCY = typer.Option(8, "--concurrency", help="CMGs at a time, 1–10 (default 8).")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``fleet`` group to ``app``."""
+    app.add_typer(fleet_app, name="fleet")
+
+
+@fleet_app.command("up", epilog=FLEET_EPILOG)
+def fleet_up(
+    ctx: typer.Context,
+    file: Path = FILE,
+    concurrency: int = CONCURRENCY,
+    yes: bool = cli.YES,
+    no_wait: bool = cli.NO_WAIT,
+    timeout: float = cli.TIMEOUT,
+    wait_lock: bool = cli.WAIT_LOCK,
+) -> None:
+    """Deploy or converge every CMG of a fleet file (each as `cmgdeploy up` would)."""
+
+    def body(s: Any) -> Any:
+        from .ops.fleet import check_concurrency, read_fleet, run_fleet
+        from .ops.up import up as do_up
+        from .spec import load_spec
+
+        if file is None:
+            raise UsageError("give the fleet file", hint="see `cmgdeploy fleet up --help`")
+        workers = check_concurrency(concurrency)
+        prompt = cli._prompt_secret if cli._is_tty() else None
+        environment = s.environment_name()
+        # Every CMG's inputs are checked before anything reaches Azure.
+        specs = {}
+        for entry in read_fleet(file):
+            flags = {"name": entry.name, "environment": environment}
+            try:
+                config = _merged(s.config, entry.config)
+                specs[entry.name] = load_spec(flags, os.environ, config, password_prompt=prompt)
+            except CmgError as err:  # say which CMG of the file
+                err.message = f"CMG {entry.name}: {err.message}"
+                raise
+        names = list(specs)
+        _confirm(yes, f"deploy {len(names)} CMGs ({', '.join(names)})?")
+        with s.op_context(yes=True, timeout=timeout, no_wait=no_wait, wait_lock=wait_lock) as op:
+            return run_fleet(
+                op,
+                "fleet up",
+                names,
+                lambda own, name: do_up(own, specs[name]),
+                concurrency=workers,
+                on_done=_streamer(s, "fleet up"),
+            )
+
+    _run(ctx, "fleet up", body)
+
+
+@fleet_app.command("status", epilog=FLEET_EPILOG)
+def fleet_status(
+    ctx: typer.Context,
+    file: Path = FILE,
+    names: list[str] = NAMES,
+    concurrency: int = CONCURRENCY,
+    timeout: float = cli.TIMEOUT,
+) -> None:
+    """The state of every CMG of a fleet file or of the --name list."""
+
+    def body(s: Any) -> Any:
+        from .ops.fleet import check_concurrency, run_fleet
+        from .ops.status import status as do_status
+
+        chosen = _names(file, names)
+        workers = check_concurrency(concurrency)
+        with s.op_context(timeout=timeout) as op:
+            return run_fleet(
+                op,
+                "fleet status",
+                chosen,
+                lambda own, name: do_status(own, name),
+                concurrency=workers,
+                on_done=_streamer(s, "fleet status"),
+            )
+
+    _run(ctx, "fleet status", body)
+
+
+@fleet_app.command("scale", epilog=FLEET_EPILOG)
+def fleet_scale(
+    ctx: typer.Context,
+    file: Path = FILE,
+    names: list[str] = NAMES,
+    instances: int = typer.Option(..., "--instances", help="New instance count, 1–16."),
+    concurrency: int = CONCURRENCY,
+    yes: bool = cli.YES,
+    no_wait: bool = cli.NO_WAIT,
+    timeout: float = cli.TIMEOUT,
+    wait_lock: bool = cli.WAIT_LOCK,
+) -> None:
+    """Scale every CMG of a fleet file or of the --name list to --instances."""
+
+    def body(s: Any) -> Any:
+        from .ops.fleet import check_concurrency, run_fleet
+        from .ops.scale import scale as do_scale
+        from .validate import instances as check_instances
+
+        chosen = _names(file, names)
+        count = check_instances(instances, "--instances")
+        workers = check_concurrency(concurrency)
+        _confirm(yes, f"scale {len(chosen)} CMGs ({', '.join(chosen)}) to {count} instances?")
+        with s.op_context(yes=True, timeout=timeout, no_wait=no_wait, wait_lock=wait_lock) as op:
+            return run_fleet(
+                op,
+                "fleet scale",
+                chosen,
+                lambda own, name: do_scale(own, name, count),
+                concurrency=workers,
+                on_done=_streamer(s, "fleet scale"),
+            )
+
+    _run(ctx, "fleet scale", body)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _merged(config: Any, entry: Any) -> Any:
+    """The CMG's settings over the --config file's (the fleet file wins)."""
+    from .config import ConfigFile
+
+    values = {**dict(config.values), **dict(entry.values)}
+    return ConfigFile(path=entry.path, values=values)
+
+
+def _names(file: Path | None, names: list[str] | None) -> list[str]:
+    from .ops.fleet import read_fleet
+    from .validate import cmg_name
+
+    if file is not None and names:
+        raise UsageError("give a fleet file or --name, not both")
+    if file is not None:
+        return [entry.name for entry in read_fleet(file)]
+    if not names:
+        raise UsageError("give a fleet file or one or more --name", hint="see --help")
+    chosen = [str(cmg_name(n, "--name")) for n in names]
+    if len(set(chosen)) != len(chosen):
+        raise UsageError(f"a CMG is named twice: {', '.join(chosen)}")
+    return chosen
+
+
+def _confirm(yes: bool, question: str) -> None:
+    if not cli._confirmer(yes)(question):
+        raise UsageError("not confirmed; nothing was changed", hint="answer y, or pass --yes")
+
+
+def _streamer(s: Any, command: str) -> Any:
+    """With -o json: each CMG's envelope as soon as it (and those before it) ended."""
+    renderer = s.state.renderer
+
+    def emit(outcome: Any) -> None:
+        if renderer.output == "json":
+            print(_envelope(command, outcome), flush=True)
+
+    return emit
+
+
+def _envelope(command: str, outcome: Any) -> str:
+    from .redact import redact
+
+    err = outcome.error
+    errors: list[dict[str, Any]] = []
+    if err is not None:
+        errors = [d.to_dict() for d in err.error_chain()]
+        if err.hint:
+            errors[0]["hint"] = err.hint
+    data = outcome.status.to_dict() if outcome.status is not None else {"name": outcome.name}
+    body = {
+        "command": command,
+        "ok": err is None,
+        "exit_code": int(err.exit_code) if err is not None else int(ExitCode.OK),
+        "data": data,
+        "errors": errors,
+        "warnings": list(outcome.warnings),
+    }
+    return redact(json.dumps(body, separators=(",", ":"), default=str))
+
+
+def _run(ctx: typer.Context, command: str, body: Any) -> None:
+    """The CLI harness for a fleet: errors of the whole run (bad file, sign-in) as one
+    envelope; the CMGs' outcomes as theirs."""
+    from .results import TableResult
+
+    state = cli._state(ctx)
+    warnings: list[str] = []
+    session = cli._Session(state, warnings)
+    renderer = state.renderer
+    try:
+        result = body(session)
+    except CmgError as err:
+        renderer.error(command, err, warnings)
+        raise typer.Exit(int(err.exit_code)) from None
+    except KeyboardInterrupt:
+        stopped = Interrupted(
+            "interrupted; the Azure operations continue",
+            hint=f"follow them with `cmgdeploy -e {session.environment_name()} fleet status ...`",
+        )
+        renderer.error(command, stopped, warnings)
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    if renderer.output != "json":
+        for outcome in result.outcomes:
+            for item in outcome.warnings:
+                warnings.append(f"{outcome.name}: {item}")
+            if outcome.error is not None:
+                _print_error(outcome.name, outcome.error)
+        rows = tuple(_row(o) for o in result.outcomes)
+        renderer.result(command, TableResult(f"{command}: {len(rows)} CMGs", rows), warnings)
+    raise typer.Exit(result.exit_code)
+
+
+def _print_error(name: str, err: CmgError) -> None:
+    import sys
+
+    from .redact import redact
+
+    print(f"cmgdeploy: error: {name}: {redact(err.message)}", file=sys.stderr)
+    if err.hint:
+        print(f"cmgdeploy: hint: {name}: {redact(err.hint)}", file=sys.stderr)
+
+
+def _row(outcome: Any) -> dict[str, Any]:
+    status = outcome.status
+    if status is None:
+        err = outcome.error
+        result = f"error {int(err.exit_code)}: {err.code}"
+        return {"name": outcome.name, "state": "-", "fqdn": "-", "instances": "-", "result": result}
+    return {
+        "name": status.name,
+        "state": status.state,
+        "fqdn": status.fqdn or "-",
+        "instances": status.instances,
+        "result": status.summary or "ok",
+    }
