@@ -162,3 +162,29 @@ def test_linked_templates_are_refused_loudly(clients: Clients) -> None:
     assert caught.value.error is not None
     assert caught.value.error.code == "LocalAzureUnsupportedOperation"
     assert "templateLink" in caught.value.error.message
+
+
+def test_copy_and_condition_apply_to_nested_deployments(clients: Clients) -> None:
+    inner = {"$schema": SCHEMA, "contentVersion": "1.0.0.0",
+             "parameters": {"n": {"type": "string"}}, "resources": [nsg("[parameters('n')]")]}  # fmt: skip
+    looped = {
+        "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01",
+        "name": "[concat('looped-', copyIndex())]", "copy": {"name": "loop", "count": 2},
+        "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                       "parameters": {"n": {"value": "[concat('looped-nsg-', copyIndex())]"}},
+                       "template": inner},
+    }  # fmt: skip
+    skipped = {
+        "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01",
+        "name": "skipped", "condition": False,
+        "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                       "parameters": {"n": {"value": "skipped-nsg"}}, "template": inner},
+    }  # fmt: skip
+    template = {"$schema": SCHEMA, "contentVersion": "1.0.0.0", "resources": [looped, skipped]}
+    body = {"properties": {"mode": "Incremental", "template": template}}
+    preview = clients.deployments.deployments.begin_what_if(GROUP, "loops", body).result()
+    predicted = {c.resource_id.rsplit("/", 1)[-1] for c in preview.changes}
+    assert {"looped-nsg-0", "looped-nsg-1"} <= predicted and "skipped-nsg" not in predicted
+    assert deploy(clients, GROUP, "loops", template).properties.provisioning_state == "Succeeded"
+    names = {r.name for r in clients.resources.resources.list_by_resource_group(GROUP)}
+    assert {"looped-nsg-0", "looped-nsg-1"} <= names and "skipped-nsg" not in names
