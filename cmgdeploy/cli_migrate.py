@@ -19,9 +19,13 @@ Examples:
   cmgdeploy migrate --from contosocmg --to contosocmg2 --region northeurope --server-cert new.pfx --yes
 
 \b
-Each run does the phases it can (discover, deploy, register, verify, drain, retire,
-done) and stops at the first that must wait. Exit 0 also while draining: run it again
-later (hourly from cron or a systemd timer). Exit codes: 0 progress or done, 1 a phase
+Each run does the phases it can (discover, deploy, register, verify, site, drain,
+retire, done) and stops at the first that must wait; waiting_for says for what. At
+site it writes the runbook that creates the new CMG in the ConfigMgr site: run it on
+the site server, then run migrate with --site-confirmed (the drain starts then). The
+target options of the first run are kept: later runs need only --from-classic/--from
+and --to. Exit 0 also while waiting: run it again later (hourly from cron or a
+systemd timer). Exit codes: 0 progress or done, 1 a phase
 failed (the journal keeps the error; the next run retries), 2 bad input, 3
 authentication failed (ARM or the management certificate), 4 timed out, 5 another
 run holds the lock."""  # noqa: E501
@@ -50,6 +54,12 @@ MANAGEMENT_CERT = typer.Option(
     "(password: CMGDEPLOY_MANAGEMENT_CERT_PASSWORD).",
 )
 DRY_RUN = typer.Option(False, "--dry-run", help="Print the phases; write nothing.")
+SITE_CONFIRMED = typer.Option(
+    None,
+    "--site-confirmed",
+    help="The site has the new CMG and its connection point (the runbook of the site "
+    "phase ran): the drain starts now. Also [migrate] site_confirmed = true.",
+)
 WAIT_LOCK = typer.Option(
     False, "--wait-lock", help="Wait for another run on this CMG instead of exit 5."
 )
@@ -88,6 +98,7 @@ def migrate(
     drain_hours: float = DRAIN_HOURS,
     management_cert: str = MANAGEMENT_CERT,
     dry_run: bool = DRY_RUN,
+    site_confirmed: bool = SITE_CONFIRMED,
     wait_lock: bool = WAIT_LOCK,
     *,
     flags: dict[str, Any],
@@ -102,7 +113,9 @@ def migrate(
         from .ops.migrate import migrate as do_migrate
 
         settings = load_migrate_settings(
-            {**given, "drain_hours": drain_hours}, os.environ, s.config
+            {**given, "drain_hours": drain_hours, "site_confirmed": site_confirmed},
+            os.environ,
+            s.config,
         )
         with s.op_context(yes=yes, timeout=timeout, wait_lock=wait_lock) as op:
             options = {"yes": yes, "dry_run": dry_run, "management_cert": management_cert}
@@ -130,6 +143,7 @@ def _request(s: Any, op: Any, settings: Any, flags: dict[str, Any], options: dic
         allow_delete=options["yes"] or settings.allow_delete_classic,
         dry_run=options["dry_run"],
         classic_client=lambda sub: _classic_client(s, op, cert_flag, sub),
+        site_confirmed=settings.site_confirmed,
     )
 
 

@@ -42,7 +42,7 @@ SPEC_KEYS = (
 TOP_KEYS = (*SPEC_KEYS, "environment", "site_db", "management_cert", "allow_delete_classic")
 TABLES: dict[str, tuple[str, ...]] = {
     "auth": ("method", "tenant_id", "client_id", "client_certificate"),
-    "migrate": ("drain_hours", "from_classic", "from", "to"),
+    "migrate": ("drain_hours", "from_classic", "from", "to", "site_confirmed"),
 }
 # Keys people may try to put in the file; refused with a pointer to the env var.
 SECRET_KEYS = {
@@ -340,6 +340,7 @@ class MigrateSettings:
     from_arm: str | None = None
     drain_hours: float = 24.0
     allow_delete_classic: bool = False
+    site_confirmed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -348,6 +349,7 @@ class MigrateSettings:
             "from": self.from_arm,
             "drain_hours": self.drain_hours,
             "allow_delete_classic": self.allow_delete_classic,
+            "site_confirmed": self.site_confirmed,
         }
 
 
@@ -355,7 +357,8 @@ def load_migrate_settings(
     flags: Mapping[str, Any], env: Mapping[str, str], config: ConfigFile
 ) -> MigrateSettings:
     """Flags ``to``, ``from_classic``, ``from_arm``, ``drain_hours``,
-    ``allow_delete_classic``; env ``CMGDEPLOY_MIGRATE_*``; TOML ``[migrate]``."""
+    ``allow_delete_classic``, ``site_confirmed``; env ``CMGDEPLOY_MIGRATE_*``; TOML
+    ``[migrate]``."""
     got = _resolve_all(MIGRATE_SOURCES, flags, env, config)
     drain = resolve(
         "drain_hours",
@@ -367,6 +370,15 @@ def load_migrate_settings(
         default=24.0,
     )
     allow = resolve("allow_delete_classic", flags, env, config, default=False)
+    confirmed = resolve(
+        "site_confirmed",
+        flags,
+        env,
+        config,
+        env_var="CMGDEPLOY_MIGRATE_SITE_CONFIRMED",
+        config_key="migrate.site_confirmed",
+        default=False,
+    )
     arm = got["from_arm"]
     if got["from_classic"].value is not None and arm.value is not None:
         raise InputError(
@@ -378,4 +390,5 @@ def load_migrate_settings(
         from_arm=_checked_or_none(arm, validate.cmg_name),
         drain_hours=validate.hours(drain.value, drain.source),
         allow_delete_classic=validate.boolean(allow.value, allow.source),
+        site_confirmed=validate.boolean(confirmed.value, confirmed.source),
     )

@@ -200,6 +200,25 @@ def site_runbook(db: SiteDB) -> Runbook:
     return Runbook(cmgs=cmgs, apps=db.list_entra_apps(), removals=removals)
 
 
+def cmg_runbook(db: SiteDB, cmg: str) -> Runbook:
+    """The runbook that creates CMG ``cmg`` in the site (with the Entra apps recorded)."""
+    svc = db.get_service(cmg)
+    cmgs = () if svc is None else (
+        SiteCmg(svc, db.get_gateway(cmg), db.list_connection_points(cmg), db.list_site_roles(cmg)),
+    )  # fmt: skip
+    env = svc.environment if svc else None
+    return Runbook(cmgs=cmgs, apps=db.list_entra_apps(env))
+
+
+def runbook_of_removal(db: SiteDB, cmg: str, fqdn: str | None = None) -> Runbook:
+    """The runbook that removes CMG ``cmg`` (known to the site as ``fqdn``) from the site."""
+    note = (
+        "If the site knows the old CMG by another service name (a custom domain), put that "
+        "name in the Get-/Remove-CMCloudManagementGateway lines below."
+    )
+    return Runbook(removals=(removal_of(db, cmg, fqdn),), notes=(note,))
+
+
 def removal_of(db: SiteDB, cmg: str, fqdn: str | None = None) -> SiteRemoval:
     """The site steps that remove CMG ``cmg``: its connection points that serve no other
     CMG, then the CMG itself (by its service name)."""

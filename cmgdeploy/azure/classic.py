@@ -237,10 +237,6 @@ class ClassicService:
     def fqdn(self) -> str:
         return f"{self.name}.cloudapp.net"
 
-    @property
-    def is_cmg(self) -> bool:
-        return self.extended_properties.get("ConfigMgrCMG", "").lower() == "true"
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -250,10 +246,22 @@ class ClassicService:
             "status": self.status,
             "description": self.description,
             "date_created": self.date_created,
-            "is_cmg": self.is_cmg,
             "extended_properties": dict(self.extended_properties),
             "deployment": self.deployment.to_dict() if self.deployment else None,
         }
+
+
+@dataclass(frozen=True)
+class ClassicStorageAccount:
+    """A classic storage account (Get Storage Account Properties)."""
+
+    name: str
+    location: str
+    status: str  # Created, Creating, ResolvingDns, Deleting, ...
+    endpoints: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "endpoints": list(self.endpoints)}
 
 
 # -- the client ------------------------------------------------------------------------------
@@ -331,6 +339,27 @@ class ClassicClient:
             if err.code != "ConflictError" or self._service_status(name) != "Deleting":
                 raise
             self._wait_until_gone(lambda: self._service_status(name), path)
+
+    def get_storage_account(self, name: str) -> ClassicStorageAccount | None:
+        """Get Storage Account Properties; None when the account does not exist."""
+        try:
+            root = self._get_xml(f"/services/storageservices/{name}")
+        except AzureError as err:
+            if err.code == "ResourceNotFound":
+                return None
+            raise
+        props = root.find(f"{NS}StorageServiceProperties")
+        props = props if props is not None else ET.Element("none")
+        return ClassicStorageAccount(
+            name=_text(root, "ServiceName"),
+            location=_text(props, "Location"),
+            status=_text(props, "Status"),
+            endpoints=tuple(e.text or "" for e in props.iterfind(f"{NS}Endpoints/{NS}Endpoint")),
+        )
+
+    def delete_storage_account(self, name: str) -> None:
+        """Delete Storage Account (200 when done; a 202 is followed to completion)."""
+        self._delete_and_wait(f"/services/storageservices/{name}")
 
     def get_operation(self, request_id: str) -> dict[str, str]:
         """``{"id", "status", "http_status_code", "error_code"?, "error_message"?}``."""

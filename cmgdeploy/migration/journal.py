@@ -14,7 +14,7 @@ from typing import Any
 
 from ..sitedb import MigrationRecord, SiteDB
 
-PHASES = ("discover", "deploy", "register", "verify", "drain", "retire", "done")
+PHASES = ("discover", "deploy", "register", "verify", "site", "drain", "retire", "done")
 PREFIX = "cmgdeploy-migration-"
 TAG_LIMIT = 256  # ARM's limit on a tag value
 FIELDS = {  # journal attribute -> tag name suffix
@@ -22,6 +22,7 @@ FIELDS = {  # journal attribute -> tag name suffix
     "source_kind": "source-kind",
     "phase": "phase",
     "ready_since": "ready-since",
+    "site_confirmed": "site-confirmed",
     "error": "error",
     "updated": "updated",
     "region": "region",
@@ -65,7 +66,8 @@ class Journal:
     source: str
     source_kind: str  # classic | arm
     phase: str = "discover"
-    ready_since: str | None = None
+    ready_since: str | None = None  # when Azure first said the target is Ready
+    site_confirmed: str | None = None  # when the admin confirmed the site has it: the drain clock
     error: str | None = None
     updated: str | None = None
     region: str | None = None

@@ -32,6 +32,24 @@ class SourceFacts:
     state: str
     resource_group: str | None = None
     subscription: str | None = None
+    deployment: str | None = None
+    role_instances: tuple[str, ...] = ()  # "name status size", as Service Management says
+    storage_account: str | None = None  # a classic CMG's storage account (same name)
+
+    def describe(self) -> str:
+        """What was found, for the admin to confirm before anything is written."""
+        if self.kind != "classic":
+            return (
+                f"found ARM CMG {self.name} in {self.resource_group} ({self.region}), "
+                f"{self.instances} instance(s), {self.state}"
+            )
+        lines = [
+            f"found classic hosted service {self.name} ({self.fqdn}), {self.region}, {self.state}",
+            f"  production deployment {self.deployment}: {self.instances} role instance(s)",
+            *(f"    {instance}" for instance in self.role_instances),
+            f"  storage account: {self.storage_account or '(none of that name)'}",
+        ]
+        return "\n".join(lines)
 
 
 def not_ready(name: str, state: str) -> AzureError:
@@ -71,33 +89,47 @@ class ClassicSource:
         return self._client
 
     def discover(self) -> SourceFacts:
-        """Read the hosted service; it must be a CMG and Ready (Running, all ReadyRole)."""
+        """Read the hosted service the admin named, its production deployment, role
+        instances and the storage account of the same name; it must be Ready (Running,
+        every instance ReadyRole). Nothing marks a hosted service as a CMG in Service
+        Management, so the admin confirms what was found (the caller asks)."""
         from ..ops.classic import classic_state
 
         service = self.client.get_hosted_service(self.name)
-        if not service.is_cmg:
-            raise InputError("--from-classic", self.name, "a classic cloud service that is a CMG")
         state = classic_state(service)
         if state != "Ready":
             raise not_ready(self.name, state)
-        count = service.deployment.instance_count if service.deployment else 0
-        return SourceFacts(self.name, self.kind, service.region, count, None, service.fqdn, state)
+        dep = service.deployment
+        storage = self.client.get_storage_account(self.name)
+        return SourceFacts(
+            self.name, self.kind, service.region, dep.instance_count if dep else 0, None,
+            service.fqdn, state, deployment=dep.name if dep else None,
+            role_instances=tuple(
+                f"{i.instance_name} {i.instance_status} {i.instance_size}"
+                for i in (dep.role_instances if dep else ())
+            ),
+            storage_account=storage.name if storage else None,
+        )  # fmt: skip
 
     def would_delete(self) -> list[str]:
         """What retire deletes, as sentences."""
         service = self._find()
         if service is None:
-            return []
+            storage = self.client.get_storage_account(self.name)
+            return [f"its classic storage account {self.name}"] if storage else []
         found = [f"classic hosted service {self.name} ({service.fqdn})"]
         if service.deployment is not None:
             found.insert(0, f"its production deployment {service.deployment.name}")
+        if self.client.get_storage_account(self.name) is not None:
+            found.append(f"its classic storage account {self.name}")
         points = self._ctx.db.list_connection_points(self.name)
         if points:
             found.append(f"{len(points)} connection point record(s) of {self.name}")
         return found
 
     def retire(self) -> list[str]:
-        """Delete the deployment, then the hosted service, then the site records."""
+        """Delete the deployment, the hosted service, its storage account, then the site
+        records."""
         deleted = []
         service = self._find()
         if service is not None and service.deployment is not None:
@@ -107,6 +139,12 @@ class ClassicSource:
         if service is not None:
             self._delete_service(service)
             deleted.append(f"hosted service {self.name}")
+        if self.client.get_storage_account(self.name) is not None:
+            # The CMG's own storage account (its content endpoint <name>.blob...): after
+            # the service, so a retire stopped half-way still finds it by the same name.
+            self._ctx.progress(f"deleting classic storage account {self.name}")
+            self.client.delete_storage_account(self.name)
+            deleted.append(f"storage account {self.name}")
         if self._ctx.db.delete_service(self.name):
             deleted.append(f"site records of {self.name}")
         return deleted

@@ -40,7 +40,6 @@ class ClassicSummary:
     location: str
     state: str
     instances: int
-    is_cmg: bool
     deployment: str | None
 
     @classmethod
@@ -53,7 +52,6 @@ class ClassicSummary:
             location=service.location,
             state=classic_state(service),
             instances=dep.instance_count if dep else 0,
-            is_cmg=service.is_cmg,
             deployment=dep.name if dep else None,
         )
 
@@ -90,7 +88,6 @@ class ClassicShowResult:
             **self.summary.to_dict(),
             "ready": self.ready,
             "status": self.service.status,
-            "site_code": self.service.extended_properties.get("ConfigMgrSiteCode"),
             "url": dep.url if dep else None,
             "role_instances": [i.to_dict() for i in dep.role_instances] if dep else [],
         }

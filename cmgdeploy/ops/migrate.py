@@ -1,11 +1,16 @@
 """``cmgdeploy migrate``: replace a classic (or ARM) CMG by a new ARM CMG, over days.
 
-Phases: discover → deploy → register → verify → drain → retire → done. The
-journal is tags on the target's resource group (``cmgdeploy.migration.journal``), so
-any machine can run the next step; each run does as many phases as it can and stops at
-the first that must wait (drain, or retire without consent). A failing phase leaves
-the source untouched and the journal at that phase with the error; the next run
-retries from there. Deploy is ``up``'s own path (``prepare`` + ``converge``).
+Phases: discover → deploy → register → verify → site → drain → retire → done, as
+Microsoft's procedure has it: create the new CMG and its connection point *in the site*,
+wait at least a day for client policy, then remove the old CMG from the site and delete
+it. The journal is tags on the target's resource group (``cmgdeploy.migration.journal``),
+so any machine can run the next step; each run does as many phases as it can and stops
+at the first that must wait (``PHASE_WAITS`` says for what). The drain clock starts when
+the admin confirms the site has the new CMG (``--site-confirmed``), not when Azure says
+Ready. A failing phase leaves the source untouched and the journal at that phase with
+the error; the next run retries from there. Deploy is ``up``'s own path (``prepare`` +
+``converge``). The target spec given on the first run is kept in the site database, so
+later runs need only ``--from-classic``/``--from`` and ``--to``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import site
 from ..errors import AzureError, CmgError, InputError, UsageError
 from ..migration.journal import PHASES, Journal, from_tags, iso, mirror, parse_iso, utc_now
 from ..migration.journal import without_journal as foreign_tags
@@ -28,8 +34,21 @@ from . import up as up_op
 from .cmgstate import read_status
 from .context import OpContext, cmg_lock, open_session
 from .progress import wait_until_ready
+from .targetspec import spec_inputs
 
 RECOMMENDED_DRAIN_HOURS = 24.0
+PHASE_WAITS = {
+    "discover": "the source to be Ready and the admin to confirm it is the CMG to replace",
+    "deploy": "the target's ARM deployment to finish",
+    "register": "nothing: it records the target's connection points and roles",
+    "verify": "the target CMG to be Ready in Azure",
+    "site": "the admin to create the new CMG and its connection point in the site (the "
+    "runbook in site_runbook) and confirm it with --site-confirmed",
+    "drain": "--drain-hours since the site confirmation (clients refresh policy daily)",
+    "retire": "consent to delete the source (--yes or allow_delete_classic) and the target "
+    "Ready right then",
+    "done": "nothing",
+}
 
 # (defaults for keys the user did not set, require_region) -> CmgSpec
 SpecLoader = Callable[[dict[str, Any], bool], Any]
@@ -47,6 +66,7 @@ class MigrateRequest:
     allow_delete: bool = False  # --yes or allow_delete_classic = true
     dry_run: bool = False
     classic_client: Callable[[str], contextlib.AbstractContextManager[Any]] | None = None
+    site_confirmed: bool = False  # the admin says the site has the new CMG and its point
 
     @property
     def source(self) -> str:
@@ -76,6 +96,11 @@ class MigrationResult:
     deleted: tuple[str, ...] = ()
     dry_run: bool = False
     summary: str = ""
+    site_confirmed: str | None = None
+    waiting_for: str | None = None
+    site_runbook: str | None = None  # the runbook file this run wrote for the site
+    site_steps: str | None = None  # its PowerShell
+    source_found: str | None = None  # what discover found (what the admin confirmed)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -87,12 +112,19 @@ class MigrationResult:
 def migrate(ctx: OpContext, req: MigrateRequest) -> MigrationResult:
     """Run the migration from its journal as far as it can go (see the module docstring)."""
     _check_request(ctx, req)
+    saved = ctx.db.get_migration_spec(str(req.to)) or {}
+    req = dataclasses.replace(req, load_spec=_with_saved(req.load_spec, saved))
     base = req.load_spec({}, False)  # name, group, subscription: enough to find the journal
     _check_site_code(base)
     if req.dry_run:
         return _with_session(ctx, base, lambda s: Migration(ctx, req, s, base).dry_run())
     with cmg_lock(ctx, base.name, "migrate"):  # --wait-lock: ctx.wait_lock
         return _with_session(ctx, base, lambda s: Migration(ctx, req, s, base).run())
+
+
+def _with_saved(load: SpecLoader, saved: dict[str, Any]) -> SpecLoader:
+    """The spec loader with the target spec kept from the first run as defaults."""
+    return lambda defaults, require_region: load({**saved, **defaults}, require_region)
 
 
 def _with_session(ctx: OpContext, base: Any, body: Callable[[Any], MigrationResult]) -> Any:
@@ -154,6 +186,8 @@ class Migration:
         self.seconds_left: int | None = None
         self.would_delete: tuple[str, ...] = ()
         self.deleted: tuple[str, ...] = ()
+        self.runbook: tuple[str, str] | None = None  # (file, PowerShell) written this run
+        self.found: str | None = None
 
     def _source(self) -> ClassicSource | ArmSource:
         req = self.req
@@ -172,13 +206,16 @@ class Migration:
             "deploy": self.deploy,
             "register": self.register,
             "verify": self.verify,
+            "site": self.site,
             "drain": self.drain,
             "retire": self.retire,
         }
         try:
             while self.journal.phase != "done":
                 phase = self.journal.phase
-                self.ctx.progress(f"migrate {self.base.name}: {phase}")
+                self.ctx.progress(
+                    f"migrate {self.base.name}: {phase} (waits for {PHASE_WAITS[phase]})"
+                )
                 try:
                     go_on = steps[phase]()
                 except CmgError as err:
@@ -198,6 +235,14 @@ class Migration:
         # rules, then the read-only preflight) runs before the journal, a write, starts.
         up_op.prepare(self.ctx, spec)
         up_op.preflight(self.ctx, self.session, spec, self.group)
+        self.found = facts.describe()
+        self.ctx.progress(self.found)
+        if not self.ctx.confirm(f"replace {facts.kind} CMG {facts.name} by {spec.name}?"):
+            raise UsageError(
+                f"{facts.kind} CMG {facts.name} was not confirmed; nothing was written",
+                hint="run again and answer yes, or pass --yes",
+            )
+        self.ctx.db.put_migration_spec(spec.name, spec_inputs(spec))
         self._register_classic_service(facts, spec)
         self._save(
             self.journal.at(
@@ -240,12 +285,29 @@ class Migration:
         if status.state != "Ready":
             raise _target_not_ready(svc.name, status.state, "at verify")
         since = self.journal.ready_since or iso(utc_now())
-        self._save(self.journal.at("drain", ready_since=since))
+        self._save(self.journal.at("site", ready_since=since))
+        return True
+
+    def site(self) -> bool:
+        """Wait for the admin: the site must have the new CMG and its connection point
+        (the runbook written here does it) before the drain clock starts."""
+        if self.journal.site_confirmed:
+            self._save(self.journal.at("drain"))
+            return True
+        book = site.cmg_runbook(self.ctx.db, self.base.name)
+        self._write_runbook(f"{self.base.name}-site.ps1", book)
+        if not self.req.site_confirmed:
+            self._save(self.journal.at("site"))
+            return False
+        self._save(self.journal.at("drain", site_confirmed=iso(utc_now())))
         return True
 
     def drain(self) -> bool:
-        ready = parse_iso(self.journal.ready_since) or utc_now()
-        until = ready + dt.timedelta(hours=self.req.drain_hours)
+        confirmed = parse_iso(self.journal.site_confirmed)
+        if confirmed is None:  # a journal from before the site step: confirm it first
+            self._save(self.journal.at("site"))
+            return True
+        until = confirmed + dt.timedelta(hours=self.req.drain_hours)
         left = (until - utc_now()).total_seconds()
         if left > 0:
             self.wait_until, self.seconds_left = iso(until), int(left + 0.999)
@@ -261,6 +323,9 @@ class Migration:
         if status.state != "Ready":
             raise _target_not_ready(svc.name, status.state, "at retire; nothing was deleted")
         self.would_delete = tuple(self.source.would_delete())
+        source = self.journal.source
+        removal = site.runbook_of_removal(self.ctx.db, source, self._source_name())
+        self._write_runbook(f"{self.base.name}-retire-{source}.ps1", removal)
         if not self.req.allow_delete:
             self._save(self.journal.at("retire"))
             return False
@@ -274,8 +339,12 @@ class Migration:
         """The phases a run would go through, from the journal; reads only."""
         start = PHASES.index(self.journal.phase)
         try:
+            if self.journal.phase != "done":
+                self.would_delete = tuple(self.source.would_delete())  # reads only
             if self.journal.phase == "discover":
                 facts = self.source.discover()  # read-only: shows whether it would start
+                self.found = facts.describe()
+                self.ctx.progress(self.found)
                 self.ctx.progress(
                     f"would deploy {self.base.name} in {facts.region} with {facts.instances} "
                     f"instance(s), replacing {facts.kind} CMG {facts.name}"
@@ -328,6 +397,11 @@ class Migration:
             would_delete=self.would_delete,
             deleted=self.deleted,
             summary=self._summary(),
+            site_confirmed=j.site_confirmed,
+            waiting_for=None if j.phase == "done" else PHASE_WAITS[j.phase],
+            site_runbook=self.runbook[0] if self.runbook else None,
+            site_steps=self.runbook[1] if self.runbook else None,
+            source_found=self.found,
         )
 
     def _summary(self) -> str:
@@ -336,12 +410,36 @@ class Migration:
             return f"migration of {j.source} to {self.base.name} is done"
         if j.phase == "drain" and self.wait_until:
             return f"draining: {j.source} keeps serving until {self.wait_until}; run again then"
+        if j.phase == "site":
+            where = self.runbook[0] if self.runbook else "the site runbook"
+            return (
+                f"waiting for the site: run {where} on the site server (it creates the new "
+                "CMG and its connection point), then run migrate again with --site-confirmed; "
+                "the drain starts then"
+            )
         if j.phase == "retire" and self.would_delete:
             return (
                 "ready to retire; would delete: " + "; ".join(self.would_delete)
                 + " (pass --yes or set allow_delete_classic = true)"
             )  # fmt: skip
         return f"at phase {j.phase}"
+
+    def _write_runbook(self, file_name: str, book: Any) -> None:
+        """Write the site runbook (no secret in it) under CMGDEPLOY_HOME/runbooks."""
+        from ..paths import ensure_private_dir, write_private_file
+        from ..runbook import render
+
+        folder = self.ctx.home / "runbooks"
+        ensure_private_dir(folder)
+        text = render(book)
+        path = write_private_file(folder / file_name, text.encode())
+        self.runbook = (str(path), text)
+
+    def _source_name(self) -> str | None:
+        """The name the site knows the source by, where cmgdeploy knows it."""
+        if self.journal.source_kind == "classic":
+            return f"{self.journal.source}.cloudapp.net"
+        return None
 
     # -- the target --------------------------------------------------------------------
     def _spec(self, defaults: dict[str, Any]) -> Any:

@@ -6,7 +6,14 @@ State lives in the store's documents:
   with its deployments (at most one per slot);
 * ``classic/operations`` keyed ``{subscription}/{request id}``: asynchronous operations;
 * ``classic/management-certificates`` keyed ``{subscription}/{thumbprint}``: extra
-  management certificates (the bootstrap one is ``cloud.identity``'s).
+  management certificates (the bootstrap one is ``cloud.identity``'s);
+* ``classic/storage-services`` keyed ``{subscription}/{account name}``: classic storage
+  accounts. A seeded classic CMG has one with its own name, as ConfigMgr's do (its
+  content endpoint is ``<name>.blob.core.windows.net``); deleting one is synchronous
+  (200, as the Delete Storage Account page says).
+
+A seeded CMG carries no extended property that marks it as a CMG: none is documented,
+so clients find a classic CMG by the name the admin gives.
 
 Deletions are clock-driven like the ARM side: a deleted deployment reports
 ``Deleting`` until its time passes, then disappears on the next read; the operation
@@ -14,8 +21,8 @@ reports ``InProgress`` until then, ``Succeeded`` after.  No secret is ever store
 
 Not simulated: creating services or deployments through the API (only seeding),
 staging slots and swaps, upgrades, reboots/reimages, certificates of a service,
-storage accounts, affinity groups, and the global uniqueness of ``cloudapp.net`` names
-across subscriptions.
+creating storage accounts or their keys and data, affinity groups, and the global
+uniqueness of ``cloudapp.net`` names across subscriptions.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ if TYPE_CHECKING:
 SERVICES = "classic/services"
 OPERATIONS = "classic/operations"
 CERTIFICATES = "classic/management-certificates"
+STORAGE = "classic/storage-services"
 
 # What the simulated durations are looked up under (honours provisioning overrides).
 DEPLOYMENT_TYPE = "Microsoft.ClassicCompute/domainNames/slots"
@@ -306,15 +314,14 @@ def region_display_name(region: str) -> str:
     return REGION_DISPLAY_NAMES[key]
 
 
-def seed_classic(
-    cloud: Cloud, name: str, region: str, instances: int, *, site_code: str = "CM1"
-) -> dict[str, Any]:
-    """Create (or refresh) a classic CMG: a hosted service with a Running deployment.
+def seed_classic(cloud: Cloud, name: str, region: str, instances: int) -> dict[str, Any]:
+    """Create (or refresh) a classic CMG: a hosted service with a Running deployment and
+    a classic storage account of the same name.
 
     Idempotent: seeding the same name again keeps the service, its creation date and
     deployment name, and resets the production deployment to ``instances`` ReadyRole
     instances.  Returns a summary (name, subscription_id, region, location, url,
-    deployment, instances).
+    deployment, instances, storage_account).
     """
     if not 1 <= int(instances) <= 16:
         raise BadRequest("The instance count must be between 1 and 16.")
@@ -322,11 +329,14 @@ def seed_classic(
     location = region_display_name(region)
     arm_region = region.replace(" ", "").lower()
     existing = cloud.store.doc_get(SERVICES, _key(subscription_id, name))
-    service = _service_doc(cloud, subscription_id, name, location, arm_region, site_code)
+    service = _service_doc(cloud, subscription_id, name, location)
     if existing:
         service["DateCreated"] = existing["DateCreated"]
     service["deployments"] = [_deployment_doc(cloud, subscription_id, name, int(instances))]
     cloud.store.doc_put(SERVICES, _key(subscription_id, name), service)
+    cloud.store.doc_put(
+        STORAGE, _key(subscription_id, name), _storage_doc(subscription_id, name, location)
+    )
     return {
         "name": name,
         "subscription_id": subscription_id,
@@ -335,12 +345,11 @@ def seed_classic(
         "url": f"http://{name}.cloudapp.net/",
         "deployment": service["deployments"][0]["Name"],
         "instances": int(instances),
+        "storage_account": name,
     }
 
 
-def _service_doc(
-    cloud: Cloud, subscription_id: str, name: str, location: str, arm_region: str, site: str
-) -> dict[str, Any]:
+def _service_doc(cloud: Cloud, subscription_id: str, name: str, location: str) -> dict[str, Any]:
     now = _iso(cloud.now())
     return {
         "subscription_id": subscription_id,
@@ -351,13 +360,45 @@ def _service_doc(
         "Status": "Created",
         "DateCreated": now,
         "DateLastModified": now,
-        "ExtendedProperties": {
-            "ConfigMgrCMG": "true",
-            "ConfigMgrSiteCode": site.upper(),
-            "ResourceLocation": arm_region,
-        },
+        "ExtendedProperties": {},
         "deployments": [],
     }
+
+
+def _storage_doc(subscription_id: str, name: str, location: str) -> dict[str, Any]:
+    return {
+        "subscription_id": subscription_id,
+        "ServiceName": name,
+        "Description": "",
+        "Location": location,
+        "Label": base64.b64encode(name.encode()).decode(),
+        "Status": "Created",
+        "Endpoints": [
+            f"https://{name}.{kind}.core.windows.net/"
+            for kind in ("blob", "queue", "table", "file")
+        ],
+    }
+
+
+# -- classic storage accounts -----------------------------------------------------------------
+def list_storage(cloud: Cloud, subscription_id: str) -> list[dict[str, Any]]:
+    """List Storage Accounts: every classic storage account of the subscription."""
+    return [doc for _, doc in cloud.store.doc_list(STORAGE, f"{subscription_id}/")]
+
+
+def get_storage(cloud: Cloud, subscription_id: str, name: str) -> dict[str, Any]:
+    """Get Storage Account Properties, or ResourceNotFound."""
+    doc = cloud.store.doc_get(STORAGE, _key(subscription_id, name))
+    if doc is None:
+        raise ResourceNotFound(f"The storage account '{name}' was not found.")
+    return dict(doc)
+
+
+def delete_storage(cloud: Cloud, subscription_id: str, name: str, request_id: str) -> None:
+    """Delete Storage Account: gone at once (200); the operation reports Succeeded."""
+    get_storage(cloud, subscription_id, name)
+    cloud.store.doc_delete(STORAGE, _key(subscription_id, name))
+    _start_operation(cloud, subscription_id, request_id, 0.0)
 
 
 def _deployment_doc(cloud: Cloud, subscription_id: str, name: str, instances: int) -> dict:

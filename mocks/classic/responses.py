@@ -116,6 +116,30 @@ def delete_hosted_service(cloud: Cloud, request: Request, sub: str) -> Response:
 
 
 @classic_endpoint
+def list_storage_services(cloud: Cloud, request: Request, sub: str) -> Response:
+    """List Storage Accounts of the subscription."""
+    root = ET.Element("StorageServices", xmlns=NS)
+    for doc in models.list_storage(cloud, sub):
+        _storage_element(cloud, root, doc)
+    return _xml(200, root)
+
+
+@classic_endpoint
+def get_storage_service(cloud: Cloud, request: Request, sub: str) -> Response:
+    """Get Storage Account Properties."""
+    doc = models.get_storage(cloud, sub, request.params["account"])
+    return _xml(200, _storage_element(cloud, None, doc))
+
+
+@classic_endpoint
+def delete_storage_service(cloud: Cloud, request: Request, sub: str) -> Response:
+    """Delete Storage Account: 200 OK with x-ms-request-id."""
+    request_id = _request_id(request)
+    models.delete_storage(cloud, sub, request.params["account"], request_id)
+    return Response.empty(200, {"x-ms-request-id": request_id})
+
+
+@classic_endpoint
 def get_operation_status(cloud: Cloud, request: Request, sub: str) -> Response:
     """Get Operation Status of an asynchronous request id."""
     op = models.get_operation(cloud, sub, request.params["request_id"])
@@ -168,6 +192,20 @@ def _service_element(
         deployments = ET.SubElement(el, "Deployments")
         for dep in service["deployments"]:
             _deployment_element(deployments, dep)
+    return el
+
+
+def _storage_element(cloud: Cloud, parent: ET.Element | None, doc: dict[str, Any]) -> ET.Element:
+    el = _child_or_root(parent, "StorageService")
+    sub, name = doc["subscription_id"], doc["ServiceName"]
+    _add(el, "Url", f"{cloud.base_url}/{sub}/services/storageservices/{name}")
+    _add(el, "ServiceName", name)
+    props = ET.SubElement(el, "StorageServiceProperties")
+    for tag in ("Description", "Location", "Label", "Status"):
+        _add(props, tag, doc[tag])
+    endpoints = ET.SubElement(props, "Endpoints")
+    for url in doc["Endpoints"]:
+        _add(endpoints, "Endpoint", url)
     return el
 
 

@@ -10,6 +10,7 @@ from mocks.core.routing import Route
 from . import responses
 
 _SERVICE = "/{subscription_id}/services/hostedservices/{service}"
+_STORAGE = "/{subscription_id}/services/storageservices"
 
 ROUTES: list[Route] = [
     Route(
@@ -49,6 +50,21 @@ ROUTES: list[Route] = [
         _SERVICE + "/deployments/{deployment}",
         responses.delete_deployment_by_name,
         "Deployments_DeleteByName",
+        auth="classic",
+    ),
+    Route("GET", _STORAGE, responses.list_storage_services, "StorageServices_List", auth="classic"),
+    Route(
+        "GET",
+        _STORAGE + "/{account}",
+        responses.get_storage_service,
+        "StorageServices_Get",
+        auth="classic",
+    ),
+    Route(
+        "DELETE",
+        _STORAGE + "/{account}",
+        responses.delete_storage_service,
+        "StorageServices_Delete",
         auth="classic",
     ),
     Route(

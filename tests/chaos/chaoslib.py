@@ -215,7 +215,8 @@ def migration_lifecycle(lab: Lab) -> list[Step]:
     lab.extra_env["CMGDEPLOY_SUBSCRIPTION"] = lab.sub  # Service Management needs it named
     args = ("migrate", "--from-classic", classic, "--to", lab.name, "--drain-hours", "0",
             "--self-signed-cert", "--site-code", "PS1", "--connection-point", "cp1.contoso.com",
-            "--management-cert", lab.az.identity.management_certificate, *T)  # fmt: skip
+            "--site-confirmed", "--management-cert", lab.az.identity.management_certificate,
+            *T)  # fmt: skip
     return [
         Step("migrate", args, migrated(classic, 2)),
         Step("down", ("down", "--name", lab.name, *T), removed),

@@ -22,7 +22,8 @@ TARGET = "newcmg"
 GROUP = f"{TARGET}-cmg-rg"
 VMSS = "Microsoft.Compute/virtualMachineScaleSets"
 CLASSIC_SLOT = "Microsoft.ClassicCompute/domainNames/slots"
-TARGET_ARGS = ("--self-signed-cert", "--site-code", "PS1",
+# --site-confirmed: the admin ran the site runbook (tests of the site phase leave it out).
+TARGET_ARGS = ("--self-signed-cert", "--site-code", "PS1", "--site-confirmed",
                "--connection-point", "cp1.contoso.com", "--connection-point", "cp2.contoso.com")  # fmt: skip
 
 

@@ -51,7 +51,9 @@ def test_classic_to_vmss_on_embedded_local(cli: Any, home: Path, writes: Any) ->
     data = first.json["data"]
     assert (data["phase"], data["next_phase"], data["source"], data["target"]) == (
         "done", None, SOURCE, TARGET)  # fmt: skip
-    assert data["phases_run"] == ["discover", "deploy", "register", "verify", "drain", "retire"]
+    assert data["phases_run"] == [
+        "discover", "deploy", "register", "verify", "site", "drain", "retire"
+    ]  # fmt: skip
     status = cli("-e", "local", "-o", "json", "status", "--name", TARGET).json["data"]
     assert (status["state"], status["instances"], status["region"]) == ("Ready", 2, "westeurope")
     assert [p["server"] for p in status["connection_points"]] == [
@@ -243,8 +245,9 @@ def test_journal_names_its_source(lab: Lab, cli: Any) -> None:
 
 def test_arm_redeploy_to_new_name_and_region(lab: Lab, cli: Any) -> None:
     """`migrate --from OLD --to NEW`: same phases; the old ARM CMG is removed like `down`."""
+    up_args = [a for a in TARGET_ARGS if a != "--site-confirmed"]
     up = cli("-e", "lab", "up", "--name", "armold", "--region", "westeurope",
-             "--instances", "2", *TARGET_ARGS, "--yes")  # fmt: skip
+             "--instances", "2", *up_args, "--yes")  # fmt: skip
     assert up.code == 0, up.err
     moved = cli("-e", "lab", "-o", "json", "migrate", "--from", "armold", "--to", "armnew",
                 "--region", "northeurope", *TARGET_ARGS, "--drain-hours", "0", "--yes")  # fmt: skip

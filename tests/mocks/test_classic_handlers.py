@@ -73,7 +73,7 @@ def error_code(resp: Response) -> str:
     return xml(resp).findtext(f"{NS}Code") or ""
 
 
-def test_seeded_service_lists_with_display_location_and_cmg_marker(cloud: Cloud) -> None:
+def test_seeded_service_lists_with_display_location_and_no_marker(cloud: Cloud) -> None:
     models.seed_classic(cloud, "contosocmg", "westeurope", 2)
     sub = cloud.identity.subscription_id
     resp = call(cloud, "GET", f"/{sub}/services/hostedservices")
@@ -87,9 +87,29 @@ def test_seeded_service_lists_with_display_location_and_cmg_marker(cloud: Cloud)
         p.findtext(f"{NS}Name"): p.findtext(f"{NS}Value")
         for p in props.iter(f"{NS}ExtendedProperty")
     }
-    assert ext["ConfigMgrCMG"] == "true"
-    assert ext["ResourceLocation"] == "westeurope"
+    assert ext == {}  # no documented property marks a hosted service as a CMG
     assert services[0].find(f"{NS}Deployments") is None  # only with embed-detail
+
+
+def test_a_seeded_cmg_has_a_classic_storage_account_of_its_name(cloud: Cloud) -> None:
+    models.seed_classic(cloud, "contosocmg", "westeurope", 1)
+    sub = cloud.identity.subscription_id
+    listed = xml(call(cloud, "GET", f"/{sub}/services/storageservices"))
+    assert [s.findtext(f"{NS}ServiceName") for s in listed.iter(f"{NS}StorageService")] == [
+        "contosocmg"
+    ]
+    got = call(cloud, "GET", f"/{sub}/services/storageservices/contosocmg")
+    props = xml(got).find(f"{NS}StorageServiceProperties")
+    assert props is not None and props.findtext(f"{NS}Status") == "Created"
+    assert "https://contosocmg.blob.core.windows.net/" in [
+        e.text for e in props.iter(f"{NS}Endpoint")
+    ]
+    deleted = call(cloud, "DELETE", f"/{sub}/services/storageservices/contosocmg")
+    assert deleted.status == 200 and deleted.headers["x-ms-request-id"]
+    gone = call(cloud, "GET", f"/{sub}/services/storageservices/contosocmg")
+    assert gone.status == 404 and xml(gone).findtext(f"{NS}Code") == "ResourceNotFound"
+    again = call(cloud, "DELETE", f"/{sub}/services/storageservices/contosocmg")
+    assert again.status == 404
 
 
 def test_embed_detail_and_slot_show_the_ready_role_instances(cloud: Cloud) -> None:

@@ -148,16 +148,15 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
     assert exc.value.field_name == "management_cert"
 
 
-def test_service_region_and_cmg_marker() -> None:
+def test_service_region_and_fqdn() -> None:
     svc = ClassicService(
         name="contosocmg",
         location="West Europe",
         status="Created",
         description="",
         date_created="",
-        extended_properties={"ConfigMgrCMG": "true"},
     )
-    assert (svc.region, svc.fqdn, svc.is_cmg) == ("westeurope", "contosocmg.cloudapp.net", True)
+    assert (svc.region, svc.fqdn) == ("westeurope", "contosocmg.cloudapp.net")
     assert svc.to_dict()["deployment"] is None
 
 
