@@ -390,16 +390,16 @@ def _auth_text(data: dict[str, Any], console: Any) -> None:
 
 
 def _classic_list_text(data: dict[str, Any], console: Any) -> None:
-    columns = ["name", "state", "instances", "region", "CMG", "fqdn"]
-    rows = [[s["name"], s["state"], s["instances"], s["region"], s["is_cmg"], s["fqdn"]]
+    columns = ["name", "state", "instances", "region", "deployment", "fqdn"]
+    rows = [[s["name"], s["state"], s["instances"], s["region"], s["deployment"], s["fqdn"]]
             for s in data.get("services") or []]  # fmt: skip
     title = f"Classic cloud services (subscription {data['subscription_id']})"
     console.print(_table(title, columns, rows))
 
 
 def _classic_show_text(data: dict[str, Any], console: Any) -> None:
-    fields = ["name", "state", "status", "ready", "is_cmg", "fqdn", "url", "region",
-              "location", "deployment", "instances", "site_code", "subscription_id"]  # fmt: skip
+    fields = ["name", "state", "status", "ready", "fqdn", "url", "region",
+              "location", "deployment", "instances", "subscription_id"]  # fmt: skip
     console.print(_table(f"Classic cloud service {data['name']}", ["field", "value"],
                          [[f, data.get(f)] for f in fields]))  # fmt: skip
     instances = data.get("role_instances") or []
