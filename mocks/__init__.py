@@ -1,4 +1,5 @@
-"""A local Azure: Entra ID, Resource Manager and classic Service Management on 127.0.0.1.
+"""A local Azure on 127.0.0.1: Entra ID, Resource Manager, Microsoft Graph, classic
+Service Management, and Blob storage on a second port.
 
 In-process use (tests, the tool's embedded mode)::
 

@@ -1,4 +1,5 @@
-"""The control API's behaviour: reset, faults, request log, classic seeding, config.
+"""The control API's behaviour: reset, faults, request log, classic seeding, config,
+Graph password credential dates.
 
 Used by ``/_localazure/…`` and by ``python -m mocks …`` (which works on the state dir
 directly, with or without a running server: SQLite is shared).
@@ -71,6 +72,17 @@ def seed_classic(cloud: Cloud, body: Any) -> dict[str, Any]:
     result: dict[str, Any] = classic.seed_classic(
         cloud, str(body["name"]), str(body["region"]), instances
     )
+    return result
+
+
+def set_password_dates(cloud: Cloud, app: str, key_id: str, body: Any) -> dict[str, Any]:
+    """Set ``endDateTime`` (and/or ``startDateTime``, ISO 8601) of an app registration's
+    password credential (``app``: object id or appId), e.g. in the past or near future,
+    so expiry checks can be tested without waiting."""
+    if not isinstance(body, dict) or not (body.get("endDateTime") or body.get("startDateTime")):
+        raise InvalidControlRequest("the body needs endDateTime and/or startDateTime")
+    graph = importlib.import_module("mocks.graph.models")
+    result: dict[str, Any] = graph.set_password_dates(cloud, app, key_id, body)
     return result
 
 

@@ -56,3 +56,10 @@ def get_config(cloud: Cloud, request: Request) -> Response:
 
 def put_config(cloud: Cloud, request: Request) -> Response:
     return Response.json(200, models.set_config(cloud, _body(request)))
+
+
+def set_password_dates(cloud: Cloud, request: Request) -> Response:
+    """Move an app registration's password credential dates (expiry checks)."""
+    body = _body(request)
+    result = models.set_password_dates(cloud, request.params["app"], request.params["key_id"], body)
+    return Response.json(200, result)

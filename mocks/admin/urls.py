@@ -21,6 +21,12 @@ ROUTES = [
     _admin("GET", "/requests", responses.get_requests, "LocalAzure_Requests"),
     _admin("POST", "/seed-classic", responses.seed_classic, "LocalAzure_SeedClassic"),
     _admin("GET", "/health", responses.health, "LocalAzure_Health"),
+    _admin(
+        "PUT",
+        "/graph/applications/{app}/passwordCredentials/{key_id}",
+        responses.set_password_dates,
+        "LocalAzure_SetGraphPasswordDates",
+    ),
     _admin("GET", "/config", responses.get_config, "LocalAzure_GetConfig"),
     _admin("PUT", "/config", responses.put_config, "LocalAzure_SetConfig"),
 ]

@@ -57,6 +57,7 @@ ROUTE_MODULES = [
     "mocks.classic.urls",
     "mocks.prices.urls",
     "mocks.cmgservice.urls",
+    "mocks.graph.urls",
     # Last: by-id catch-alls; every more specific provider route above must win.
     "mocks.resources.generic_urls",
 ]
@@ -141,11 +142,17 @@ def route_family(route: Route | None, default: str = "arm") -> str:
         return "classic"
     if route.auth == "storage" or module.startswith("mocks.blob"):
         return "storage"
+    if route.auth == "graph" or module.startswith("mocks.graph"):
+        return "graph"
     return "entra" if module.startswith("mocks.entra") else "arm"
 
 
 def _error_response(
-    exc: ArmError, family: str = "arm", correlation_id: str = "", request_id: str = ""
+    exc: ArmError,
+    family: str = "arm",
+    correlation_id: str = "",
+    request_id: str = "",
+    client_request_id: str = "",
 ) -> Response:
     """An error in the shape the route's clients parse (faults and handler failures)."""
     if family == "classic":
@@ -154,7 +161,26 @@ def _error_response(
         return _oauth_error(exc, correlation_id)
     if family == "storage":
         return _storage_error(exc, request_id)
+    if family == "graph":
+        return _graph_error(exc, request_id, client_request_id)
     return Response.json(exc.status, exc.to_body(), exc.headers)
+
+
+def _graph_error(exc: ArmError, request_id: str, client_request_id: str) -> Response:
+    # Microsoft Graph: {"error": {"code", "message", "innerError": {date, request-id,
+    # client-request-id}}}, details when the service gives them.
+    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.details:
+        error["details"] = exc.details
+    error["innerError"] = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),
+        "request-id": request_id,
+        "client-request-id": client_request_id or request_id,
+    }
+    headers = {"request-id": request_id, **exc.headers}
+    if client_request_id:
+        headers["client-request-id"] = client_request_id
+    return Response.json(exc.status, {"error": error}, headers)
 
 
 def _storage_error(exc: ArmError, request_id: str) -> Response:
@@ -246,15 +272,22 @@ class Dispatcher:
                     return fault
             return self._route(request, route, path_known, kind, state)
         except ArmError as exc:
-            family = route_family(route, self.family)
-            return _error_response(exc, family, request.correlation_id, request.request_id)
+            return self._error(request, route, exc)
         except ConnectionResetFault:
             raise
         except Exception as exc:  # the contract: any handler bug is a 500, never a traceback
             LOG.exception("handler failed for %s %s", request.method, request.path)
             error = ArmError(str(exc), code="InternalServerError", status=500)
-            family = route_family(route, self.family)
-            return _error_response(error, family, request.correlation_id, request.request_id)
+            return self._error(request, route, error)
+
+    def _error(self, request: Request, route: Route | None, exc: ArmError) -> Response:
+        return _error_response(
+            exc,
+            route_family(route, self.family),
+            request.correlation_id,
+            request.request_id,
+            request.header("client-request-id"),
+        )
 
     def _random_fault(self, kind: str, state: dict[str, Any]) -> Response | None:
         faults = self.cloud.faults

@@ -1,0 +1,1 @@
+"""Microsoft Graph (v1.0) of the local Azure: app registrations and service principals."""
