@@ -20,6 +20,10 @@ Two kinds of record:
 * **documents** — any other JSON state, by (collection, key): deployments,
   long-running operations, provider registrations, classic services, identities,
   fault settings, throttle buckets.
+
+Every value (meta, documents, resource bodies) is stored sealed: encrypted with the
+state dir's ``store.key`` (:mod:`mocks.core.sealing`), so the database file holds no
+secret in clear.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from .sealing import KEY_FILE, Sealer
 
 SCHEMA_VERSION = 1
 
@@ -84,7 +90,9 @@ class Store:
         self.path = Path(path)
         self.clock = clock
         self._local = threading.local()
-        # Private before SQLite opens it: it holds the client secret.
+        # Every value is sealed at rest (mocks.core.sealing) with the key next to it.
+        self._sealer = Sealer(self.path.with_name(KEY_FILE))
+        # Private before SQLite opens it (and sealed values besides: see sealing).
         create_private(self.path)
         # executescript() commits any open transaction itself, so it runs on its own
         # (every statement is IF NOT EXISTS, safe to repeat from several processes).
@@ -139,14 +147,14 @@ class Store:
     # -- meta ---------------------------------------------------------------------------
     def meta_get(self, key: str) -> Any:
         row = self._conn().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return self._load(row[0]) if row else None
 
     def meta_set(self, key: str, value: Any) -> None:
         with self.tx() as db:
             db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                (key, json.dumps(value)),
+                (key, self._dump(value)),
             )
 
     # -- documents ------------------------------------------------------------------------
@@ -159,7 +167,7 @@ class Store:
             )
             .fetchone()
         )
-        return json.loads(row[0]) if row else None
+        return self._load(row[0]) if row else None
 
     def doc_put(self, collection: str, key: str, value: Any) -> None:
         with self.tx() as db:
@@ -167,7 +175,7 @@ class Store:
                 "INSERT INTO documents (collection, key, value, updated) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(collection, key) DO UPDATE SET value=excluded.value, "
                 "updated=excluded.updated",
-                (collection, key.lower(), json.dumps(value), self.clock()),
+                (collection, key.lower(), self._dump(value), self.clock()),
             )
 
     def doc_delete(self, collection: str, key: str) -> bool:
@@ -187,7 +195,7 @@ class Store:
             )
             .fetchall()
         )
-        return [(k, json.loads(v)) for k, v in rows]
+        return [(k, self._load(v)) for k, v in rows]
 
     # -- resources --------------------------------------------------------------------------
     def resource_put(self, body: dict[str, Any], ready_at: float | None = None) -> None:
@@ -201,7 +209,7 @@ class Store:
                 "ready_at, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(id_key) DO UPDATE SET body=excluded.body, type=excluded.type, "
                 "ready_at=excluded.ready_at, updated=excluded.updated",
-                (rid.lower(), sub, rg, body["type"].lower(), json.dumps(body), ready_at, now, now),
+                (rid.lower(), sub, rg, body["type"].lower(), self._dump(body), ready_at, now, now),
             )
 
     def resource_get(self, rid: str) -> dict[str, Any] | None:
@@ -261,7 +269,7 @@ class Store:
         still holding what was read: a PUT/PATCH/DELETE that got in between wins, and
         the :class:`_Raced` exception tells the caller to read again instead of undoing it.
         """
-        body: dict[str, Any] = json.loads(text)
+        body: dict[str, Any] = self._load(text)
         if ready_at is None or self.clock() < ready_at:
             return body
         props = body.get("properties") or {}
@@ -274,10 +282,17 @@ class Store:
             body["properties"] = props
         self._write_if_unchanged(
             "UPDATE resources SET body=?, ready_at=NULL, updated=?",
-            (json.dumps(body), self.clock()),
+            (self._dump(body), self.clock()),
             key,
         )
         return body
+
+    # -- values at rest -------------------------------------------------------------------
+    def _dump(self, value: Any) -> str:
+        return self._sealer.seal(json.dumps(value))
+
+    def _load(self, text: str) -> Any:
+        return json.loads(self._sealer.open(text))
 
     def _write_if_unchanged(self, sql: str, args: tuple[Any, ...], key: tuple[Any, ...]) -> None:
         """Run ``sql`` on the row only if it still holds (id, ready_at, body) = ``key``."""

@@ -2,15 +2,22 @@
 environment's client secret, a PFX password, the generated VM admin password (read back
 from the local Azure's store, where Azure keeps it too), the lab certificate's private
 key, the server PFX itself and every access token — then every output, every file under
-CMGDEPLOY_HOME, the site database and the request log are searched for them."""
+CMGDEPLOY_HOME, the site database and the request log are searched for them.
+
+With the README's layout (`-e local`, the local Azure's state in
+``$CMGDEPLOY_HOME/local-azure``) the local Azure's own files are searched too: only the
+files documented as holding secrets (keys, ``endpoint.json``, ``store.key``) may, each
+0600; its store keeps what it must hold sealed."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import re
-import sqlite3
 import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +26,9 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from relhelpers import CliLab, cli_lab
 
 from mocks import LocalAzure
+from mocks.core.store import Store
+from mocks.keyvault.models import SECRETS
+from mocks.storage.models import KEYS
 
 Factory = Callable[..., LocalAzure]
 PFX_PASSWORD = "Pfx-Sweep-Password-4711!"
@@ -32,13 +42,26 @@ def key_files(home: Path, lab_cmg: str) -> set[Path]:
     return {home / "certs" / f"{lab_cmg}.pem"}
 
 
-def vm_passwords(az: LocalAzure) -> list[str]:
-    """The adminPassword parameter of every deployment, as the local Azure keeps it."""
-    db = sqlite3.connect(Path(az.state_dir) / "cloud.db")
-    rows = db.execute("SELECT value FROM documents WHERE collection='deployments'").fetchall()
-    db.close()
-    params = [json.loads(v).get("parameters") or {} for (v,) in rows]
+def vm_passwords(az: LocalAzure | Path) -> list[str]:
+    """The adminPassword parameter of every deployment, as the local Azure keeps it
+    (read through its store, which opens the sealed values)."""
+    store = Store(Path(az if isinstance(az, Path) else az.state_dir) / "cloud.db")
+    try:
+        params = [doc.get("parameters") or {} for _, doc in store.doc_list("deployments")]
+    finally:
+        store.close()
     return sorted({str(p["adminPassword"]["value"]) for p in params if "adminPassword" in p})
+
+
+def stored_secrets(state: Path) -> list[str]:
+    """Key Vault secret values and storage account keys the local Azure keeps."""
+    store = Store(state / "cloud.db")
+    try:
+        vault = [v["value"] for _, doc in store.doc_list(SECRETS) for v in doc["versions"]]
+        keys = [str(k["value"]) for _, doc in store.doc_list(KEYS) for k in doc.get("keys") or []]
+    finally:
+        store.close()
+    return [*(v[100:160] for v in vault if v), *keys]
 
 
 def lab_key_text(pem: Path) -> list[str]:
@@ -144,3 +167,55 @@ def test_device_code_token_cache_is_private(local_azure_factory: Factory, tmp_pa
     assert tokens  # the cache really holds tokens: that is why it must be private
     texts = {"stdout": done.stdout, "stderr": done.stderr, **home_files(lab.home, set())}
     assert not [where for where, text in texts.items() if JWT.search(text)]
+
+
+# Files of the local Azure's state dir that hold a secret by design (keys, the service
+# principal's certificate, endpoint.json's client secret, the store's own key); each 0600.
+LOCAL_SECRET_FILES = ("ca.key", "server.key", "signing.key", "sp.pem", "sp.pfx",
+                      "management.pem", "endpoint.json", "store.key")  # fmt: skip
+
+
+def test_no_secret_in_the_default_local_layout(tmp_path: Path) -> None:
+    """The README's main job on `-e local` (the local Azure in $CMGDEPLOY_HOME/local-azure,
+    started in each command), then every file under CMGDEPLOY_HOME is searched."""
+    home = tmp_path / "home"
+    pfx = make_pfx(tmp_path / "server.pfx", "sweepcmg.westeurope.cloudapp.azure.com", PFX_PASSWORD)
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("CMGDEPLOY_", "AZURE_"))}
+    env = {**keep, "CMGDEPLOY_HOME": str(home), "NO_COLOR": "1",
+           "CMGDEPLOY_SERVER_CERT_PASSWORD": PFX_PASSWORD}  # fmt: skip
+    outputs: dict[str, str] = {}
+
+    def run(label: str, *args: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "cmgdeploy", "-e", "local", "--debug",
+                               "--verbose", *args], env=env, capture_output=True, text=True,
+                              timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        outputs[f"{label} stdout"], outputs[f"{label} stderr"] = done.stdout, done.stderr
+
+    run("up pfx", "-o", "json", "up", "--name", "sweepcmg", "--server-cert", str(pfx), *SITE)
+    run("up lab", "up", "--name", "labcmg", "--self-signed-cert", *SITE)
+    run("scale", "-o", "json", "scale", "--name", "sweepcmg", "--instances", "2", "--yes")
+    run("status", "status", "--name", "sweepcmg")
+    run("auth", "-o", "json", "auth", "check")
+    run("site", "site", "export")
+
+    state = home / "local-azure"
+    endpoint = json.loads((state / "endpoint.json").read_text())
+    lab_pem = home / "certs" / "labcmg.pem"
+    allowed = {lab_pem, *(state / name for name in LOCAL_SECRET_FILES)}
+    for path in allowed:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    passwords = vm_passwords(state)
+    kept = stored_secrets(state)
+    assert len(passwords) >= 3 and len(kept) >= 2  # the store really holds them (sealed)
+    secrets = [endpoint["client_secret"], endpoint["identity_header"], PFX_PASSWORD,
+               *passwords, *kept, *lab_key_text(lab_pem),
+               base64.b64encode(pfx.read_bytes()).decode()[200:260]]  # fmt: skip
+    files = home_files(home, allowed)
+    assert {"local-azure/cloud.db", "local-azure/requests.jsonl", "site.db"} <= files.keys()
+    assert sweep({**outputs, **files}, secrets) == []
+
+    run("down pfx", "down", "--name", "sweepcmg", "--yes")
+    run("down lab", "down", "--name", "labcmg", "--yes")
+    files = home_files(home, allowed - {lab_pem})
+    assert sweep({**outputs, **files}, secrets) == []
