@@ -12,6 +12,9 @@ string-to-sign of version 2020-12-06 and later, signed with an account key. The
 signature, the time window (``st``/``se``), ``spr``, ``sip``, the resource type and
 the permissions are enforced.
 
+An account with ``allowSharedKeyAccess: false`` refuses both (403
+``KeyBasedAuthenticationNotPermitted``).
+
 Not simulated: Microsoft Entra (bearer) authorization, user delegation SAS, stored
 access policies (``si``), SharedKeyLite, anonymous public read access, SAS versions
 before 2020-12-06.
@@ -36,6 +39,7 @@ from .exceptions import (
     AuthorizationResourceTypeMismatch,
     AuthorizationServiceMismatch,
     AuthorizationSourceIPMismatch,
+    KeyBasedAuthenticationNotPermitted,
     LocalAzureUnsupportedOperation,
     NoAuthenticationInformation,
     PublicAccessNotPermitted,
@@ -82,9 +86,15 @@ def authorize(
     op: Operation,
     *,
     allow_public_access: bool = False,
+    allow_shared_key: bool = True,
 ) -> None:
-    """Raise the Storage error Azure would answer unless the request is authorized."""
+    """Raise the Storage error Azure would answer unless the request is authorized.
+    ``allow_shared_key`` False (the account's ``allowSharedKeyAccess: false``) refuses
+    Shared Key and SAS alike: both are signed with the account key."""
     authorization = request.header("authorization")
+    keyed = authorization.startswith("SharedKey ") or bool(request.query.get("sig"))
+    if keyed and not allow_shared_key:
+        raise KeyBasedAuthenticationNotPermitted()
     if authorization:
         _check_shared_key(cloud, request, account, keys, authorization)
     elif request.query.get("sig"):

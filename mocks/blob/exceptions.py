@@ -34,6 +34,12 @@ class AuthenticationFailed(StorageError):
     )
 
 
+class KeyBasedAuthenticationNotPermitted(StorageError):
+    status = 403
+    code = "KeyBasedAuthenticationNotPermitted"
+    text = "Key based authentication is not permitted on this storage account."
+
+
 class NoAuthenticationInformation(StorageError):
     status = 401
     code = "NoAuthenticationInformation"

@@ -80,6 +80,7 @@ class Account:
     name: str
     keys: list[str]
     allow_public_access: bool
+    allow_shared_key: bool = True
 
 
 def resolve_account(cloud: Cloud, name: str) -> Account:
@@ -89,8 +90,14 @@ def resolve_account(cloud: Cloud, name: str) -> Account:
     if body is None:
         raise ResourceNotFound()
     keys = [k["value"] for k in storage.list_keys(cloud, body)["keys"]]
-    allow = bool((body.get("properties") or {}).get("allowBlobPublicAccess", False))
-    return Account(name=body["name"], keys=keys, allow_public_access=allow)
+    props = body.get("properties") or {}
+    return Account(
+        name=body["name"],
+        keys=keys,
+        allow_public_access=bool(props.get("allowBlobPublicAccess", False)),
+        # Absent (null) means allowed, as in Azure.
+        allow_shared_key=props.get("allowSharedKeyAccess") is not False,
+    )
 
 
 def drop_account(cloud: Cloud, account: str) -> None:

@@ -88,6 +88,7 @@ def _serve(
         account.keys,
         op,
         allow_public_access=account.allow_public_access,
+        allow_shared_key=account.allow_shared_key,
     )
     try:
         return handler(cloud, request, account)

@@ -36,7 +36,9 @@ class Account:
         )
 
 
-def make_account(az: LocalAzure, group: str = "blobtests") -> Account:
+def make_account(
+    az: LocalAzure, group: str = "blobtests", properties: dict[str, Any] | None = None
+) -> Account:
     """A storage account created by an ARM PUT (as a deployment would) and its key1."""
     sub = az.identity.subscription_id
     assert raw(
@@ -45,6 +47,8 @@ def make_account(az: LocalAzure, group: str = "blobtests") -> Account:
     name = "st" + uuid.uuid4().hex[:16]
     path = f"/subscriptions/{sub}/resourcegroups/{group}/providers/{STORAGE_API}/{name}"
     body = {"location": "westeurope", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
+    if properties:
+        body["properties"] = properties
     created = raw(az, "PUT", path, body)
     assert created.status_code in (200, 201), created.text
     account = created.json()

@@ -325,3 +325,43 @@ def test_two_servers_of_one_state_dir_share_the_blob_port(tmp_path) -> None:
             assert second.blob_url == first.blob_url and second.url != first.url
         # The second server stopped; the port still answers (the first one holds it).
         assert account.service().get_blob_client("shared", "f").download_blob().readall() == b"both"
+
+
+def test_faults_on_the_blob_port_take_the_storage_shape(local_azure_factory) -> None:
+    az = local_azure_factory(faults={"seed": 1, "p503": 1.0, "retry_after": 1})
+    response = requests.get(f"{az.blob_url}/anyaccount/c/b", verify=az.ca_bundle, timeout=10)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert response.headers["x-ms-error-code"] == "ServiceUnavailable"
+    assert ET.fromstring(response.content).findtext("Code") == "ServiceUnavailable"
+
+
+def test_unknown_account_and_bad_verb(local_azure: LocalAzure, account: Account) -> None:
+    response = requests.get(
+        f"{local_azure.blob_url}/nosuchaccount1?comp=list", verify=local_azure.ca_bundle, timeout=10
+    )
+    assert (response.status_code, response.headers["x-ms-error-code"]) == (404, "ResourceNotFound")
+    root = requests.get(f"{local_azure.blob_url}/", verify=local_azure.ca_bundle, timeout=10)
+    assert root.status_code == 404 and "x-ms-error-code" in root.headers
+
+
+def test_account_without_shared_key_access_refuses_keys_and_sas(local_azure: LocalAzure) -> None:
+    account = make_account(local_azure, properties={"allowSharedKeyAccess": False})
+    with pytest.raises(HttpResponseError) as keyed:
+        account.service().create_container("nokeys")
+    assert (keyed.value.status_code, keyed.value.error_code) == (
+        403,
+        "KeyBasedAuthenticationNotPermitted",
+    )
+    sas = generate_container_sas(
+        account.name,
+        "nokeys",
+        account_key=account.key,
+        permission=ContainerSasPermissions(list=True),
+        expiry=_in(1),
+    )
+    container = ContainerClient.from_container_url(
+        f"{account.blob_endpoint}nokeys?{sas}", connection_verify=account.ca_bundle
+    )
+    with pytest.raises(HttpResponseError) as signed:
+        list(container.list_blobs())
+    assert signed.value.error_code == "KeyBasedAuthenticationNotPermitted"
