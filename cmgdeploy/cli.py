@@ -344,13 +344,27 @@ def _load_spec(s: _Session, flags: dict[str, Any]) -> Any:
     return spec
 
 
-NAME = typer.Option(None, "--name", help="CMG name (prefix): 3–24 lowercase letters/digits.")
+NAME = typer.Option(
+    None, "--name", help="CMG name (prefix): 3–24 lowercase letters/digits, a letter first."
+)
 REGION = typer.Option(None, "--region", help="Azure region, e.g. westeurope.")
 RG = typer.Option(None, "--resource-group", help="Resource group (default <name>-cmg-rg).")
 SUB = typer.Option(None, "--subscription", help="Subscription id (default: the only/default one).")
 INSTANCES = typer.Option(None, "--instances", help="VM instances, 1–16 (default 1).")
 VM_SIZE = typer.Option(
     None, "--vm-size", help="Standard_B2s | Standard_A2_v2 (default) | Standard_A4_v2."
+)
+IMAGE = typer.Option(
+    None,
+    "--image-sku",
+    help="Windows Server image: 2022-datacenter (default, Generation 1) or "
+    "2022-datacenter-azure-edition (Generation 2; not on Av2 sizes).",
+)
+PACKAGE = typer.Option(
+    None,
+    "--cmg-package",
+    help="The site's CMG DSC package, <ConfigMgr install dir>\\inboxes\\cloudmgr.box\\"
+    "cmgdsc.zip (env CMGDEPLOY_CMG_PACKAGE); -e local makes a stand-in without it.",
 )
 CERT = typer.Option(
     None,
@@ -402,6 +416,8 @@ SPEC_OPTIONS = (
     _SpecOption("subscription", str, SUB, "subscription"),
     _SpecOption("instances", int, INSTANCES, "instances"),
     _SpecOption("vm_size", str, VM_SIZE, "vm_size"),
+    _SpecOption("image_sku", str, IMAGE, "image_sku"),
+    _SpecOption("cmg_package", str, PACKAGE, "cmg_package"),
     _SpecOption("server_cert", str, CERT, "server_cert"),
     _SpecOption("self_signed_cert", bool, SELF_SIGNED, "self_signed_cert"),
     _SpecOption("trusted_ca", list[str], TRUSTED, "trusted_cas"),

@@ -27,6 +27,8 @@ SPEC_KEYS = (
     "subscription",
     "vm_size",
     "instances",
+    "image_sku",
+    "cmg_package",
     "server_cert",
     "self_signed_cert",
     "trusted_cas",

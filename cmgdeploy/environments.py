@@ -22,6 +22,11 @@ NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{1,63}")
 DEFAULT_ENVIRONMENT = "AzurePublicCloud"
 LOCAL = "local"
 RETAIL_PRICES = "https://prices.azure.com/api/retail/prices"
+# ConfigMgr's CMG is offered in the public and US Government clouds only. Built-in rows
+# outside that list stay in the table (their endpoints are real) but no CMG is deployed
+# there; rows added by users point at clouds cmgdeploy cannot judge and are allowed.
+CMG_CLOUDS = ("AzurePublicCloud", "AzureUSGovernmentCloud")
+CMG_UNSUPPORTED_BUILTINS = frozenset({"azurechinacloud"})
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,13 @@ class AzureEnvironment:
     prices: str | None = None
     graph: str | None = None  # Microsoft Graph endpoint, no trailing slash
 
+    @property
+    def cmg_supported(self) -> bool:
+        """False for a built-in cloud where ConfigMgr offers no CMG (AzureChinaCloud)."""
+        return not (self.is_builtin and self.name.lower() in CMG_UNSUPPORTED_BUILTINS)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "cmg_supported": self.cmg_supported}
 
 
 BUILTIN_ENVIRONMENTS: tuple[AzureEnvironment, ...] = (
@@ -156,6 +166,19 @@ def build_environment(
         prices=validate.https_url(prices, "--prices") if prices else None,
         graph=validate.https_url(graph, "--graph").rstrip("/") if graph else None,
     )
+
+
+def require_cmg_supported(env: Any) -> None:
+    """Refuse (exit 2, before any request) a cloud where ConfigMgr offers no CMG.
+    ``env`` is a row or a resolved environment (which carries its row)."""
+    row = getattr(env, "row", env)
+    if not row.cmg_supported:
+        raise InputError(
+            "environment",
+            row.name,
+            f"an environment where ConfigMgr offers a cloud management gateway: "
+            f"{' or '.join(CMG_CLOUDS)} (or local, or a row added with environments add)",
+        )
 
 
 def list_environments(db: SiteDB) -> tuple[AzureEnvironment, ...]:

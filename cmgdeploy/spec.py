@@ -27,7 +27,14 @@ from cmgdeploy.certs import (
     load_server_certificate,
 )
 from cmgdeploy.config import ConfigFile, Setting, optional_file, read_config, resolve, split_list
-from cmgdeploy.environments import DEFAULT_ENVIRONMENT, environment_name
+from cmgdeploy.dscpackage import (
+    STAND_IN_WARNING,
+    DscPackage,
+    load_package,
+    missing_package_error,
+    stand_in_package,
+)
+from cmgdeploy.environments import DEFAULT_ENVIRONMENT, LOCAL, environment_name
 from cmgdeploy.errors import InputError
 
 DEFAULT_VM_SIZE = "Standard_A2_v2"
@@ -51,6 +58,9 @@ class CmgSpec:
     subscription: str | None = None
     vm_size: str = DEFAULT_VM_SIZE
     instances: int = 1
+    image_sku: str = validate.DEFAULT_IMAGE_SKU
+    cmg_package: Path | None = None
+    package: DscPackage | None = None  # None until given or settled by with_package()
     server_cert: Path | None = None
     certificate: ServerCertificate | None = None
     self_signed_cert: bool = False
@@ -76,6 +86,9 @@ class CmgSpec:
             "subscription": self.subscription,
             "vm_size": self.vm_size,
             "instances": self.instances,
+            "image_sku": self.image_sku,
+            "cmg_package": str(self.cmg_package) if self.cmg_package else None,
+            "cmg_package_sha256": self.package.sha256 if self.package else None,
             "server_cert": str(self.server_cert) if self.server_cert else None,
             "server_cert_thumbprint": self.certificate.thumbprint if self.certificate else None,
             "self_signed_cert": self.self_signed_cert,
@@ -101,6 +114,8 @@ class CmgSpec:
             "subscription": self.subscription,
             "vm_size": self.vm_size,
             "instances": self.instances,
+            "image_sku": self.image_sku,
+            "cmg_package_sha256": self.package.sha256 if self.package else None,
             "server_cert_thumbprint": self.certificate.thumbprint if self.certificate else None,
             "trusted_ca_thumbprints": sorted(self.trusted_ca_thumbprints),
             "verify_client_revocation": self.verify_client_revocation,
@@ -158,6 +173,7 @@ def load_spec(
         tags=_tags(get("tags")),
     )
     _require_site_code(spec)
+    spec = _given_package(spec, get("cmg_package"))
     return _with_certificate_warnings(spec, now)
 
 
@@ -185,6 +201,7 @@ def _azure_fields(get: Callable[..., Setting], name: str, require_region: bool) 
         "subscription": _optional(get("subscription"), lambda v, f: validate.guid(v, f)),
         "vm_size": _checked(get("vm_size", DEFAULT_VM_SIZE), validate.vm_size),
         "instances": _checked(get("instances", 1), validate.instances),
+        "image_sku": _checked(get("image_sku", validate.DEFAULT_IMAGE_SKU), validate.image_sku),
     }
 
 
@@ -321,8 +338,27 @@ def _require_site_code(spec: CmgSpec) -> None:
         )
 
 
+def _given_package(spec: CmgSpec, setting: Setting) -> CmgSpec:
+    """The DSC package file, read and checked now when one is given."""
+    path = optional_file(setting)
+    if path is None:
+        return spec
+    return replace(spec, cmg_package=path, package=load_package(path, setting.source))
+
+
+def with_package(spec: CmgSpec, environment: str) -> CmgSpec:
+    """The spec with its DSC package settled for a deployment to ``environment``: the
+    given one; on the local Azure a stand-in (with a warning saying so); elsewhere a
+    missing package is bad input (exit 2), before any request."""
+    if spec.package is not None:
+        return spec
+    if environment.lower() != LOCAL:
+        raise missing_package_error(environment)
+    return replace(spec, package=stand_in_package(), warnings=(*spec.warnings, STAND_IN_WARNING))
+
+
 def _with_certificate_warnings(spec: CmgSpec, now: dt.datetime | None) -> CmgSpec:
     if spec.certificate is None or not spec.name:
         return spec
     found = check_server_certificate(spec.certificate, spec.name, now or dt.datetime.now(dt.UTC))
-    return replace(spec, warnings=tuple(found))
+    return replace(spec, warnings=(*spec.warnings, *found))

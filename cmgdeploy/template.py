@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ PARAMETER_FIELDS = {
     "location": "region",
     "vmSize": "vm_size",
     "instanceCount": "instances",
-    "siteCode": "site_code",
+    "imageSku": "image_sku",
 }
 SECURE_TYPES = ("securestring", "secureobject")
 
@@ -83,8 +83,18 @@ def cmg_tags(name: str, extra: tuple[tuple[str, str], ...] = ()) -> dict[str, st
     return {**dict(extra), MANAGED_BY_TAG[0]: MANAGED_BY_TAG[1], CMG_TAG: name}
 
 
+@dataclass(frozen=True)
+class PackageRef:
+    """What the template needs of the uploaded DSC package (the SAS token is a secret)."""
+
+    script: str
+    function: str
+    sha256: str
+    sas_token: str = field(default="", repr=False)
+
+
 def build_parameters(
-    spec: Any, cert: Any, admin_password: str, env: Any, trusted_thumbprints: tuple[str, ...]
+    spec: Any, cert: Any, admin_password: str, env: Any, package: PackageRef, image_sku: str
 ) -> dict[str, Any]:
     """The deployment's parameters ``{name: {"value": ...}}`` for the template's own list."""
     from .certs import key_vault_secret
@@ -94,13 +104,12 @@ def build_parameters(
         "location": spec.region,
         "vmSize": spec.vm_size,
         "instanceCount": spec.instances,
-        "siteCode": spec.site_code,
+        "imageSku": image_sku,
         "serverCertificateSecret": key_vault_secret(cert),
-        "serverCertificateThumbprint": cert.thumbprint,
-        "trustedRootCertificateThumbprints": list(trusted_thumbprints),
-        "verifyClientCertificateRevocation": spec.verify_client_revocation,
-        "enforceTls12": spec.enforce_tls12,
-        "contentFromStorage": spec.content_from_storage,
+        "dscPackageSasToken": package.sas_token,
+        "dscPackageHash": package.sha256,
+        "dscScript": package.script,
+        "dscFunction": package.function,
         "adminUsername": ADMIN_USERNAME,
         "adminPassword": admin_password,
         "tags": cmg_tags(spec.name, tuple(spec.tags)),

@@ -21,7 +21,7 @@ VM_SIZES = ("Standard_B2s", "Standard_A2_v2", "Standard_A4_v2")
 MIN_INSTANCES = 1
 MAX_INSTANCES = 16
 
-NAME_RE = re.compile(r"[a-z0-9]{3,24}")
+NAME_RE = re.compile(r"[a-z][a-z0-9]{2,23}")
 REGION_RE = re.compile(r"[a-z0-9]{1,64}")
 RESOURCE_GROUP_RE = re.compile(r"[-\w.()]{1,90}")
 SITE_CODE_RE = re.compile(r"[A-Z0-9]{3}")
@@ -30,7 +30,10 @@ CLASSIC_NAME_RE = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 TAG_KEY_FORBIDDEN = set("<>%&\\?/")
 MAX_TAGS = 50
 
-NAME_ALLOWED = "3–24 characters, lowercase letters and digits only (no dash)"
+NAME_ALLOWED = (
+    "3–24 characters, lowercase letters and digits only (no dash), starting with a letter "
+    "(key vault names and public IP DNS labels must start with a letter)"
+)
 TRUE_WORDS = ("true", "yes", "on", "1")
 FALSE_WORDS = ("false", "no", "off", "0")
 
@@ -111,6 +114,22 @@ def did_you_mean(value: Any, choices: Any) -> str | None:
     by_lower = {str(c).lower(): str(c) for c in choices}
     close = difflib.get_close_matches(value.strip().lower(), list(by_lower), n=1, cutoff=0.6)
     return f"did you mean {by_lower[close[0]]}?" if close else None
+
+
+# Windows Server images (publisher MicrosoftWindowsServer, offer WindowsServer) the
+# template allows, with the HyperV generation each boots as (see docs/SOURCES.md).
+IMAGE_GENERATIONS = {"2022-datacenter": "V1", "2022-datacenter-azure-edition": "V2"}
+# Generation 1 boots on every size (Av2 sizes are Generation 1 only).
+DEFAULT_IMAGE_SKU = "2022-datacenter"
+
+
+def image_sku(value: Any, field_name: str = "image_sku") -> str:
+    """One of the Windows Server image SKUs in :data:`IMAGE_GENERATIONS`."""
+    for sku in IMAGE_GENERATIONS:
+        if isinstance(value, str) and value.strip().lower() == sku:
+            return sku
+    allowed = ", ".join(f"{sku} (Generation {gen[1]})" for sku, gen in IMAGE_GENERATIONS.items())
+    raise InputError(field_name, value, f"one of {allowed}")
 
 
 def instances(value: Any, field_name: str = "instances") -> int:

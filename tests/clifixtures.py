@@ -5,6 +5,7 @@ real local Azure with CMGDEPLOY_HOME in a temporary directory. A pytest plugin l
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +56,9 @@ def add_environment_row(
     cli: Callable[..., Run], az: Any, monkeypatch: pytest.MonkeyPatch, name: str, *extra: str
 ) -> None:
     """Register local Azure ``az`` as AzureEnvironments row ``name``, as a user would
-    (``environments add``), with its service principal in the AZURE_* variables."""
+    (``environments add``), with its service principal in the AZURE_* variables and a
+    site's DSC package (required outside ``-e local``) in CMGDEPLOY_CMG_PACKAGE."""
+    use_site_package(monkeypatch)
     ident = az.identity
     monkeypatch.setenv("AZURE_TENANT_ID", ident.tenant_id)
     monkeypatch.setenv("AZURE_CLIENT_ID", ident.client_id)
@@ -64,6 +67,23 @@ def add_environment_row(
                  "--resource-manager", az.url + "/", "--ca-bundle",
                  str(az.ca_bundle), "--no-instance-discovery", *extra)  # fmt: skip
     assert result.code == 0, result.err
+
+
+def use_site_package(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Give the run a site's DSC package (CMGDEPLOY_CMG_PACKAGE), as an environment
+    other than ``local`` requires; written to the current (test) directory."""
+    path = write_dsc_package(Path.cwd() / "cmgdsc.zip")
+    monkeypatch.setenv("CMGDEPLOY_CMG_PACKAGE", str(path))
+    return path
+
+
+def write_dsc_package(path: Path, configuration: str = "CmgSite") -> Path:
+    """A DSC configuration package shaped like a site's cmgdsc.zip: a zip whose top-level
+    script defines one configuration, plus a module folder."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(f"{configuration}.ps1", f"Configuration {configuration}\n{{\n}}\n")
+        archive.writestr("xWebAdministration/xWebAdministration.psd1", "@{}\n")
+    return path
 
 
 @pytest.fixture()

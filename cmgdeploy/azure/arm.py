@@ -211,16 +211,20 @@ class ArmSession:
         return [str(v.get("name", "")).lower() for v in values]
 
     # -- compute skus ----------------------------------------------------------------
-    def sku_restriction(self, region: str, size: str) -> str | None:
-        """None when ``size`` is offered in ``region`` for this subscription, else why not."""
+    def vm_size_offer(self, region: str, size: str) -> tuple[str | None, tuple[str, ...]]:
+        """(None when ``size`` is offered in ``region`` for this subscription, else why not;
+        the HyperV generations it boots, from the SKU capability ``HyperVGenerations``).
+
+        A SKU without that capability is taken as Generation 1 only: every Azure size
+        boots Generation 1 images, and Generation 2 is the one that needs support."""
         path = f"{self._sub_path}/providers/Microsoft.Compute/skus"
         skus = self._list(
             path, SKUS_API, "listing VM sizes", **{"$filter": f"location eq '{region}'"}
         )
         for sku in skus:
             if sku.get("resourceType") == "virtualMachines" and sku.get("name") == size:
-                return _restriction_reason(sku, region)
-        return f"{size} is not offered in {region}"
+                return _restriction_reason(sku, region), _hyperv_generations(sku)
+        return f"{size} is not offered in {region}", ()
 
     # -- providers -----------------------------------------------------------------
     def provider_state(self, namespace: str) -> str:
@@ -539,6 +543,14 @@ def _deployment_body(template: dict[str, Any], parameters: dict[str, Any]) -> di
 def _availability(body: dict[str, Any]) -> tuple[bool, str]:
     available = bool(body.get("nameAvailable"))
     return available, str(body.get("message") or body.get("reason") or "")
+
+
+def _hyperv_generations(sku: dict[str, Any]) -> tuple[str, ...]:
+    """``("V1", "V2")`` from the capability ``HyperVGenerations`` (``"V1,V2"``)."""
+    for cap in sku.get("capabilities") or []:
+        if str(cap.get("name", "")).lower() == "hypervgenerations":
+            return tuple(g.strip().upper() for g in str(cap.get("value", "")).split(",") if g)
+    return ("V1",)
 
 
 def _restriction_reason(sku: dict[str, Any], region: str) -> str | None:

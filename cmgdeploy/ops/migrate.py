@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import site
+from ..environments import require_cmg_supported
 from ..errors import AzureError, CmgError, InputError, UsageError
 from ..migration.journal import PHASES, Journal, from_tags, iso, mirror, parse_iso, utc_now
 from ..migration.journal import without_journal as foreign_tags
@@ -111,6 +112,7 @@ class MigrationResult:
 
 def migrate(ctx: OpContext, req: MigrateRequest) -> MigrationResult:
     """Run the migration from its journal as far as it can go (see the module docstring)."""
+    require_cmg_supported(ctx.env)
     _check_request(ctx, req)
     saved = ctx.db.get_migration_spec(str(req.to)) or {}
     req = dataclasses.replace(req, load_spec=_with_saved(req.load_spec, saved))

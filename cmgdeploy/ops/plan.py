@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import site
+from ..environments import require_cmg_supported
 from ..results import PlanChange, PlanResult
 from .context import OpContext, open_session
 from .up import prepare
@@ -13,6 +14,7 @@ from .up import prepare
 def plan(ctx: OpContext, spec: Any) -> PlanResult:
     """What ``up`` with ``spec`` would change, per resource and per site record (no write:
     a lab certificate not kept yet is a throwaway one)."""
+    require_cmg_supported(ctx.env)
     prepared = prepare(ctx, spec, keep_cert=False)
     session = open_session(ctx, spec.subscription)
     try:
@@ -68,23 +70,31 @@ def azure_changes(
         spec.resource_group, prepared.deployment, prepared.template.body, prepared.parameters
     )
     changes = (result.get("properties") or result).get("changes") or []
-    return tuple(
-        PlanChange(
-            "azure",
-            str(c.get("resourceId", "")),
-            str(c.get("changeType", "")),
-            tuple(_flat(c.get("delta") or [])),
-        )
-        for c in changes
-    )
+    return tuple(_change(c) for c in changes)
+
+
+def _change(change: dict[str, Any]) -> PlanChange:
+    """One what-if change; a Modify whose only deltas are write-only is no change."""
+    kind = str(change.get("changeType", ""))
+    deltas = tuple(_flat(change.get("delta") or []))
+    if kind == "Modify" and change.get("delta") and not deltas:
+        kind = "NoChange"
+    return PlanChange("azure", str(change.get("resourceId", "")), kind, deltas)
+
+
+# Write-only properties: Azure never returns them, so what-if always shows them as
+# added; they hold secrets (the DSC package's SAS token) that must not be printed.
+WRITE_ONLY = ("protectedSettings", "protectedSettingsFromKeyVault")
 
 
 def _flat(delta: list[dict[str, Any]], parent: str = "") -> list[dict[str, Any]]:
     """Property deltas flattened to ``{"path", "change", "before", "after"}``; a child's
     path is its full path (``properties.securityRules[1]``: what-if gives array items
-    the index alone, under their parent)."""
+    the index alone, under their parent). Write-only secret properties are left out."""
     out: list[dict[str, Any]] = []
     for d in delta:
+        if any(part in WRITE_ONLY for part in str(d.get("path", "")).split(".")):
+            continue
         path = _joined(parent, str(d.get("path") or ""))
         if d.get("children"):
             out.extend(_flat(d["children"], path))

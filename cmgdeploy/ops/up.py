@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from .. import site, validate
+from ..environments import require_cmg_supported
 from ..errors import AuthError, AzureError, ErrorDetail, InputError, UsageError
 from ..paths import ensure_private_dir, write_private_file
 from ..redact import register_secret
 from ..results import CmgStatus
 from ..sitedb import CmgService
+from ..spec import with_package
 from ..template import (
+    PackageRef,
     Template,
     build_parameters,
     cmg_tags,
@@ -29,12 +32,14 @@ from ..template import (
     select_declared,
     validate_parameters,
 )
+from ..validate import IMAGE_GENERATIONS
 from .cmgstate import VMSS_TYPE, Prefetch, deployment_state, find_owned, ours, owned_resources
 from .context import OpContext, cmg_lock, open_session
 from .progress import wait_for_deployment, wait_until_ready
 from .servercert import discard_unless_recorded, server_certificate
 
 BASE_TYPES = (
+    "microsoft.storage/storageaccounts",
     "microsoft.keyvault/vaults",
     "microsoft.network/publicipaddresses",
     "microsoft.network/virtualnetworks",
@@ -60,14 +65,22 @@ class Prepared:
 def prepare(ctx: OpContext, spec: Any, *, keep_cert: bool = True) -> Prepared:
     """Certificate, template, parameters and site rules, all checked locally
     (``keep_cert=False``, plan: a new lab certificate is not kept)."""
+    if spec.site_code is None:  # the CMG belongs to a site: its code is on every site record
+        raise InputError(
+            "site_code",
+            None,
+            "a value is required: give --site-code, CMGDEPLOY_SITE_CODE or site_code in the "
+            "config file",
+        )
+    spec = with_package(spec, ctx.env.name)
     cert, notes = server_certificate(spec, ctx.home, ctx.env.public_ip_suffix, keep=keep_cert)
     for note in [*spec.warnings, *notes, *site.site_warnings(spec)]:
         ctx.warnings.add(note)
     admin_password = generate_admin_password()
     template = load_template()
-    params = build_parameters(
-        spec, cert, admin_password, ctx.env, tuple(spec.trusted_ca_thumbprints)
-    )
+    package = spec.package
+    ref = PackageRef(package.script, package.function, package.sha256)
+    params = build_parameters(spec, cert, admin_password, ctx.env, ref, spec.image_sku)
     params = select_declared(template, params)
     validate_parameters(template, params)
     name = deployment_name(spec.name, spec.input_hash(), template)
@@ -86,6 +99,7 @@ def generate_admin_password() -> str:
 
 def up(ctx: OpContext, spec: Any, command: str = "up") -> CmgStatus:
     """Deploy or converge CMG ``spec`` and wait (unless ``ctx.no_wait``)."""
+    require_cmg_supported(ctx.env)
     # A lab certificate made by a run that fails before the deployment starts is
     # removed: with no site row, no `down` would ever find it.
     with discard_unless_recorded(ctx, spec.name):
@@ -148,11 +162,9 @@ def _unchanged(
 
 
 def expected_types(spec: Any) -> set[str]:
-    """The top-level resource types (lower-case) a deployed CMG must have in its group."""
-    types = {VMSS_TYPE, *BASE_TYPES}
-    if spec.content_from_storage:
-        types.add("microsoft.storage/storageaccounts")
-    return types
+    """The top-level resource types (lower-case) a deployed CMG must have in its group:
+    the seven of ConfigMgr's layout (the storage account always)."""
+    return {VMSS_TYPE, *BASE_TYPES}
 
 
 def _no_changes(
@@ -362,7 +374,11 @@ def preflight(
         and svc.region == spec.region
         and svc.vm_size == spec.vm_size
     )
-    reason = None if known_place else session.sku_restriction(spec.region, spec.vm_size)
+    # Generation 1 boots on every size: only a Generation 2 image needs the SKU's answer.
+    if known_place and IMAGE_GENERATIONS[spec.image_sku] == "V1":
+        reason, generations = None, ("V1",)
+    else:
+        reason, generations = session.vm_size_offer(spec.region, spec.vm_size)
     if reason:
         # One list of sizes answers both; the regions are read only to say which is wrong.
         regions = session.list_locations()
@@ -374,6 +390,7 @@ def preflight(
                 hint=validate.did_you_mean(spec.region, regions),
             )
         raise InputError("vm_size", spec.vm_size, f"a size offered here: {reason}")
+    check_image_generation(spec.image_sku, spec.vm_size, generations)
     if group is not None and _norm(group.get("location")) != spec.region:
         raise InputError(
             "resource_group",
@@ -381,6 +398,21 @@ def preflight(
             f"a group in the CMG's region {spec.region} (it is in {group.get('location')})",
         )
     return _check_names(session, spec, group)
+
+
+def check_image_generation(image_sku: str, vm_size: str, generations: tuple[str, ...]) -> None:
+    """Refuse an image whose HyperV generation the size cannot boot (Azure would fail
+    the scale set half-way through the deployment)."""
+    needed = IMAGE_GENERATIONS[image_sku]
+    if needed not in generations:
+        fits = [sku for sku, gen in IMAGE_GENERATIONS.items() if gen in generations]
+        raise InputError(
+            "image_sku",
+            image_sku,
+            f"an image {vm_size} can boot: it is a HyperV Generation {needed[1]} image and "
+            f"{vm_size} supports {', '.join(generations) or 'no generation'} "
+            f"(SKU capability HyperVGenerations); use {' or '.join(fits) or 'another size'}",
+        )
 
 
 def _norm(location: Any) -> str:
@@ -400,15 +432,14 @@ def _check_names(
             for r in session.list_group_resources(spec.resource_group)
             if ours(r, spec.name)
         }
-    checks = [(VAULT_TYPE, session.check_vault_name, "VaultAlreadyExists")]
-    if spec.content_from_storage:
-        checks.append(
-            (
-                "microsoft.storage/storageaccounts",
-                session.check_storage_name,
-                "StorageAccountAlreadyTaken",
-            )
-        )
+    checks = [
+        (VAULT_TYPE, session.check_vault_name, "VaultAlreadyExists"),
+        (
+            "microsoft.storage/storageaccounts",
+            session.check_storage_name,
+            "StorageAccountAlreadyTaken",
+        ),
+    ]
     unregistered: list[str] = []
     deleted_vault = None
     for rtype, check, code in checks:
@@ -515,7 +546,8 @@ def save_inputs(home: Path, spec: Any) -> None:
     """Keep the spec's non-secret inputs so ``scale`` can redeploy the same template."""
     data = spec.to_dict()
     data["tags"] = [f"{k}={v}" for k, v in (data.get("tags") or {}).items()]
-    for key in ("environment", "server_cert_thumbprint", "trusted_ca_thumbprints"):
+    for key in ("environment", "server_cert_thumbprint", "trusted_ca_thumbprints",
+                "cmg_package_sha256"):  # fmt: skip
         data.pop(key, None)
     write_private_file(inputs_path(home, spec.name), json.dumps(data, default=str).encode())
 

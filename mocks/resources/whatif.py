@@ -103,7 +103,7 @@ def _change(
         return {"resourceId": res.id, "changeType": "Create", "after": after or _stub(res)}
     if after is None:
         return {"resourceId": res.id, "changeType": "Deploy", "before": before}
-    delta = [d for d in what_if_delta(before, after) if not _write_only(d)]
+    delta = _without_write_only(what_if_delta(before, after))
     change = {"resourceId": res.id, "before": before, "after": after}
     if delta:
         return {**change, "changeType": "Modify", "delta": delta}
@@ -112,6 +112,22 @@ def _change(
 
 # Secrets Azure accepts but never returns: comparing them would always show a change.
 _WRITE_ONLY = ("adminpassword", "protectedsettings", "properties.value")
+
+
+def _without_write_only(deltas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The deltas less write-only ones, at any depth (an extension's protectedSettings
+    sits in an array element); a parent left with no children is dropped too."""
+    kept = []
+    for delta in deltas:
+        if _write_only(delta):
+            continue
+        if delta.get("children"):
+            children = _without_write_only(delta["children"])
+            if not children:
+                continue
+            delta = {**delta, "children": children}
+        kept.append(delta)
+    return kept
 
 
 def _write_only(delta: dict[str, Any]) -> bool:

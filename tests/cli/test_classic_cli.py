@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clifixtures import use_site_package
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -20,6 +21,7 @@ PFX_PASSWORD = "Mgmt-pfx-pass-7"
 def sm_env(local_azure: Any, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A `smcloud` row with a Service Management URL, a seeded classic CMG, and the
     management certificate as a password-protected PFX. Returns the PFX path."""
+    use_site_package(monkeypatch)
     added = cli("environments", "add", "smcloud", "--authority", local_azure.url,
                 "--resource-manager", local_azure.url + "/", "--service-management",
                 local_azure.url, "--ca-bundle", str(local_azure.ca_bundle),

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from certfactory import make_pfx
+from clifixtures import use_site_package
 
 from cmgdeploy.locks import CmgLock
 from cmgdeploy.paths import lock_dir
@@ -176,6 +177,7 @@ def _use(cli: Any, az: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AZURE_TENANT_ID", az.identity.tenant_id)
     monkeypatch.setenv("AZURE_CLIENT_ID", az.identity.client_id)
     monkeypatch.setenv("AZURE_CLIENT_SECRET", az.identity.client_secret)
+    use_site_package(monkeypatch)
     added = cli("environments", "add", "lab2", "--authority", az.url, "--resource-manager",
                 az.url + "/", "--ca-bundle", str(az.ca_bundle), "--no-instance-discovery")  # fmt: skip
     assert added.code == 0, added.err

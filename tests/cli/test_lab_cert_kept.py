@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clifixtures import use_site_package
 
 from cmgdeploy.locks import CmgLock
 from cmgdeploy.paths import lock_dir
@@ -87,6 +88,7 @@ def _other_home(
     """A second CMGDEPLOY_HOME (another admin's machine) with the same cloud added."""
     home = tmp_path / "other-home"
     monkeypatch.setenv("CMGDEPLOY_HOME", str(home))
+    use_site_package(monkeypatch)
     added = cli("environments", "add", "labcloud", "--authority", az.url, "--resource-manager",
                 az.url + "/", "--ca-bundle", str(az.ca_bundle), "--no-instance-discovery")  # fmt: skip
     assert added.code == 0, added.err

@@ -96,7 +96,7 @@ def _assert_plan_is_capacity_delta(cli: Any, e: tuple[str, ...]) -> None:
             "Modify", [("properties.securityRules[1].properties.destinationPortRange",
                         "10124-10126", "10124-10125")]),
         ("Microsoft.Network/loadBalancers", "lifecmg-lb"): (
-            "Modify", [("properties.inboundNatPools[0].properties.frontendPortRangeEnd",
+            "Modify", [("properties.inboundNatRules[0].properties.frontendPortRangeEnd",
                         10126, 10125)]),
         ("connection_point", "cp1.contoso.com"): (
             "Modify", [("ports", [10124, 10125, 10126], [10124, 10125])]),
@@ -120,7 +120,7 @@ def _assert_nothing_left(cli: Any, e: tuple[str, ...], local_azure: Any, name: s
 
 
 def _assert_channel_ports(local_azure: Any, name: str, nsg_range: str, nat_end: int) -> None:
-    """This CMG's NSG, NAT pool and scale set, read by id through ARM."""
+    """This CMG's NSG, inbound NAT rule (V2) and scale set, read by id through ARM."""
     network = group_path(f"{name}-cmg-rg") + "/providers/Microsoft.Network"
     nsg = arm(local_azure, "GET", f"{network}/networkSecurityGroups/{name}-nsg", "2023-09-01")
     assert nsg.status_code == 200, nsg.text
@@ -131,9 +131,9 @@ def _assert_channel_ports(local_azure: Any, name: str, nsg_range: str, nat_end: 
     assert nsg_range in ranges, ranges
     lb = arm(local_azure, "GET", f"{network}/loadBalancers/{name}-lb", "2023-09-01")
     assert lb.status_code == 200, lb.text
-    pools = lb.json()["properties"]["inboundNatPools"]
-    assert [(p["properties"]["frontendPortRangeStart"], p["properties"]["frontendPortRangeEnd"])
-            for p in pools] == [(10124, nat_end)]  # fmt: skip
+    rules = lb.json()["properties"]["inboundNatRules"]
+    assert [(r["properties"]["frontendPortRangeStart"], r["properties"]["frontendPortRangeEnd"])
+            for r in rules] == [(10124, nat_end)]  # fmt: skip
     vmss_id = (
         group_path(f"{name}-cmg-rg")
         + f"/providers/Microsoft.Compute/virtualMachineScaleSets/{name}"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clifixtures import write_dsc_package
 from requestlog import Request, RequestLog  # noqa: F401  (re-exported for the tests)
 
 from cmgdeploy.environments import add_environment, build_environment
@@ -65,6 +66,8 @@ def case_home(
     monkeypatch.setenv("AZURE_TENANT_ID", ident.tenant_id)
     monkeypatch.setenv("AZURE_CLIENT_ID", ident.client_id)
     monkeypatch.setenv("AZURE_CLIENT_SECRET", ident.client_secret)
+    # The ``lab`` row is not the local Azure by name: it needs the site's DSC package.
+    monkeypatch.setenv("CMGDEPLOY_CMG_PACKAGE", str(write_dsc_package(tmp_path / "cmgdsc.zip")))
     monkeypatch.chdir(tmp_path)
     yield home
 

@@ -140,8 +140,9 @@ def test_sigkill_during_deploy_converges_without_duplicates(lab: Lab, cli: Any) 
     done = cli(*lab.args("--drain-hours", "0", "--yes"))
     assert done.code == 0, done.err
     assert done.json["data"]["phase"] == "done"
+    ids = [r["id"].lower() for r in lab.group_resources()]
     types = [r["type"] for r in lab.group_resources()]
-    assert len(types) == len(set(types)) and VMSS in types
+    assert len(ids) == len(set(ids)) and VMSS in types
     deployments = lab.arm(f"/resourcegroups/{GROUP}/providers/Microsoft.Resources/deployments")
     assert len(deployments.json()["value"]) == 1
     assert len(lab.classic_deletes()) == 2  # the deployment, then the hosted service

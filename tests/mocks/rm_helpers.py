@@ -73,9 +73,11 @@ def cmg_parameters(name: str, tmp_path: Path) -> dict[str, Any]:
               "password": "pfx-pw"}  # fmt: skip
     values: dict[str, Any] = {
         "cmgName": name,
-        "siteCode": "PS1",
         "serverCertificateSecret": base64.b64encode(json.dumps(secret).encode()).decode(),
-        "serverCertificateThumbprint": "0" * 40,
+        "dscPackageSasToken": "sv=2024-08-04&sr=b&sp=r&sig=dGVzdA%3D%3D",
+        "dscPackageHash": "0" * 64,
+        "dscScript": "CmgStandIn.ps1",
+        "dscFunction": "CmgStandIn",
         "adminPassword": "Aa1!-a-generated-test-password",
     }
     return {key: {"value": value} for key, value in values.items()}

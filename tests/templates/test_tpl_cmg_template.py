@@ -20,9 +20,11 @@ def params(instances: int, **overrides: object) -> dict:
     values = {
         "cmgName": "cmgtest",
         "instanceCount": instances,
-        "siteCode": "PS1",
         "serverCertificateSecret": "c2VjcmV0LXBmeA==",
-        "serverCertificateThumbprint": "AB" * 20,
+        "dscPackageSasToken": "sv=2024-08-04&sig=c2FzLXNpZw%3D%3D",
+        "dscPackageHash": "ab" * 32,
+        "dscScript": "CmgStandIn.ps1",
+        "dscFunction": "CmgStandIn",
         "adminPassword": "Sup3r-secret-pw!",
         "tags": {"env": "lab"},
         **overrides,
@@ -32,7 +34,9 @@ def params(instances: int, **overrides: object) -> dict:
 
 def fake_store(resource_id: str, api_version: str | None, full: bool) -> dict:
     """Stored resources as the providers expose them (properties only unless full)."""
-    if "/secrets/" in resource_id:
+    if "/storageAccounts/" in resource_id:
+        props = {"primaryEndpoints": {"blob": "https://cmgtest.blob.core.windows.net/"}}
+    elif "/secrets/" in resource_id:
         props = {"secretUri": SECRET_URI.rsplit("/", 1)[0], "secretUriWithVersion": SECRET_URI}
     elif "/publicIPAddresses/" in resource_id:
         props = {
@@ -60,7 +64,25 @@ def deployed(request: pytest.FixtureRequest) -> tuple[int, dict[str, dict], dict
 
 def test_example_parameters_file_is_valid() -> None:
     prepared = prepare(TEMPLATE, EXAMPLE["parameters"], make_scope())
-    assert len(prepared.resources) == 8
+    assert len(prepared.resources) == 9
+
+
+def test_seven_resources_of_configmgr_layout() -> None:
+    """ConfigMgr's seven top-level resources, the storage account always; plus the
+    vault's secrets (children of the vault)."""
+    prepared = prepare(TEMPLATE, params(1), make_scope())
+    top = sorted(r.type for r in prepared.resources if r.type.count("/") == 1)
+    assert top == [
+        "Microsoft.Compute/virtualMachineScaleSets",
+        "Microsoft.KeyVault/vaults",
+        "Microsoft.Network/loadBalancers",
+        "Microsoft.Network/networkSecurityGroups",
+        "Microsoft.Network/publicIPAddresses",
+        "Microsoft.Network/virtualNetworks",
+        "Microsoft.Storage/storageAccounts",
+    ]
+    secrets = sorted(r.name for r in prepared.resources if r.type.endswith("/secrets"))
+    assert secrets == ["cmgtest/servercert", "cmgtest/vm-admin-password"]
 
 
 def test_order_puts_dependencies_first() -> None:
@@ -101,39 +123,47 @@ def test_nsg_rules_follow_instance_count(deployed: tuple) -> None:
         assert rules["ConnectionPoint"]["priority"] == 110
 
 
-def test_load_balancer_nat_pool_follows_instance_count(deployed: tuple) -> None:
+def test_load_balancer_nat_rule_v2_follows_instance_count(deployed: tuple) -> None:
+    """Inbound NAT rule V2: a frontend port range on the backend pool (no NAT pools)."""
     instances, resources, _ = deployed
     lb = resources["Microsoft.Network/loadBalancers"]
     assert lb["sku"]["name"] == "Standard"
     assert lb["properties"]["probes"][0]["name"] == "https-probe"
     assert lb["properties"]["loadBalancingRules"][0]["properties"]["frontendPort"] == 443
-    pools = lb["properties"]["inboundNatPools"]
+    assert "inboundNatPools" not in lb["properties"]
+    rules = lb["properties"]["inboundNatRules"]
     ipconfig = resources["Microsoft.Compute/virtualMachineScaleSets"]["properties"][
         "virtualMachineProfile"
     ]["networkProfile"]["networkInterfaceConfigurations"][0]["properties"]["ipConfigurations"][0][
         "properties"
     ]
+    assert "loadBalancerInboundNatPools" not in ipconfig
+    pool_id = f"{RG_ID}/providers/Microsoft.Network/loadBalancers/cmgtest-lb/backendAddressPools/cmg-backend"
+    assert ipconfig["loadBalancerBackendAddressPools"] == [{"id": pool_id}]
     if instances == 1:
-        assert pools == [] and ipconfig["loadBalancerInboundNatPools"] == []
+        assert rules == []
     else:
-        assert pools[0]["name"] == "connection-point"
-        assert (
-            pools[0]["properties"]["frontendPortRangeStart"],
-            pools[0]["properties"]["frontendPortRangeEnd"],
-        ) == (10124, 10126)
-        assert pools[0]["properties"]["backendPort"] == 443
-        assert ipconfig["loadBalancerInboundNatPools"] == [
-            {
-                "id": f"{RG_ID}/providers/Microsoft.Network/loadBalancers/cmgtest-lb/inboundNatPools/connection-point"
-            }
-        ]
+        (rule,) = rules
+        props = rule["properties"]
+        assert rule["name"] == "connection-point"
+        assert (props["frontendPortRangeStart"], props["frontendPortRangeEnd"]) == (10124, 10126)
+        assert props["backendPort"] == 443 and props["protocol"] == "Tcp"
+        assert props["backendAddressPool"] == {"id": pool_id}
 
 
 def test_scale_set_body(deployed: tuple) -> None:
     instances, resources, _ = deployed
     vmss = resources["Microsoft.Compute/virtualMachineScaleSets"]
     assert vmss["sku"] == {"name": "Standard_A2_v2", "tier": "Standard", "capacity": instances}
+    assert vmss["identity"] == {"type": "SystemAssigned"}
+    assert vmss["properties"]["overprovision"] is False
     profile = vmss["properties"]["virtualMachineProfile"]
+    assert profile["storageProfile"]["imageReference"] == {
+        "publisher": "MicrosoftWindowsServer",
+        "offer": "WindowsServer",
+        "sku": "2022-datacenter",
+        "version": "latest",
+    }
     assert profile["osProfile"]["computerNamePrefix"] == "cmgtest"
     assert profile["osProfile"]["secrets"][0]["vaultCertificates"] == [
         {"certificateUrl": SECRET_URI, "certificateStore": "My"}
@@ -142,10 +172,23 @@ def test_scale_set_body(deployed: tuple) -> None:
         profile["osProfile"]["secrets"][0]["sourceVault"]["id"]
         == f"{RG_ID}/providers/Microsoft.KeyVault/vaults/cmgtest"
     )
-    settings = profile["extensionProfile"]["extensions"][0]["properties"]["settings"]
-    assert settings["siteCode"] == "PS1"
-    assert settings["contentEndpoint"] == "https://cmgtest.blob.core.windows.net/"
-    assert settings["enforceTls12"] is True
+    (extension,) = profile["extensionProfile"]["extensions"]
+    props = extension["properties"]
+    assert (props["publisher"], props["type"], props["typeHandlerVersion"]) == (
+        "Microsoft.Powershell",
+        "DSC",
+        "2.77",
+    )
+    assert props["autoUpgradeMinorVersion"] is True
+    assert props["forceUpdateTag"] == "ab" * 32
+    assert props["settings"]["configuration"] == {
+        "url": "https://cmgtest.blob.core.windows.net/cmgdsc/cmgdsc.zip",
+        "script": "CmgStandIn.ps1",
+        "function": "CmgStandIn",
+    }
+    assert props["protectedSettings"] == {
+        "configurationUrlSasToken": "sv=2024-08-04&sig=c2FzLXNpZw%3D%3D"
+    }
 
 
 def test_outputs(deployed: tuple) -> None:
@@ -155,19 +198,24 @@ def test_outputs(deployed: tuple) -> None:
     expected_ports = [443] if instances == 1 else [10124, 10125, 10126]
     assert outputs["connectionPointPorts"] == {"type": "Array", "value": expected_ports}
     assert outputs["storageAccountName"]["value"] == "cmgtest"
-
-
-def test_content_off_drops_storage() -> None:
-    prepared = prepare(TEMPLATE, params(1, contentFromStorage=False), make_scope())
-    assert "Microsoft.Storage/storageAccounts" not in [r.type for r in prepared.resources]
-    assert prepared.evaluate_outputs(fake_store)["storageAccountName"]["value"] == ""
-    vmss = bodies(prepared, fake_store)["cmgtest"]
+    assert outputs["blobEndpoint"]["value"] == "https://cmgtest.blob.core.windows.net/"
     assert (
-        vmss["properties"]["virtualMachineProfile"]["extensionProfile"]["extensions"][0][
-            "properties"
-        ]["settings"]["contentEndpoint"]
-        == ""
+        outputs["dscPackageUrl"]["value"]
+        == "https://cmgtest.blob.core.windows.net/cmgdsc/cmgdsc.zip"
     )
+
+
+def test_image_follows_parameter() -> None:
+    prepared = prepare(TEMPLATE, params(1, imageSku="2022-datacenter-azure-edition"), make_scope())
+    vmss = bodies(prepared, fake_store)["cmgtest"]
+    image = vmss["properties"]["virtualMachineProfile"]["storageProfile"]["imageReference"]
+    assert image["sku"] == "2022-datacenter-azure-edition"
+
+
+def test_vault_holds_admin_password_secret() -> None:
+    prepared = prepare(TEMPLATE, params(1), make_scope())
+    secret = bodies(prepared, fake_store)["cmgtest/vm-admin-password"]
+    assert secret["properties"]["value"] == "Sup3r-secret-pw!"
 
 
 @pytest.mark.parametrize(
@@ -182,7 +230,10 @@ def test_content_off_drops_storage() -> None:
             "not part of the allowed value(s): 'Standard_B2s,Standard_A2_v2,Standard_A4_v2'",
         ),
         ({"cmgName": "ab"}, "'cmgName' is not valid"),
-        ({"siteCode": "PS12"}, "'siteCode' is not valid"),
+        (
+            {"imageSku": "2022-datacenter-g2"},
+            "not part of the allowed value(s): '2022-datacenter,2022-datacenter-azure-edition'",
+        ),
     ],
 )
 def test_parameter_constraints(override: dict, message: str) -> None:
@@ -195,3 +246,4 @@ def test_parameter_constraints(override: dict, message: str) -> None:
 def test_secrets_not_in_display_parameters() -> None:
     shown = json.dumps(prepare(TEMPLATE, params(1), make_scope()).parameters_for_display())
     assert "Sup3r-secret-pw!" not in shown and "c2VjcmV0LXBmeA==" not in shown
+    assert "c2FzLXNpZw" not in shown
