@@ -14,6 +14,9 @@ from typing import Any
 
 # Properties Azure accepts on PUT but never returns on GET.
 WRITE_ONLY = {"adminpassword", "customdata", "protectedsettings", "value"}
+# Read-only properties a template may carry (an exported template does): the provider
+# sets them, so they are never a change.
+READ_ONLY = {"etag", "provisioningstate"}
 # Compared case-insensitively, as ARM treats them.
 _CASE_INSENSITIVE = {"id", "location", "type"}
 
@@ -32,6 +35,8 @@ def what_if_delta(before: dict | None, after: dict) -> list[dict]:
 def _object_delta(before: dict, after: dict, prefix: str) -> list[dict]:
     entries: list[dict] = []
     for key, new in after.items():
+        if key.lower() in READ_ONLY:
+            continue  # the provider sets these; a request's value is ignored
         path = f"{prefix}{key}"
         if key not in before:
             kind = "NoEffect" if key.lower() in WRITE_ONLY else "Create"
