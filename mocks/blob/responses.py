@@ -18,6 +18,7 @@ from mocks.core.http import Request, Response
 from . import auth, leases, models
 from .auth import Operation
 from .exceptions import (
+    AuthorizationPermissionMismatch,
     InvalidQueryParameterValue,
     InvalidXmlDocument,
     LocalAzureUnsupportedOperation,
@@ -324,7 +325,17 @@ def _written(cloud: Cloud, request: Request, record: dict[str, Any], md5: str | 
     return _empty(request, 201, extra)
 
 
+def _create_only_sas(cloud: Cloud, request: Request, account: models.Account) -> None:
+    """A SAS that may create but not write: refused when the blob exists already."""
+    permissions = request.query.get("sp", "")
+    if request.header("authorization") or "w" in permissions or "c" not in permissions:
+        return
+    if models.find_blob(cloud, *_blob_args(request, account)) is not None:
+        raise AuthorizationPermissionMismatch()
+
+
 def put_blob(cloud: Cloud, request: Request, account: models.Account) -> Response:
+    _create_only_sas(cloud, request, account)
     blob_type = request.header("x-ms-blob-type")
     if blob_type != "BlockBlob":
         raise LocalAzureUnsupportedOperation(
@@ -344,6 +355,7 @@ def put_block(cloud: Cloud, request: Request, account: models.Account) -> Respon
 
 
 def put_block_list(cloud: Cloud, request: Request, account: models.Account) -> Response:
+    _create_only_sas(cloud, request, account)
     try:
         root = ET.fromstring(request.body or b"<BlockList/>")
     except ET.ParseError:
@@ -454,9 +466,10 @@ def lease_blob(cloud: Cloud, request: Request, account: models.Account) -> Respo
 
 
 BLOB_OPS: dict[tuple[str, str], tuple[Operation, Handler]] = {
-    ("PUT", ""): (Operation("PutBlob", "blob", "w", "w"), put_blob),
-    ("PUT", "block"): (Operation("PutBlock", "blob", "w", "w"), put_block),
-    ("PUT", "blocklist"): (Operation("PutBlockList", "blob", "w", "w"), put_block_list),
+    # A SAS with "c" (create) but not "w" may write a new blob, never overwrite one.
+    ("PUT", ""): (Operation("PutBlob", "blob", "cw", "cw"), put_blob),
+    ("PUT", "block"): (Operation("PutBlock", "blob", "cw", "cw"), put_block),
+    ("PUT", "blocklist"): (Operation("PutBlockList", "blob", "cw", "cw"), put_block_list),
     ("GET", "blocklist"): (Operation("GetBlockList", "blob", "r", "r"), get_block_list),
     ("GET", ""): (Operation("GetBlob", "blob", "r", "r"), get_blob),
     ("GET", "metadata"): (Operation("GetBlobMetadata", "blob", "r", "r"), blob_metadata),

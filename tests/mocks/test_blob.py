@@ -365,3 +365,30 @@ def test_account_without_shared_key_access_refuses_keys_and_sas(local_azure: Loc
     with pytest.raises(HttpResponseError) as signed:
         list(container.list_blobs())
     assert signed.value.error_code == "KeyBasedAuthenticationNotPermitted"
+
+
+def test_empty_blob_and_partial_download(account: Account) -> None:
+    container = account.service().create_container("sizes")
+    empty = container.upload_blob("empty", b"")  # e.g. a lock blob
+    assert empty.download_blob().readall() == b""  # the SDK's 416 InvalidRange fallback
+    assert empty.get_blob_properties().size == 0
+    small = container.upload_blob("small", b"abcdef")
+    assert small.download_blob(offset=2, length=3).readall() == b"cde"
+
+
+def test_create_only_sas_writes_new_blobs_but_never_overwrites(account: Account) -> None:
+    account.service().create_container("createonly")
+    sas = generate_container_sas(
+        account.name,
+        "createonly",
+        account_key=account.key,
+        permission=ContainerSasPermissions(create=True),
+        expiry=_in(1),
+    )
+    container = ContainerClient.from_container_url(
+        f"{account.blob_endpoint}createonly?{sas}", connection_verify=account.ca_bundle
+    )
+    container.upload_blob("new", b"1")
+    with pytest.raises(HttpResponseError) as denied:
+        container.upload_blob("new", b"2", overwrite=True)
+    assert denied.value.error_code == "AuthorizationPermissionMismatch"
