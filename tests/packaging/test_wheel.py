@@ -88,7 +88,13 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_holds_the_templates_of_the_repository(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         shipped = zf.read("cmgdeploy/arm_templates/cmg.json")
+        names = set(zf.namelist())
     assert shipped == (REPO / "arm_templates" / "cmg.json").read_bytes()
+    # Every data file the packages read at run time travels too.
+    data = [p.relative_to(REPO).as_posix() for package in ("cmgdeploy", "mocks")
+            for p in (REPO / package).rglob("*.json")]  # fmt: skip
+    data += [f"cmgdeploy/arm_templates/{p.name}" for p in (REPO / "arm_templates").glob("*.json")]
+    assert data and not [d for d in data if d not in names]
 
 
 def test_installed_wheel_runs_the_main_job(installed: Path, tmp_path: Path) -> None:
