@@ -66,13 +66,14 @@ def _delete_azure(
     ctx: OpContext, session: Any, name: str, group: str, created_rg: bool
 ) -> DownResult:
     deadline = Deadline(ctx, name, resume=f"`cmgdeploy down --name {name} --yes`")
-    if session.get_group(group) is None:
+    # One list answers both: the group's resources, or (404) that the group is gone.
+    everything = session.list_group_resources(group, missing_ok=True)
+    if not everything and session.get_group(group) is None:
         _purge_deleted_vaults(ctx, session, name, group, deadline)  # a killed run's leftover
         return DownResult(name, resource_group=group, site_records_removed=True)
     versions = load_template().api_versions()
-    everything = session.list_group_resources(group)
     mine = sorted((r for r in everything if ours(r, name)), key=_order)
-    for res in mine:
+    for res in _without_children(mine):
         ctx.progress(f"deleting {res.get('type')} {res.get('name')}")
         deadline.check()
         api = versions.get(str(res.get("type", "")).lower(), "2021-04-01")
@@ -94,6 +95,17 @@ def _delete_azure(
         resource_group=group,
         site_records_removed=True,
     )
+
+
+def _without_children(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Resources whose parent is not in the list too (deleting a vault deletes its
+    secrets; a DELETE of the child afterwards would change nothing)."""
+    ids = [str(r.get("id", "")).lower() for r in resources]
+    return [
+        r
+        for r, rid in zip(resources, ids, strict=True)
+        if not any(rid.startswith(other + "/") for other in ids if other != rid)
+    ]
 
 
 def _purge_deleted_vaults(
