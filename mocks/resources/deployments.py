@@ -600,6 +600,10 @@ class _Driver:
         times = [self.doc["started"]] + [
             ends[d.lower()] for d in entry["depends_on"] if ends.get(d.lower()) is not None
         ]
+        namespace = entry["type"].split("/")[0]
+        registered = models.provider_registered_at(self.cloud, self.doc["subscription"], namespace)
+        if registered is not None:
+            times.append(registered)  # it waited for its provider's registration
         return min(max(times), self.cloud.now())
 
     def _start(self, entry: dict[str, Any]) -> None:

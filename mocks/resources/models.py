@@ -161,6 +161,15 @@ def provider_state(cloud: Cloud, sub: str, namespace: str) -> str:
     return str(state)
 
 
+def provider_registered_at(cloud: Cloud, sub: str, namespace: str) -> float | None:
+    """When a registration started here finished (None: registered from the start)."""
+    doc = cloud.store.doc_get(PROVIDERS, _provider_key(sub, namespace))
+    if not isinstance(doc, dict) or doc.get("registrationState") != "Registering":
+        return None
+    ready_at = doc.get("ready_at")
+    return float(ready_at) if ready_at else None
+
+
 def set_provider_state(
     cloud: Cloud, sub: str, namespace: str, state: str, ready_at: float | None = None
 ) -> None:
