@@ -13,8 +13,8 @@ are the ARM account's ``key1``/``key2``. Deleting the account drops its blobs.
 
 Not simulated: page and append blobs, snapshots and versions, soft delete, tiers
 (always Hot), blob tags and index, immutability, copy, encryption scopes, container
-ACLs and stored access policies, metadata-name case (names arrive lower-cased),
-the ``$root`` container, static website, CORS and service properties.
+ACLs and stored access policies, the ``$root`` container, static website, CORS and
+service properties.
 """
 
 from __future__ import annotations
@@ -131,7 +131,10 @@ def check_container_name(name: str) -> None:
 
 
 def metadata_from(headers: dict[str, str]) -> dict[str, str]:
-    return {k[len("x-ms-meta-") :]: v for k, v in headers.items() if k.startswith("x-ms-meta-")}
+    """``x-ms-meta-<name>`` headers; a name keeps the case it was sent with when the
+    caller passes it so (responses.py does: Azure preserves metadata-name case)."""
+    prefix = "x-ms-meta-"
+    return {k[len(prefix) :]: v for k, v in headers.items() if k.lower().startswith(prefix)}
 
 
 # -- conditional headers ------------------------------------------------------------------

@@ -46,6 +46,16 @@ def _headers(request: Request, extra: dict[str, str] | None = None) -> dict[str,
     return headers
 
 
+def model_headers(request: Request) -> dict[str, str]:
+    """The request's headers for :mod:`.models`: names lower-cased, except the
+    ``x-ms-meta-`` ones, which keep their case (metadata names are case-preserving)."""
+    headers = {k: v for k, v in request.headers.items() if not k.startswith("x-ms-meta-")}
+    for name, value in request.raw_headers or list(request.headers.items()):
+        if name.lower().startswith("x-ms-meta-"):
+            headers["x-ms-meta-" + name[len("x-ms-meta-") :]] = value
+    return headers
+
+
 def _xml(
     request: Request, status: int, root: ET.Element, extra: dict[str, str] | None = None
 ) -> Response:
@@ -184,7 +194,9 @@ def _container_headers(cloud: Cloud, record: dict[str, Any]) -> dict[str, str]:
 
 
 def create_container(cloud: Cloud, request: Request, account: models.Account) -> Response:
-    record = models.create_container(cloud, account, request.params["container"], request.headers)
+    record = models.create_container(
+        cloud, account, request.params["container"], model_headers(request)
+    )
     return _empty(request, 201, _container_headers(cloud, record))
 
 
@@ -206,19 +218,21 @@ def container_properties(cloud: Cloud, request: Request, account: models.Account
 
 def set_container_metadata(cloud: Cloud, request: Request, account: models.Account) -> Response:
     record = models.set_container_metadata(
-        cloud, account.name, request.params["container"], request.headers
+        cloud, account.name, request.params["container"], model_headers(request)
     )
     return _empty(request, 200, _container_headers(cloud, record))
 
 
 def delete_container(cloud: Cloud, request: Request, account: models.Account) -> Response:
-    models.delete_container(cloud, account.name, request.params["container"], request.headers)
+    models.delete_container(
+        cloud, account.name, request.params["container"], model_headers(request)
+    )
     return _empty(request, 202)
 
 
 def lease_container(cloud: Cloud, request: Request, account: models.Account) -> Response:
     record, status, extra = models.lease_container(
-        cloud, account.name, request.params["container"], request.headers
+        cloud, account.name, request.params["container"], model_headers(request)
     )
     return _empty(request, status, {**_container_headers(cloud, record), **extra})
 
@@ -342,14 +356,16 @@ def put_blob(cloud: Cloud, request: Request, account: models.Account) -> Respons
             "The local Azure's Blob service simulates block blobs only "
             f"(x-ms-blob-type: '{blob_type}')."
         )
-    record = models.put_blob(cloud, *_blob_args(request, account), request.body, request.headers)
+    record = models.put_blob(
+        cloud, *_blob_args(request, account), request.body, model_headers(request)
+    )
     return _written(cloud, request, record, record.get("content_md5"))
 
 
 def put_block(cloud: Cloud, request: Request, account: models.Account) -> Response:
     block_id = request.query.get("blockid", "")
     md5 = models.put_block(
-        cloud, *_blob_args(request, account), block_id, request.body, request.headers
+        cloud, *_blob_args(request, account), block_id, request.body, model_headers(request)
     )
     return _empty(request, 201, {"Content-MD5": md5, "x-ms-request-server-encrypted": "true"})
 
@@ -365,7 +381,9 @@ def put_block_list(cloud: Cloud, request: Request, account: models.Account) -> R
         k not in ("Latest", "Committed", "Uncommitted") for k, _ in wanted
     ):
         raise InvalidXmlDocument()
-    record = models.put_block_list(cloud, *_blob_args(request, account), wanted, request.headers)
+    record = models.put_block_list(
+        cloud, *_blob_args(request, account), wanted, model_headers(request)
+    )
     return _written(cloud, request, record, None)
 
 
@@ -408,7 +426,7 @@ def _properties_headers(cloud: Cloud, record: dict[str, Any]) -> dict[str, str]:
 
 
 def get_blob(cloud: Cloud, request: Request, account: models.Account) -> Response:
-    record, data = models.read_blob(cloud, *_blob_args(request, account), request.headers)
+    record, data = models.read_blob(cloud, *_blob_args(request, account), model_headers(request))
     headers = _properties_headers(cloud, record)
     if request.method == "HEAD":
         headers.update({"x-ms-access-tier": "Hot", "x-ms-access-tier-inferred": "true"})
@@ -435,7 +453,7 @@ def get_blob(cloud: Cloud, request: Request, account: models.Account) -> Respons
 
 
 def blob_metadata(cloud: Cloud, request: Request, account: models.Account) -> Response:
-    record, _ = models.read_blob(cloud, *_blob_args(request, account), request.headers)
+    record, _ = models.read_blob(cloud, *_blob_args(request, account), model_headers(request))
     return _empty(
         request,
         200,
@@ -444,24 +462,26 @@ def blob_metadata(cloud: Cloud, request: Request, account: models.Account) -> Re
 
 
 def set_blob_metadata(cloud: Cloud, request: Request, account: models.Account) -> Response:
-    record = models.set_metadata(cloud, *_blob_args(request, account), request.headers)
+    record = models.set_metadata(cloud, *_blob_args(request, account), model_headers(request))
     return _empty(
         request, 200, {**_blob_headers(cloud, record), "x-ms-request-server-encrypted": "true"}
     )
 
 
 def set_blob_properties(cloud: Cloud, request: Request, account: models.Account) -> Response:
-    record = models.set_properties(cloud, *_blob_args(request, account), request.headers)
+    record = models.set_properties(cloud, *_blob_args(request, account), model_headers(request))
     return _empty(request, 200, _blob_headers(cloud, record))
 
 
 def delete_blob(cloud: Cloud, request: Request, account: models.Account) -> Response:
-    models.delete_blob(cloud, *_blob_args(request, account), request.headers)
+    models.delete_blob(cloud, *_blob_args(request, account), model_headers(request))
     return _empty(request, 202, {"x-ms-delete-type-permanent": "true"})
 
 
 def lease_blob(cloud: Cloud, request: Request, account: models.Account) -> Response:
-    record, status, extra = models.lease_blob(cloud, *_blob_args(request, account), request.headers)
+    record, status, extra = models.lease_blob(
+        cloud, *_blob_args(request, account), model_headers(request)
+    )
     return _empty(request, status, {**_blob_headers(cloud, record), **extra})
 
 

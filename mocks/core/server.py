@@ -468,6 +468,7 @@ class _Handler(BaseHTTPRequestHandler):
             raw_path=url.path,
             raw_query=url.query,
             client_ip=str(self.client_address[0]),
+            raw_headers=list(self.headers.items()),
         )
 
     def _body(self, headers: dict[str, str]) -> bytes:

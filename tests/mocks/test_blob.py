@@ -77,16 +77,18 @@ def test_bad_container_name_is_invalid_resource_name(account: Account) -> None:
 def test_single_put_has_content_md5_etag_and_metadata(account: Account) -> None:
     container = account.service().create_container("pkg")
     data = b"PK\x03\x04 stand-in package"
-    blob = container.upload_blob("cmgdsc.zip", data, metadata={"sha256": "abc"})
+    blob = container.upload_blob(
+        "cmgdsc.zip", data, metadata={"sha256": "abc", "HolderHost": "site1"}
+    )
     props = blob.get_blob_properties()
     assert props.size == len(data)
     assert bytes(props.content_settings.content_md5) == hashlib.md5(data).digest()
-    assert props.metadata == {"sha256": "abc"}
+    assert props.metadata == {"sha256": "abc", "HolderHost": "site1"}
     assert props.blob_type == "BlockBlob" and props.etag.startswith('"0x')
     assert blob.download_blob().readall() == data
     listed = list(container.list_blobs(include=["metadata"]))
     assert [(b.name, b.size, b.metadata) for b in listed] == [
-        ("cmgdsc.zip", len(data), {"sha256": "abc"})
+        ("cmgdsc.zip", len(data), {"sha256": "abc", "HolderHost": "site1"})
     ]
 
 
