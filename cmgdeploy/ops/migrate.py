@@ -34,6 +34,7 @@ from ..template import CMG_TAG, cmg_tags
 from . import up as up_op
 from .cmgstate import read_status
 from .context import OpContext, cmg_lock, open_session
+from .lease import lease_seconds, run_lease
 from .progress import wait_until_ready
 from .targetspec import spec_inputs
 
@@ -120,6 +121,7 @@ def migrate(ctx: OpContext, req: MigrateRequest) -> MigrationResult:
     _check_site_code(base)
     if req.dry_run:
         return _with_session(ctx, base, lambda s: Migration(ctx, req, s, base).dry_run())
+    lease_seconds()  # a bad CMGDEPLOY_LEASE_SECONDS is refused before anything is written
     with cmg_lock(ctx, base.name, "migrate"):  # --wait-lock: ctx.wait_lock
         return _with_session(ctx, base, lambda s: Migration(ctx, req, s, base).run())
 
@@ -263,7 +265,7 @@ class Migration:
         spec = self._planned_spec()
         prepared = up_op.prepare(self.ctx, spec)
         self._ensure_service_row(spec, prepared.deployment)
-        status = up_op.converge(self.ctx, self.session, prepared)
+        status = up_op.converge(self.ctx, self.session, prepared, "migrate")
         if status.state != "Ready":
             raise _target_not_ready(spec.name, status.state, "after its deployment")
         self._save(self.journal.at("register"))
@@ -331,7 +333,9 @@ class Migration:
         if not self.req.allow_delete:
             self._save(self.journal.at("retire"))
             return False
-        self.deleted = tuple(self.source.retire())
+        # Deleting the source: one machine at a time (the target's lease in Azure).
+        with run_lease(self.ctx, self.session, svc.name, svc.resource_group or "", "migrate"):
+            self.deleted = tuple(self.source.retire())
         self.would_delete = ()
         self._save(self.journal.at("done"))
         return True

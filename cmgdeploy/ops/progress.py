@@ -25,9 +25,13 @@ class Deadline:
         return self.end - self.ctx.clock()
 
     def check(self) -> None:
-        """Raise :class:`WaitTimeout` (exit 4, with how to resume) once the time is up."""
+        """Raise :class:`WaitTimeout` (exit 4, with how to resume) once the time is up;
+        meanwhile take the run's lease once the CMG's storage account exists."""
+        from .lease import poll_lease
+
         if self.remaining() <= 0:
             self.expire()
+        poll_lease()
 
     def expire(self) -> None:
         """Raise :class:`WaitTimeout` now (an SDK wait ended at the deadline)."""

@@ -102,12 +102,15 @@ def up(ctx: OpContext, spec: Any, command: str = "up") -> CmgStatus:
     require_cmg_supported(ctx.env)
     # A lab certificate made by a run that fails before the deployment starts is
     # removed: with no site row, no `down` would ever find it.
+    from .lease import lease_seconds
+
+    lease_seconds()  # a bad CMGDEPLOY_LEASE_SECONDS is refused before anything is written
     with discard_unless_recorded(ctx, spec.name):
         prepared = prepare(ctx, spec)
         with cmg_lock(ctx, spec.name, command):
             session = open_session(ctx, spec.subscription or _recorded_subscription(ctx, spec))
             try:
-                return converge(ctx, session, prepared)
+                return converge(ctx, session, prepared, command)
             finally:
                 session.close()
 
@@ -121,8 +124,13 @@ def _recorded_subscription(ctx: OpContext, spec: Any) -> str | None:
     return svc.subscription or None
 
 
-def converge(ctx: OpContext, session: Any, prepared: Prepared) -> CmgStatus:
-    """Make Azure and the site database match ``prepared`` (the body of up and scale)."""
+def converge(ctx: OpContext, session: Any, prepared: Prepared, command: str = "up") -> CmgStatus:
+    """Make Azure and the site database match ``prepared`` (the body of up and scale).
+
+    A run that changes something holds the CMG's lease in Azure (``ops/lease.py``) as
+    soon as its storage account exists; one with nothing to change takes none."""
+    from .lease import run_lease
+
     spec = prepared.spec
     # One GET says whether the deployment exists and whether the group does.
     dep, group_exists = session.find_deployment(spec.resource_group, prepared.deployment)
@@ -130,6 +138,19 @@ def converge(ctx: OpContext, session: Any, prepared: Prepared) -> CmgStatus:
     known = _unchanged(session, spec, prepared, dep, svc)
     if known is not None:
         return _no_changes(ctx, session, prepared, svc, known)
+    with run_lease(ctx, session, spec.name, spec.resource_group, command):
+        return _converge_changes(ctx, session, prepared, dep, svc, group_exists)
+
+
+def _converge_changes(
+    ctx: OpContext,
+    session: Any,
+    prepared: Prepared,
+    dep: Any,
+    svc: CmgService | None,
+    group_exists: bool,
+) -> CmgStatus:
+    spec = prepared.spec
     if (deployment_state(dep) or "").lower() in RUNNING:
         ctx.progress(f"attaching to running deployment {prepared.deployment}")
         svc = _record(ctx, session, prepared, svc, created_rg=bool(svc and svc.created_rg))

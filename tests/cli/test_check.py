@@ -200,3 +200,14 @@ def test_lab_certificate_endpoints_warn_that_clients_must_trust_it(cli: Any, hom
     assert run.code == 10
     (endpoint,) = _items(run, "endpoint")
     assert endpoint["status"] == "warning" and "self-signed lab certificate" in endpoint["detail"]
+
+
+@pytest.mark.parametrize("value", ["5", "61", "abc"])
+def test_bad_lease_seconds_exit_2_before_any_write(
+    cli: Any, env: str, local_azure: Any, writes: Any, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("CMGDEPLOY_LEASE_SECONDS", value)
+    before = writes(local_azure.state_dir)
+    run = cli("-e", env, "up", "--name", "leasebad", "--self-signed-cert", *SITE)
+    assert run.code == 2 and "CMGDEPLOY_LEASE_SECONDS" in run.err and "15 to 60" in run.err
+    assert writes(local_azure.state_dir) == before
