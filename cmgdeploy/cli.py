@@ -876,6 +876,10 @@ def main(argv: list[str] | None = None) -> int:
         return _interrupted(args, command, renderer)
     except Exception as exc:
         return _unexpected(exc, args, command, renderer)
+    finally:
+        from .render import pause_progress
+
+        pause_progress()  # never leave a live line (and a hidden cursor) behind
 
 
 def console_main() -> None:

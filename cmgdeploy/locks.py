@@ -15,6 +15,7 @@ import os
 import re
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -57,6 +58,7 @@ class CmgLock:
         wait: bool = False,
         timeout: float | None = None,
         command: str = "",
+        on_wait: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         if not LOCK_NAME_RE.fullmatch(name):
             raise ValueError(f"not a usable lock name: {name!r}")
@@ -65,6 +67,7 @@ class CmgLock:
         self.wait = wait
         self.timeout = timeout
         self.command = command
+        self.on_wait = on_wait  # told the holder once, when a wait begins
         self.previous_holder: dict[str, Any] | None = None
         self._fd: int | None = None
 
@@ -91,6 +94,8 @@ class CmgLock:
                 return
             if not self.wait or (deadline is not None and time.monotonic() >= deadline):
                 raise self._held_error(holder)
+            if self.on_wait is not None and delay == FIRST_POLL_SECONDS:
+                self.on_wait(holder)
             time.sleep(delay)
             delay = min(delay * 2, MAX_POLL_SECONDS)
 

@@ -51,8 +51,20 @@ class OpContext:
 def cmg_lock(ctx: OpContext, name: str, command: str) -> Iterator[CmgLock]:
     """Hold CMG ``name``'s lock (waiting up to ``ctx.timeout`` with ``--wait-lock``);
     a lock left by a run that died is taken over, with a warning naming that run."""
+
+    def waiting(holder: dict[str, Any]) -> None:
+        ctx.progress(
+            f"waiting for the lock of CMG {name}: held by `{holder.get('command') or '?'}` "
+            f"(pid {holder.get('pid') or '?'})"
+        )
+
     with CmgLock(
-        lock_dir(), name, wait=ctx.wait_lock, timeout=ctx.timeout, command=command
+        lock_dir(),
+        name,
+        wait=ctx.wait_lock,
+        timeout=ctx.timeout,
+        command=command,
+        on_wait=waiting,
     ) as lock:
         dead = lock.previous_holder
         if dead:

@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+from clifixtures import write_dsc_package
+
 from cmgdeploy.azure.arm import ArmSession
 from cmgdeploy.azure.auth import make_credential
 from mocks import LocalAzure
@@ -109,9 +111,14 @@ class CliLab:
     def env(self) -> dict[str, str]:
         ident = self.az.identity
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("CMGDEPLOY_", "AZURE_"))}
+        # A site's DSC package, as an environment other than `local` requires.
+        package = self.home.parent / "cmgdsc.zip"
+        if not package.exists():
+            write_dsc_package(package)
         return {**keep, "CMGDEPLOY_HOME": str(self.home), "AZURE_TENANT_ID": ident.tenant_id,
                 "AZURE_CLIENT_ID": ident.client_id, "AZURE_CLIENT_SECRET": ident.client_secret,
-                "NO_COLOR": "1", **self.extra_env}  # fmt: skip
+                "CMGDEPLOY_CMG_PACKAGE": str(package), "NO_COLOR": "1",
+                **self.extra_env}  # fmt: skip
 
     def argv(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "cmgdeploy", "-e", "lab", *args]

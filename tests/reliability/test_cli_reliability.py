@@ -107,10 +107,13 @@ def test_wait_lock_gives_up_at_the_timeout(local_azure_factory: Factory, tmp_pat
     lab = lab_for(local_azure_factory, tmp_path)
     with CmgLock(lab.home / "locks", "heldcmg", command="test"):
         started = time.monotonic()
-        done = lab.run("up", "--name", "heldcmg", "--wait-lock", "--timeout", "1", *UP_ARGS)
+        done = lab.run("--verbose", "up", "--name", "heldcmg", "--wait-lock", "--timeout", "1",
+                       *UP_ARGS)  # fmt: skip
         assert done.returncode == 5
         assert time.monotonic() - started >= 1
         assert "after waiting 1 s" in done.stderr
+        # What it waited on, said once with the time, while it waited.
+        assert done.stderr.count("waiting for the lock of CMG heldcmg: held by `test`") == 1
     writes = [e for e in requestlog.read(lab.az.state_dir) if e["kind"] in ("write", "delete")]
     assert writes == []
 
