@@ -7,8 +7,9 @@ from typing import Any
 from .. import site
 from ..environments import require_cmg_supported
 from ..results import PlanChange, PlanResult
+from .cmgstate import ours
 from .context import OpContext, open_session
-from .up import prepare
+from .up import prepare, scale_set_principal, with_principal
 
 
 def plan(ctx: OpContext, spec: Any) -> PlanResult:
@@ -66,6 +67,9 @@ def azure_changes(
             PlanChange("azure", r.get("type", "") + " (new resource group)", "Create")
             for r in prepared.template.body.get("resources") or []
         )
+    if "scaleSetPrincipalId" not in prepared.parameters:  # as up passes it (see up.py)
+        mine = [r for r in session.list_group_resources(spec.resource_group) if ours(r, spec.name)]
+        prepared = with_principal(prepared, scale_set_principal(mine))
     result = session.what_if(
         spec.resource_group, prepared.deployment, prepared.template.body, prepared.parameters
     )

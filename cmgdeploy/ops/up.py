@@ -208,6 +208,7 @@ def _deploy(
     checked: Preflight,
 ) -> CmgService:
     spec = prepared.spec
+    prepared = with_principal(prepared, checked.principal)
     if not ctx.confirm(_question(ctx, session, prepared, group, svc)):
         raise UsageError("not confirmed; nothing was changed", hint="answer y, or pass --yes")
     if checked.unregistered:
@@ -376,6 +377,7 @@ class Preflight:
     # (MissingSubscriptionRegistration): registered after the confirmation, then checked.
     unregistered: tuple[str, ...] = ()
     deleted_vault: dict[str, Any] | None = None  # our soft-deleted vault holding the name
+    principal: str = ""  # the existing scale set's managed identity, if it exists
 
 
 def preflight(
@@ -446,13 +448,10 @@ def _check_names(
     """Global names (vault, storage account, DNS label) not yet ours must be free; our
     own soft-deleted vault does not block (it is purged). ``only``: re-check these
     namespaces' names (after registering them)."""
-    owned = set()
+    mine = []
     if group is not None:
-        owned = {
-            str(r.get("type", "")).lower()
-            for r in session.list_group_resources(spec.resource_group)
-            if ours(r, spec.name)
-        }
+        mine = [r for r in session.list_group_resources(spec.resource_group) if ours(r, spec.name)]
+    owned = {str(r.get("type", "")).lower() for r in mine}
     checks = [
         (VAULT_TYPE, session.check_vault_name, "VaultAlreadyExists"),
         (
@@ -484,7 +483,25 @@ def _check_names(
         and not session.check_dns_label(spec.region, spec.name)
     ):
         raise _name_taken(spec.name, "DNS label", "DnsRecordInUse", "the DNS label is in use")
-    return Preflight(tuple(unregistered), deleted_vault)
+    return Preflight(tuple(unregistered), deleted_vault, scale_set_principal(mine))
+
+
+def scale_set_principal(resources: list[dict[str, Any]]) -> str:
+    """The managed identity (principal id) of the CMG's scale set among ``resources``
+    (a group listing, which carries each resource's ``identity``); "" when none."""
+    for res in resources:
+        if str(res.get("type", "")).lower() == VMSS_TYPE:
+            return str((res.get("identity") or {}).get("principalId") or "")
+    return ""
+
+
+def with_principal(prepared: Prepared, principal: str) -> Prepared:
+    """``prepared`` with the existing scale set's identity as a template parameter, so a
+    redeployed vault keeps that identity's access policy (a vault PUT replaces them)."""
+    if not principal or "scaleSetPrincipalId" not in prepared.template.declared:
+        return prepared
+    params = {**prepared.parameters, "scaleSetPrincipalId": {"value": principal}}
+    return dataclasses.replace(prepared, parameters=params)
 
 
 _NAMESPACES = {

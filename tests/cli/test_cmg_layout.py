@@ -7,6 +7,7 @@ import io
 import zipfile
 from typing import Any
 
+import requests
 from armcheck import arm, group_path
 from requestlog import RequestLog
 
@@ -140,3 +141,64 @@ def test_china_cloud_refused_before_sign_in(cli: Any, monkeypatch: Any) -> None:
         assert "AzurePublicCloud or AzureUSGovernmentCloud" in run.err
     listed = cli("-o", "json", "environments", "show", "AzureChinaCloud")
     assert listed.code == 0 and listed.json["data"]["cmg_supported"] is False
+
+
+def _mi_token(local_azure: Any, principal: str) -> str:
+    """A Key Vault token for the scale set's managed identity (the local Azure's
+    managed-identity endpoint, as a VM of the scale set would ask it)."""
+    answer = _plain_session().get(
+        local_azure.endpoint["identity_endpoint"],
+        params={"resource": "https://vault.azure.net", "api-version": "2019-08-01",
+                "principal_id": principal},
+        headers={"X-IDENTITY-HEADER": local_azure.endpoint["identity_header"]},
+        verify=str(local_azure.ca_bundle),
+        timeout=30,
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["access_token"])
+
+
+def _plain_session() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+def test_vault_holds_the_two_secrets_and_the_identity_reads_them(
+    cli: Any, cloud_env: str, local_azure: Any
+) -> None:
+    up = cli("-e", cloud_env, "up", "--name", "vaultcmg", *UP)
+    assert up.code == 0, up.err
+    vault = group_path("vaultcmg-cmg-rg") + "/providers/Microsoft.KeyVault/vaults/vaultcmg"
+    listed = arm(local_azure, "GET", vault + "/secrets", "2023-07-01")
+    assert listed.status_code == 200, listed.text
+    names = {s["name"]: s["properties"].get("contentType") for s in listed.json()["value"]}
+    # The two ConfigMgr keeps, plus the server certificate's PFX the scale set installs.
+    assert names == {
+        "storage-connection-string": "text/plain",
+        "vm-admin-password": "text/plain",
+        "servercert": "application/x-pkcs12",
+    }
+    principal = _vmss(local_azure, "vaultcmg")["identity"]["principalId"]
+    token = _mi_token(local_azure, principal)
+    read = {}
+    for name in ("storage-connection-string", "vm-admin-password"):
+        got = _plain_session().get(
+            f"{local_azure.url}/keyvault/vaultcmg/secrets/{name}",
+            params={"api-version": "7.4"},
+            headers={"Authorization": f"Bearer {token}"},
+            verify=str(local_azure.ca_bundle),
+            timeout=30,
+        )
+        assert got.status_code == 200, got.text
+        read[name] = got.json()["value"]
+    assert read["storage-connection-string"].startswith(
+        "DefaultEndpointsProtocol=https;AccountName=vaultcmg;AccountKey="
+    )
+    assert len(read["vm-admin-password"]) >= 12
+    # A redeployment (scale) keeps the identity's access: the vault carries its policy.
+    scaled = cli("-e", cloud_env, "scale", "--name", "vaultcmg", "--instances", "2", "--yes")
+    assert scaled.code == 0, scaled.err
+    policies = arm(local_azure, "GET", vault, "2023-07-01").json()["properties"]["accessPolicies"]
+    assert [p["objectId"] for p in policies] == [principal]
+    assert _vmss(local_azure, "vaultcmg")["identity"]["principalId"] == principal

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from tplhelpers import RG_ID, bodies, make_scope
+from tplhelpers import TENANT as SCOPE_TENANT
 
 from mocks.templates import TemplateError, prepare
 
@@ -32,23 +33,39 @@ def params(instances: int, **overrides: object) -> dict:
     return {k: {"value": v} for k, v in values.items()}
 
 
-def fake_store(resource_id: str, api_version: str | None, full: bool) -> dict:
-    """Stored resources as the providers expose them (properties only unless full)."""
-    if "/storageAccounts/" in resource_id:
-        props = {"primaryEndpoints": {"blob": "https://cmgtest.blob.core.windows.net/"}}
-    elif "/secrets/" in resource_id:
-        props = {"secretUri": SECRET_URI.rsplit("/", 1)[0], "secretUriWithVersion": SECRET_URI}
-    elif "/publicIPAddresses/" in resource_id:
-        props = {
-            "ipAddress": "20.1.2.3",
-            "dnsSettings": {
-                "domainNameLabel": "cmgtest",
-                "fqdn": "cmgtest.westeurope.cloudapp.azure.com",
-            },
-        }
-    else:
-        raise AssertionError(f"unexpected reference to {resource_id}")
-    return {"id": resource_id, "properties": props} if full else props
+class FakeStore:
+    """Stored resources as the providers expose them (properties only unless full), and
+    the storage account's listKeys action."""
+
+    def __call__(self, resource_id: str, api_version: str | None, full: bool) -> dict:
+        if "/storageAccounts/" in resource_id:
+            props: dict = {"primaryEndpoints": {"blob": "https://cmgtest.blob.core.windows.net/"}}
+        elif "/secrets/" in resource_id:
+            props = {"secretUri": SECRET_URI.rsplit("/", 1)[0], "secretUriWithVersion": SECRET_URI}
+        elif "/publicIPAddresses/" in resource_id:
+            props = {
+                "ipAddress": "20.1.2.3",
+                "dnsSettings": {
+                    "domainNameLabel": "cmgtest",
+                    "fqdn": "cmgtest.westeurope.cloudapp.azure.com",
+                },
+            }
+        elif "/virtualMachineScaleSets/" in resource_id:
+            identity = {"type": "SystemAssigned", "principalId": PRINCIPAL, "tenantId": TENANT}
+            return {"id": resource_id, "identity": identity, "properties": {}} if full else {}
+        else:
+            raise AssertionError(f"unexpected reference to {resource_id}")
+        return {"id": resource_id, "properties": props} if full else props
+
+    def list_action(self, resource_id: str, name: str, api_version: str, body: object) -> dict:
+        assert name == "listKeys" and resource_id.endswith("/storageAccounts/cmgtest")
+        return {"keys": [{"keyName": "key1", "value": ACCOUNT_KEY, "permissions": "FULL"}]}
+
+
+fake_store = FakeStore()
+PRINCIPAL = "11111111-2222-3333-4444-555555555555"
+TENANT = "66666666-7777-8888-9999-000000000000"
+ACCOUNT_KEY = "a2V5MQ=="
 
 
 def by_type(prepared: object, instances_bodies: dict[str, dict]) -> dict[str, dict]:
@@ -64,7 +81,7 @@ def deployed(request: pytest.FixtureRequest) -> tuple[int, dict[str, dict], dict
 
 def test_example_parameters_file_is_valid() -> None:
     prepared = prepare(TEMPLATE, EXAMPLE["parameters"], make_scope())
-    assert len(prepared.resources) == 9
+    assert len(prepared.resources) == 11
 
 
 def test_seven_resources_of_configmgr_layout() -> None:
@@ -82,20 +99,29 @@ def test_seven_resources_of_configmgr_layout() -> None:
         "Microsoft.Storage/storageAccounts",
     ]
     secrets = sorted(r.name for r in prepared.resources if r.type.endswith("/secrets"))
-    assert secrets == ["cmgtest/servercert", "cmgtest/vm-admin-password"]
+    assert secrets == [
+        "cmgtest/servercert",
+        "cmgtest/storage-connection-string",
+        "cmgtest/vm-admin-password",
+    ]
 
 
 def test_order_puts_dependencies_first() -> None:
     prepared = prepare(TEMPLATE, params(1), make_scope())
     order = [r.type for r in prepared.resources]
-    assert order[-1] == "Microsoft.Compute/virtualMachineScaleSets"
+    # The scale set comes after everything it uses; only the vault's access policy for
+    # its identity comes after it.
+    assert order[-2:] == [
+        "Microsoft.Compute/virtualMachineScaleSets",
+        "Microsoft.KeyVault/vaults/accessPolicies",
+    ]
     assert order.index("Microsoft.KeyVault/vaults") < order.index(
         "Microsoft.KeyVault/vaults/secrets"
     )
     assert order.index("Microsoft.Network/publicIPAddresses") < order.index(
         "Microsoft.Network/loadBalancers"
     )
-    vmss = prepared.resources[-1]
+    vmss = prepared.resources[-2]
     assert (
         f"{RG_ID}/providers/Microsoft.KeyVault/vaults/cmgtest/secrets/servercert" in vmss.depends_on
     )
@@ -103,8 +129,12 @@ def test_order_puts_dependencies_first() -> None:
 
 
 def test_every_resource_tagged(deployed: tuple) -> None:
+    """Every resource that takes tags (an access policy change is no resource of its own)."""
     _, resources, _ = deployed
-    for body in resources.values():
+    for rtype, body in resources.items():
+        if rtype == "Microsoft.KeyVault/vaults/accessPolicies":
+            assert "tags" not in body
+            continue
         assert body["tags"] == {"env": "lab", "managed-by": "cmgdeploy", "cmgdeploy-cmg": "cmgtest"}
 
 
@@ -212,10 +242,41 @@ def test_image_follows_parameter() -> None:
     assert image["sku"] == "2022-datacenter-azure-edition"
 
 
-def test_vault_holds_admin_password_secret() -> None:
+def test_vault_holds_admin_password_and_storage_connection_string() -> None:
     prepared = prepare(TEMPLATE, params(1), make_scope())
-    secret = bodies(prepared, fake_store)["cmgtest/vm-admin-password"]
-    assert secret["properties"]["value"] == "Sup3r-secret-pw!"
+    made = bodies(prepared, fake_store)
+    assert made["cmgtest/vm-admin-password"]["properties"]["value"] == "Sup3r-secret-pw!"
+    assert made["cmgtest/storage-connection-string"]["properties"]["value"] == (
+        f"DefaultEndpointsProtocol=https;AccountName=cmgtest;AccountKey={ACCOUNT_KEY};"
+        "EndpointSuffix=core.windows.net"
+    )
+
+
+def test_scale_set_identity_gets_secret_get_on_the_vault() -> None:
+    prepared = prepare(TEMPLATE, params(1), make_scope())
+    (policy,) = [r for r in prepared.resources if r.type.endswith("/accessPolicies")]
+    assert policy.name == "cmgtest/add"
+    vmss_id = f"{RG_ID}/providers/Microsoft.Compute/virtualMachineScaleSets/cmgtest"
+    assert vmss_id in policy.depends_on
+    body = prepared.evaluate_resource(policy, fake_store)
+    assert body["properties"]["accessPolicies"] == [
+        {"tenantId": SCOPE_TENANT, "objectId": PRINCIPAL, "permissions": {"secrets": ["get"]}}
+    ]
+
+
+def test_vault_keeps_the_identity_policy_when_redeployed() -> None:
+    """A vault PUT replaces its access policies: on a redeployment the vault itself
+    carries the existing scale set's policy, so its access never lapses."""
+    first = bodies(prepare(TEMPLATE, params(1), make_scope()), fake_store)["cmgtest"]
+    again = prepare(TEMPLATE, params(1, scaleSetPrincipalId=PRINCIPAL), make_scope())
+    vault = next(r for r in again.resources if r.type == "Microsoft.KeyVault/vaults")
+    assert vault.id.endswith("/vaults/cmgtest") and first is not None
+    assert again.evaluate_resource(vault, fake_store)["properties"]["accessPolicies"] == [
+        {"tenantId": SCOPE_TENANT, "objectId": PRINCIPAL, "permissions": {"secrets": ["get"]}}
+    ]
+    initial = prepare(TEMPLATE, params(1), make_scope())
+    vault = next(r for r in initial.resources if r.type == "Microsoft.KeyVault/vaults")
+    assert initial.evaluate_resource(vault, fake_store)["properties"]["accessPolicies"] == []
 
 
 @pytest.mark.parametrize(
