@@ -386,9 +386,12 @@ def _selected_identity(cloud: Cloud, query: dict[str, str]) -> tuple[str, str]:
     object_id = query.get("principal_id") or query.get("object_id")
     client_id = query.get("client_id")
     res_id = query.get("mi_res_id")
-    if not (object_id or client_id or res_id):
-        machine = managed_identity_object_id(cloud)
-        return machine, tokens.object_id_for(machine)
+    machine = managed_identity_object_id(cloud)
+    machine_object = tokens.object_id_for(machine)
+    if not (object_id or client_id or res_id) or machine_object == (object_id or "").lower():
+        return machine, machine_object
+    if client_id and client_id.lower() == machine:
+        return machine, machine_object
     for principal, record in cloud.store.doc_list(MANAGED_IDENTITIES):
         if (
             (object_id and object_id.lower() == principal)

@@ -29,6 +29,9 @@ def test_managed_identity_through_identity_endpoint(
     monkeypatch.setenv("IDENTITY_ENDPOINT", endpoint["identity_endpoint"])
     monkeypatch.setenv("IDENTITY_HEADER", endpoint["identity_header"])
     monkeypatch.delenv("AZURE_CLIENT_SECRET")
+    # AZURE_CLIENT_ID names a user-assigned identity to a managed-identity credential;
+    # the service principal's id is no identity of this machine.
+    monkeypatch.delenv("AZURE_CLIENT_ID")
     result = cli("-e", cloud_env, "-o", "json", "auth", "check")
     assert result.code == 0, result.err
     data = result.json["data"]
