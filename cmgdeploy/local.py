@@ -45,6 +45,7 @@ class LocalEndpoint:
     health: dict[str, Any] = field(default_factory=dict, compare=False)
     prices: str = ""
     service_endpoints: str = ""
+    graph: str = ""
 
 
 def _pid_alive(pid: int) -> bool:
@@ -86,6 +87,7 @@ def _endpoint_from(data: dict[str, Any]) -> LocalEndpoint:
         management_certificate=str(data.get("management_certificate", "")),
         prices=_on_server(data, "prices"),
         service_endpoints=_on_server(data, "service_endpoints"),
+        graph=_on_server(data, "graph_url"),
     )
 
 
@@ -211,6 +213,7 @@ class ResolvedEnvironment:
     # Where the environment publishes which address stands for a service's DNS name
     # and port (``{"endpoints": [{host, port, address, local_port}]}``); None: DNS.
     address_map: str | None = None
+    local_graph: str | None = None
 
     @property
     def name(self) -> str:
@@ -227,6 +230,17 @@ class ResolvedEnvironment:
     @property
     def public_ip_suffix(self) -> str:
         return str(self.row.public_ip_suffix)
+
+    @property
+    def graph(self) -> str | None:
+        """The Microsoft Graph endpoint (no trailing slash), or None when unknown."""
+        return self.local_graph or getattr(self.row, "graph", None) or None
+
+    @property
+    def graph_audience(self) -> str | None:
+        """The audience of Graph tokens: the row's Graph URL; the local Azure's Entra
+        issues them for the public Graph audience."""
+        return None if self.local_graph else getattr(self.row, "graph", None)
 
     @property
     def prices(self) -> str | None:
@@ -267,4 +281,5 @@ def resolve_environment(row: Any, state_dir: Path) -> Iterator[ResolvedEnvironme
             warnings=tuple(w for w in [slowdown_warning(ep.health, Path(state_dir))] if w),
             local_prices=ep.prices or None,
             address_map=ep.service_endpoints or None,
+            local_graph=ep.graph or None,
         )

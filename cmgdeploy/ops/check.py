@@ -17,6 +17,7 @@ someone must look. Items:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -142,6 +143,7 @@ def check(ctx: OpContext, request: CheckRequest, now: dt.datetime | None = None)
         items = [
             deployment_item(status),
             *certificate_items(ctx, request, dep, now),
+            *app_secret_items(ctx, session, request, now),
             *management_items(request, now),
         ]
         for extra in request.extra:
@@ -209,6 +211,59 @@ def _recorded(
         item.kind, item.name, item.status,
         f"{item.detail}; thumbprint {entry['thumbprint']}", item.expires, item.days_left,
     )  # fmt: skip
+
+
+def app_secret_items(
+    ctx: OpContext, session: Any, request: CheckRequest, now: dt.datetime
+) -> list[CheckItem]:
+    """The client secrets of the Entra apps the site database records for this
+    environment, as Microsoft Graph shows them now (the recorded end time when Graph
+    is not known for the environment). The secret the site uses (its recorded key id)
+    is the one judged; without a recorded key id, every secret of the app is."""
+    apps = ctx.db.list_entra_apps(ctx.env.name)
+    if not apps:
+        return []
+    if not ctx.env.graph:
+        return [_recorded_secret(app, now, request) for app in apps]
+    from ..azure.appsecrets import read_app_secrets
+
+    items: list[CheckItem] = []
+    for app in apps:
+        found = read_app_secrets(ctx.env, session.credential, app.object_id)
+        label = f"{found.display_name or app.display_name} ({app.role} app {app.app_id})"
+        wanted = [c for c in found.credentials
+                  if not app.credential_key_id or c.key_id == app.credential_key_id]  # fmt: skip
+        if not wanted:
+            missing = (f"the secret the site uses (key id {app.credential_key_id}) is gone"
+                       if app.credential_key_id else "the app has no client secret")  # fmt: skip
+            items.append(CheckItem("app secret", label, CRITICAL, missing))
+        for cred in wanted:
+            items.append(_secret_item(label, cred.key_id, cred.hint, cred.end, now, request))
+    return items
+
+
+def _secret_item(
+    label: str, key_id: str, hint: str, end: dt.datetime | None, now: dt.datetime,
+    request: CheckRequest,
+) -> CheckItem:  # fmt: skip
+    name = f"{label} secret {hint + '…' if hint else key_id}"
+    if end is None:
+        return CheckItem("app secret", name, OK, f"no end date; key id {key_id}")
+    item = expiry_item("app secret", name, end, now, request)
+    return CheckItem(item.kind, item.name, item.status, f"{item.detail}; key id {key_id}",
+                     item.expires, item.days_left)  # fmt: skip
+
+
+def _recorded_secret(app: Any, now: dt.datetime, request: CheckRequest) -> CheckItem:
+    label = f"{app.display_name} ({app.role} app {app.app_id})"
+    if not app.credential_end:
+        return CheckItem("app secret", label, WARNING, "unknown: no Graph endpoint for this "
+                         "environment and no end date recorded")  # fmt: skip
+    from ..azure.appsecrets import parse_time
+
+    item = _secret_item(label, app.credential_key_id or "?", "", parse_time(app.credential_end),
+                        now, request)  # fmt: skip
+    return dataclasses.replace(item, detail=item.detail + " (recorded; Graph not known here)")
 
 
 def management_items(request: CheckRequest, now: dt.datetime) -> list[CheckItem]:

@@ -211,3 +211,68 @@ def test_bad_lease_seconds_exit_2_before_any_write(
     run = cli("-e", env, "up", "--name", "leasebad", "--self-signed-cert", *SITE)
     assert run.code == 2 and "CMGDEPLOY_LEASE_SECONDS" in run.err and "15 to 60" in run.err
     assert writes(local_azure.state_dir) == before
+
+
+# -- Entra app secrets (Microsoft Graph) ----------------------------------------------------
+def _graph_app(az: Any, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An app registration with one client secret in the local Graph: (app, secret)."""
+    import requests
+    from azure.identity import ClientSecretCredential
+
+    ident = az.identity
+    token = ClientSecretCredential(
+        ident.tenant_id, ident.client_id, ident.client_secret, authority=az.url,
+        connection_verify=az.ca_bundle, disable_instance_discovery=True,
+    ).get_token("https://graph.microsoft.com/.default").token  # fmt: skip
+    headers = {"Authorization": f"Bearer {token}"}
+    app = requests.post(f"{az.url}/v1.0/applications", json={"displayName": name},
+                        headers=headers, verify=az.ca_bundle, timeout=30).json()  # fmt: skip
+    secret = requests.post(f"{az.url}/v1.0/applications/{app['id']}/addPassword",
+                           json={"passwordCredential": {"displayName": "cmg"}},
+                           headers=headers, verify=az.ca_bundle, timeout=30).json()  # fmt: skip
+    return app, secret
+
+
+def _move_secret_end(az: Any, app: dict[str, Any], key_id: str, end: str) -> None:
+    import requests
+
+    moved = requests.put(
+        f"{az.url}/_localazure/graph/applications/{app['id']}/passwordCredentials/{key_id}",
+        json={"endDateTime": end}, verify=az.ca_bundle, timeout=30,
+    )  # fmt: skip
+    assert moved.status_code == 200, moved.text
+
+
+def test_app_secrets_through_graph_expired_is_critical(cli: Any, home: Path) -> None:
+    import datetime as dt
+
+    from cmgdeploy.sitedb import EntraApp, SiteDB
+    from mocks import LocalAzure
+
+    with LocalAzure(home / "local-azure") as az:  # -e local finds it running
+        assert cli("-e", "local", "up", "--name", "appcmg", "--self-signed-cert", *SITE).code == 0
+        app, secret = _graph_app(az, "ContosoCMG Server")
+        with SiteDB(home / "site.db") as db:
+            db.put_entra_app(EntraApp(
+                environment="local", tenant_id=az.identity.tenant_id, role="server",
+                display_name="ContosoCMG Server", object_id=app["id"], app_id=app["appId"],
+                credential_key_id=secret["keyId"], credential_end=secret["endDateTime"],
+            ))  # fmt: skip
+        assert secret["secretText"]  # Graph returns it once; check never shows it
+
+        healthy = cli("-e", "local", "-o", "json", "check", "--name", "appcmg")
+        (item,) = _items(healthy, "app secret")
+        assert item["status"] == "ok" and app["appId"] in item["name"]
+        assert secret["secretText"] not in healthy.out
+
+        now = dt.datetime.now(dt.UTC)
+        _move_secret_end(az, app, secret["keyId"], (now + dt.timedelta(days=10)).isoformat())
+        soon = cli("-e", "local", "check", "--name", "appcmg")
+        assert soon.code == 10 and "WARNING  app secret ContosoCMG Server (server app" in soon.out
+
+        _move_secret_end(az, app, secret["keyId"], (now - dt.timedelta(days=1)).isoformat())
+        expired = cli("-e", "local", "-o", "json", "check", "--name", "appcmg")
+        assert expired.code == 11
+        (item,) = _items(expired, "app secret")
+        assert item["status"] == "critical" and "expired on" in item["detail"]
+        assert secret["keyId"] in item["detail"]
