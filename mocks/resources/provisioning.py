@@ -27,6 +27,9 @@ from .exceptions import (
 if TYPE_CHECKING:
     from mocks.core.cloud import Cloud
 
+# Namespaces whose resources have neither location nor tags (role assignments and role
+# definitions: their REST schemas hold only id, name, type and properties).
+LOCATIONLESS_NAMESPACES = {"microsoft.authorization"}
 _OPTIONAL_TOP_LEVEL = ("sku", "kind", "zones", "identity", "plan", "managedBy", "extendedLocation")
 
 
@@ -117,9 +120,10 @@ def build_body(
         "id": existing["id"] if existing else ref.resource_id(type_name),
         "name": ref.name if len(ref.names) == 1 else ref.names[-1],
         "type": type_name,
-        "location": _location(cloud, ref, requested, existing),
-        "tags": requested.get("tags") or {},
     }
+    if ref.namespace.lower() not in LOCATIONLESS_NAMESPACES:
+        body["location"] = _location(cloud, ref, requested, existing)
+        body["tags"] = requested.get("tags") or {}
     for key in _OPTIONAL_TOP_LEVEL:
         if requested.get(key) is not None:
             body[key] = requested[key]
