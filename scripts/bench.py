@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -45,6 +46,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -198,6 +201,7 @@ class Cmgdeploy:
             "AZURE_CLIENT_ID": ep["client_id"],
             "AZURE_CLIENT_SECRET": ep["client_secret"],
         }
+        self.env["CMGDEPLOY_CMG_PACKAGE"] = str(dsc_package(work))
         self.subscription = ep["subscription_id"]
         add = [
             CMGDEPLOY,
@@ -291,6 +295,13 @@ class AzureCli:
             values["serverCertificateThumbprint"] = thumb
             mp.write_private(keep, json.dumps(values).encode())
         values["instanceCount"] = instances
+        package = dsc_package(self.work)
+        values.update(
+            dscPackageSasToken="",
+            dscPackageHash=hashlib.sha256(package.read_bytes()).hexdigest().upper(),
+            dscScript=f"{DSC_CONFIGURATION}.ps1",
+            dscFunction=DSC_CONFIGURATION,
+        )
         template = json.loads(Path(self.template).read_text())
         example_path = mp.EXAMPLE
         example = json.loads(example_path.read_text()) if example_path.exists() else {}
@@ -328,6 +339,20 @@ class AzureCli:
         ]
 
 
+DSC_CONFIGURATION = "CmgSite"
+
+
+def dsc_package(work: Path) -> Path:
+    """A DSC package shaped like a site's cmgdsc.zip (one configuration script), the same
+    file for both tools."""
+    path = work / "cmgdsc.zip"
+    if not path.exists():
+        with zipfile.ZipFile(path, "w") as archive:
+            script = f"Configuration {DSC_CONFIGURATION}\n{{\n}}\n"
+            archive.writestr(f"{DSC_CONFIGURATION}.ps1", script)
+    return path
+
+
 def ensure_azure_cli(venv: Path) -> Path:
     az = venv / "bin" / "az"
     if not az.exists():
@@ -362,7 +387,10 @@ def server_deployment_seconds(server: Server, name: str) -> float | None:
     sub = server.endpoint["subscription_id"]
     group = f"/subscriptions/{sub}/resourcegroups/{name}-cmg-rg"
     path = f"{group}/providers/Microsoft.Resources/deployments"
-    deployments = _arm_get(server, path).get("value") or []
+    try:
+        deployments = _arm_get(server, path).get("value") or []
+    except urllib.error.HTTPError:  # the deployment failed before its group existed
+        return None
     if not deployments:
         return None
     newest = max(deployments, key=lambda d: str(d["properties"].get("timestamp")))

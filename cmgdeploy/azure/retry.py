@@ -1,6 +1,6 @@
 """Who retries what: the one retry policy of cmgdeploy (see docs/ARCHITECTURE.md).
 
-* **One HTTP call** — :class:`RetryPolicy`, a tenacity loop inside every azure-core
+* **One HTTP call** — :class:`RetryPolicy`, a retry loop inside every azure-core
   pipeline we build (the Resource Manager clients *and* the credentials' token
   requests). It replaces azure-core's own RetryPolicy (never stacked on it), so one
   failed request is retried by exactly one layer:
@@ -149,7 +149,7 @@ def exception_cause(exc: BaseException) -> str | None:
 
 
 class _RetryableAnswer(Exception):
-    """Carries a retryable response through tenacity (never leaves this module)."""
+    """Carries a retryable response through the retry loop (never leaves this module)."""
 
     def __init__(self, response: Any, cause: str) -> None:
         super().__init__(cause)
@@ -173,7 +173,7 @@ def _retry_after(state: Any) -> float | None:
 
 # -- the policy -----------------------------------------------------------------------
 class _Budget:
-    """Waits and stop rule of one call's retries (tenacity callbacks)."""
+    """Waits and stop rule of one call's retries (called with the loop's :class:`_State`)."""
 
     def __init__(
         self, settings: RetrySettings, method: str, path: str, timeout: float | None = None
@@ -234,6 +234,25 @@ def _give_up(state: Any) -> Any:
     raise exc
 
 
+class _Outcome:
+    """The failure of one attempt."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self._exc = exc
+
+    def exception(self) -> BaseException:
+        return self._exc
+
+
+class _State:
+    """Where one call's retries stand: attempt number, last failure, the next wait."""
+
+    def __init__(self) -> None:
+        self.attempt_number = 0
+        self.outcome: _Outcome | None = None
+        self.upcoming_sleep = 0.0
+
+
 class RetryPolicy:
     """An azure-core pipeline policy (duck-typed ``next``/``send``): cmgdeploy's retries.
 
@@ -254,23 +273,29 @@ class RetryPolicy:
         self.sleep = sleep
 
     def send(self, request: Any) -> Any:
-        """Send ``request`` down the pipeline, retrying it as the module docstring says."""
-        from tenacity import Retrying, retry_if_exception
-
+        """Send ``request`` down the pipeline, retrying it as the module docstring says:
+        after a retryable failure the wait is chosen, then the stop rule decides (give up:
+        the last answer is returned, the last exception raised), else it sleeps and
+        sends again."""
         http = request.http_request
         timeout = _take_retry_options(request.context.options)
         if not is_idempotent(http.method, http.url):
             return self.next.send(request)
         budget = _Budget(self.settings, http.method, urlparse(http.url).path, timeout)
-        retrying = Retrying(
-            retry=retry_if_exception(_retryable),
-            wait=budget.wait,
-            stop=budget.stop,
-            before_sleep=budget.log,
-            retry_error_callback=_give_up,
-            sleep=self.sleep,
-        )
-        return retrying(self._attempt, request)
+        state = _State()
+        while True:
+            state.attempt_number += 1
+            try:
+                return self._attempt(request)
+            except Exception as exc:
+                if not _retryable(exc):
+                    raise
+                state.outcome = _Outcome(exc)
+            state.upcoming_sleep = budget.wait(state)
+            if budget.stop(state):
+                return _give_up(state)
+            budget.log(state)
+            self.sleep(state.upcoming_sleep)
 
     def _attempt(self, request: Any) -> Any:
         response = self.next.send(request)
@@ -306,14 +331,11 @@ def poll_delay(attempt: int, retry_after: float | None, remaining: float) -> flo
 
 
 def read_after_write(fn: Callable[[], T | None], attempts: int = 5) -> T | None:
-    """Call ``fn`` until it returns something (ARM's read-your-write gap), bounded."""
-    from tenacity import retry, retry_if_result, stop_after_attempt, wait_exponential
-
-    retrying = retry(
-        retry=retry_if_result(lambda value: value is None),
-        stop=stop_after_attempt(attempts),
-        wait=wait_exponential(multiplier=0.2, max=2),
-        retry_error_callback=lambda state: None,
-        reraise=True,
-    )
-    return retrying(fn)()
+    """Call ``fn`` until it returns something (ARM's read-your-write gap), bounded:
+    ``attempts`` calls, 0.2 s growing ×2 (at most 2 s) between them."""
+    for attempt in range(attempts):
+        found = fn()
+        if found is not None or attempt == attempts - 1:
+            return found
+        time.sleep(min(2.0, 0.2 * 2**attempt))
+    return None
