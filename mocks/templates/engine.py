@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import params as _params
+from . import user_functions as _user
 from .errors import UNSUPPORTED, VALIDATION_PREFIX, TemplateError, Unresolved, validation_failed
 from .evaluator import (
     STAGE_DISCOVERY,
@@ -128,6 +129,7 @@ class PreparedDeployment:
         self.resources: list[PlannedResource] = []
         self.template_hash = template_hash(template)
         self._guids_given = 0
+        self.user_functions: dict[str, dict] = {}
 
     def now(self) -> datetime.datetime:
         """The deployment's time for ``utcNow()`` (its start; the clock when unset)."""
@@ -335,7 +337,9 @@ class PreparedDeployment:
     def build(self) -> None:
         """Validate and expand (called by :func:`prepare`)."""
         _check_template_shape(self.template)
+        self.user_functions = _user.declarations(self.template)
         check_expressions(self.template)
+        _check_user_functions(self.user_functions)
         _params.check_declarations(self.declared)
         _params.check_supplied_names(self.declared, self.supplied)
         for name in self.declared:
@@ -532,15 +536,18 @@ def template_hash(template: dict) -> str:
 
 def check_expressions(template: dict) -> None:
     """Every expression in the template parses and calls only known functions."""
+    declared = _user.declarations(template)
     for text in _strings(template):
         if is_expression(text):
             for node in walk(parse_template_string(text)):
-                if isinstance(node, Call) and not _callable(node.name):
+                if isinstance(node, Call) and not _callable(node.name, declared):
                     raise unknown_function(node.name)
 
 
-def _callable(name: str) -> bool:
+def _callable(name: str, declared: dict[str, dict]) -> bool:
     # list* functions are real ARM functions: they fail later, when evaluated.
+    if "." in name:
+        return name.lower() in declared
     return is_known_function(name) or name.lower().startswith("list")
 
 
@@ -555,11 +562,21 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+def _check_user_functions(declared: dict[str, dict]) -> None:
+    """A user-defined function may not call what ARM forbids inside one."""
+    for name, member in declared.items():
+        for text in _strings((member.get("output") or {}).get("value")):
+            if not is_expression(text):
+                continue
+            for node in walk(parse_template_string(text)):
+                if isinstance(node, Call) and _user.forbidden_inside(node.name):
+                    raise TemplateError(
+                        f"The template function '{name}' is not valid: a user-defined "
+                        f"function cannot call '{node.name}'. {_user.HELP}"
+                    )
+
+
 def _check_template_shape(template: dict) -> None:
-    if template.get("functions"):
-        raise TemplateError(
-            "The template uses user-defined functions, which the local Azure does not support."
-        )
     if "resources" in template and not isinstance(template["resources"], list | dict):
         raise TemplateError(
             f"The template resources must be an array, or an object of symbolic names "

@@ -3,8 +3,7 @@
 A template string is an expression when it is wrapped in ``[`` … ``]``; ``[[`` at
 the start escapes a literal ``[``.  Inside: function calls, string literals in
 single quotes (``''`` is a quote), integer literals, ``.prop`` and ``[i]`` access.
-ARM's ``?`` null-safe operator and user-defined (namespaced) functions are not
-supported.
+User-defined functions are called as ``namespace.name(…)``.
 """
 
 from __future__ import annotations
@@ -119,6 +118,15 @@ class _Parser:
             raise _parse_error(self.text, name, actual)
         self.pos += 1
 
+    def _namespaced_call_follows(self) -> bool:
+        ahead = self.tokens[self.pos : self.pos + 3]
+        return (
+            len(ahead) == 3
+            and ahead[0] == ("punct", ".")
+            and ahead[1][0] == "ident"
+            and ahead[2] == ("punct", "(")
+        )
+
     def parse(self) -> Node:
         node = self.expression()
         kind, actual = self.peek()
@@ -159,6 +167,10 @@ class _Parser:
         raise _parse_error(self.text, "Identifier", value)
 
     def call(self, name: str) -> Node:
+        if self._namespaced_call_follows():  # a user-defined function: ns.name(…)
+            self.pos += 1
+            name = f"{name}.{self.peek()[1]}"
+            self.pos += 1
         kind, value = self.peek()
         if not (kind == "punct" and value == "("):
             # ARM spells booleans and null as calls, but accepts them bare too.

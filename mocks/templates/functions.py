@@ -5,9 +5,9 @@ Each implementation takes the evaluated arguments (``if``, ``and``, ``or`` and
 functions (``listKeys`` …) are resource actions: at deployment time they go to the
 resolver's ``list_action`` hook (the deployment driver asks the resource's provider),
 like ``reference()``.  More functions register from ``functions_date``,
-``functions_cidr``, ``functions_lambda`` and ``functions_more``.  Not simulated:
-user-defined functions; ``uniqueString`` does not reproduce Azure's exact values
-(same shape, deterministic).
+``functions_cidr``, ``functions_lambda`` and ``functions_more``; ``namespace.name(…)``
+calls the template's user-defined functions (``user_functions``).  ``uniqueString``
+does not reproduce Azure's exact values (same shape, deterministic).
 """
 
 from __future__ import annotations
@@ -109,6 +109,10 @@ def call_function(node: Call, ctx: Context) -> Any:
         lazy, lo, hi = LAZY_FUNCTIONS[key]
         _check_arity(node.name, len(node.args), lo, hi)
         return lazy(ctx, node.args)
+    if "." in key:
+        from .user_functions import call_user_function
+
+        return call_user_function(node.name, [evaluate_node(a, ctx) for a in node.args], ctx)
     if key not in FUNCTIONS:
         if key.startswith(LIST_PREFIX) and len(key) > len(LIST_PREFIX):
             args = [evaluate_node(arg, ctx) for arg in node.args]
