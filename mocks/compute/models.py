@@ -3,9 +3,11 @@
 Simulated: VM size availability per region (:mod:`mocks.compute.skus`), capacity
 0–1000, read-only properties (``uniqueId``, ``timeCreated``, Uniform orchestration),
 secrets never returned (``adminPassword``, ``customData``, extension
-``protectedSettings``), Key Vault certificate checks (vault enabled for deployment,
-secret exists), network references (subnet, backend pool, inbound NAT pool large
-enough for the capacity), and instances kept in step with ``sku.capacity`` (ids
+``protectedSettings``), platform images and their Hyper-V generation against the
+size, VM extension handlers and versions (:mod:`mocks.compute.catalog`), Key Vault
+certificate checks (vault enabled for deployment, secret exists), network references
+(subnet, backend pool, inbound NAT pool or NAT rule V2 large enough for the capacity),
+system-assigned managed identity, and instances kept in step with ``sku.capacity`` (ids
 0, 1, 2 … never reused; scale-in removes the highest).  Instances are records in the
 document collection ``compute/vmss-instances`` (not ARM resources of their own, so
 they never show up in group listings), each provisioning on the clock like the
@@ -13,8 +15,8 @@ scale set.  The targeted fault ``unready`` (target ``vmss``, optional ``name``)
 makes instances report ``ProvisioningState/failed`` and ``PowerState/stopped``.
 
 Not simulated: rolling upgrades and upgrade policy semantics, zones and fault
-domains, Flexible orchestration, images, disks, NICs as resources, autoscale,
-extension execution (extensions report success), spot/priority, health probes.
+domains, Flexible orchestration, custom/gallery images, disks, NICs as resources,
+autoscale, extension execution (extensions report success), spot/priority, health probes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from mocks.core.errors import InvalidResourceReference, ResourceNotFound, UnsupportedOperation
+from mocks.core.errors import (
+    InvalidResourceReference,
+    ParentResourceNotFound,
+    ResourceNotFound,
+    UnsupportedOperation,
+)
 from mocks.core.registry import ResourceType, resource_type
 from mocks.entra.models import register_managed_identity, unregister_managed_identity
 from mocks.keyvault.models import secret_exists
@@ -227,7 +234,9 @@ class VirtualMachineScaleSet(ResourceType):
         body["sku"].setdefault("capacity", 2)
         props = body.setdefault("properties", {})
         profile = props.setdefault("virtualMachineProfile", {})
-        check_image(profile)
+        image = check_image(profile)
+        catalog.check_generation(image, body["sku"]["name"])
+        catalog.check_extensions(_extensions(body), body["location"])
         check_secrets(cloud, profile)
         check_network(cloud, rid, profile, body["sku"]["capacity"])
         apply_identity(cloud, rid, body, existing)
@@ -553,3 +562,34 @@ class VirtualMachine(ResourceType):
 
     def on_delete(self, cloud: Cloud, body: dict[str, Any]) -> None:
         drop_identity(cloud, body)
+
+
+# -- extensions as child resources ----------------------------------------------------------
+class _ExtensionChild(ResourceType):
+    """An extension PUT as a child resource (``…/extensions/{name}``): the handler and
+    version must be published (ArtifactNotFound), in the parent's region.  Stored as a
+    child; not merged into a scale set's ``extensionProfile``."""
+
+    def normalize(
+        self, cloud: Cloud, rid: str, body: dict[str, Any], existing: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        parent_id = rid.rsplit("/extensions/", 1)[0]
+        parent = cloud.store.resource_get(parent_id)
+        if parent is None:
+            raise ParentResourceNotFound(parent_id.rstrip("/").split("/")[-1])
+        location = parent.get("location", body.get("location", ""))
+        catalog.resolve_extension(body.get("properties") or {}, location)
+        body["location"] = location
+        (body.get("properties") or {}).pop("protectedSettings", None)
+        (body.get("properties") or {}).pop("protectedSettingsFromKeyVault", None)
+        return body
+
+
+@resource_type
+class VirtualMachineExtension(_ExtensionChild):
+    type_name = "Microsoft.Compute/virtualMachines/extensions"
+
+
+@resource_type
+class VirtualMachineScaleSetExtension(_ExtensionChild):
+    type_name = "Microsoft.Compute/virtualMachineScaleSets/extensions"

@@ -51,9 +51,9 @@ def vmss(
                 {
                     "name": "CMGService",
                     "properties": {
-                        "publisher": "Microsoft.ConfigurationManager",
-                        "type": "CloudManagementGateway",
-                        "typeHandlerVersion": "1.0",
+                        "publisher": "Microsoft.Powershell",
+                        "type": "DSC",
+                        "typeHandlerVersion": "2.77",
                         "protectedSettings": {"key": "hidden-value"},
                     },
                 }
@@ -326,9 +326,10 @@ def _vmss_json(size: str, capacity: int, location: str = "westeurope") -> dict[s
                         {
                             "name": "CMGService",
                             "properties": {
-                                "publisher": "Microsoft.ConfigurationManager",
-                                "type": "CloudManagementGateway",
-                                "typeHandlerVersion": "1.0",
+                                "publisher": "Microsoft.Powershell",
+                                "type": "DSC",
+                                "typeHandlerVersion": "2.77",
+                                "autoUpgradeMinorVersion": True,
                             },
                         }
                     ]

@@ -238,3 +238,161 @@ def test_virtual_machine_gets_a_system_assigned_identity(
     assert _claims(token.json()["access_token"])["oid"] == principal
     rm.resources.begin_delete_by_id(vm_id, api_version=API).result()
     assert _identity_token(local_azure, principal_id=principal).status_code == 400
+
+
+def dsc(version: str = "2.77", auto: bool = True, **kw: str) -> dict[str, Any]:
+    props = {
+        "publisher": kw.get("publisher", "Microsoft.Powershell"),
+        "type": kw.get("type", "DSC"),
+        "typeHandlerVersion": version,
+        "autoUpgradeMinorVersion": auto,
+        "settings": {"wmfVersion": "latest"},
+    }
+    return {"name": "Microsoft.Powershell.DSC", "properties": props}
+
+
+def _create(client: Any, group: str, name: str, body: dict[str, Any]) -> Any:
+    return client.virtual_machine_scale_sets.begin_create_or_update(group, name, body).result()
+
+
+@pytest.mark.parametrize(
+    ("extension", "message"),
+    [
+        (
+            dsc(
+                publisher="Microsoft.ConfigurationManager",
+                type="CloudManagementGateway",
+                version="1.0",
+            ),
+            "The VM extension with publisher 'Microsoft.ConfigurationManager' and type "
+            "'CloudManagementGateway' could not be found in location 'westeurope'.",
+        ),
+        (
+            dsc(version="2.80"),
+            "Extension with publisher 'Microsoft.Powershell', type 'DSC', and type handler "
+            "version '2.80' could not be found in the extension repository.",
+        ),
+        (
+            dsc(version="2.9", auto=False),
+            "Extension with publisher 'Microsoft.Powershell', type 'DSC', and type handler "
+            "version '2.9' could not be found in the extension repository.",
+        ),
+        (
+            dsc(version="3.0"),
+            "Extension with publisher 'Microsoft.Powershell', type 'DSC', and type handler "
+            "version '3.0' could not be found in the extension repository.",
+        ),
+    ],
+)
+def test_unknown_extension_or_version_is_artifact_not_found(
+    compute: Any, extension: dict[str, Any], message: str
+) -> None:
+    client, _rm, group = compute
+    with pytest.raises(HttpResponseError) as exc:
+        _create(client, group, "badext", vmss_body(extensions=[extension]))
+    assert exc.value.status_code == 404
+    assert exc.value.error.code == "ArtifactNotFound"
+    assert exc.value.error.message == message
+
+
+@pytest.mark.parametrize(("version", "auto"), [("2.77", False), ("2.77", True), ("2.9", True)])
+def test_published_dsc_versions_are_accepted(compute: Any, version: str, auto: bool) -> None:
+    client, _rm, group = compute
+    made = _create(client, group, "goodext", vmss_body(extensions=[dsc(version, auto)]))
+    ext = made.virtual_machine_profile.extension_profile.extensions[0]
+    assert (ext.properties.publisher, ext.properties.type, ext.properties.type_handler_version) == (
+        "Microsoft.Powershell",
+        "DSC",
+        version,
+    )
+
+
+def test_other_documented_handlers_are_known(compute: Any) -> None:
+    client, _rm, group = compute
+    extensions = [
+        dsc(publisher="Microsoft.Compute", type="CustomScriptExtension", version="1.10"),
+        dsc(publisher="Microsoft.Azure.Monitor", type="AzureMonitorWindowsAgent", version="1.0"),
+        dsc(publisher="Microsoft.Azure.ActiveDirectory", type="AADLoginForWindows", version="1.0"),
+    ]
+    for i, ext in enumerate(extensions):
+        ext["name"] = f"ext{i}"
+    made = _create(client, group, "manyext", vmss_body(extensions=extensions))
+    assert len(made.virtual_machine_profile.extension_profile.extensions) == 3
+
+
+def test_generation_2_image_on_a_generation_1_size_is_refused(compute: Any) -> None:
+    client, _rm, group = compute
+    with pytest.raises(HttpResponseError) as exc:
+        _create(client, group, "gen2ona2", vmss_body(size="Standard_A2_v2", image=WINDOWS_2022_G2))
+    assert exc.value.status_code == 400 and exc.value.error.code == "BadRequest"
+    assert str(exc.value.error.message).startswith(
+        "The selected VM size 'Standard_A2_v2' cannot boot Hypervisor Generation '2'."
+    )
+    # the Generation 1 image boots there, and a V1,V2 size takes either
+    _create(client, group, "gen1ona2", vmss_body(size="Standard_A2_v2", image=WINDOWS_2022_G1))
+    _create(client, group, "gen2ond2", vmss_body(size="Standard_D2s_v5", image=WINDOWS_2022_G2))
+    _create(client, group, "gen1ond2", vmss_body(size="Standard_D2s_v5", image=WINDOWS_2022_G1))
+
+
+def test_template_with_unknown_extension_fails_with_azures_code(
+    compute: Any, local_azure: LocalAzure
+) -> None:
+    _client, rm, _group = compute
+    _rm, dm = clients(local_azure)
+    group = f"rulesext-{uuid.uuid4().hex[:8]}"
+    rm.resource_groups.create_or_update(group, {"location": "westeurope"})
+    body = vmss_body(
+        extensions=[
+            dsc(
+                publisher="Microsoft.ConfigurationManager",
+                type="CloudManagementGateway",
+                version="1.0",
+            )
+        ]
+    )
+    template = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "resources": [
+            {
+                "type": "Microsoft.Compute/virtualMachineScaleSets",
+                "apiVersion": API,
+                "name": "tplext",
+                **body,
+            }
+        ],
+    }
+    poller = dm.deployments.begin_create_or_update(
+        group, "ext", {"properties": {"template": template, "mode": "Incremental"}}
+    )
+    with pytest.raises(HttpResponseError):
+        poller.result()
+    ops = [op for op in dm.deployment_operations.list(group, "ext") if op.properties.status_message]
+    codes = {
+        op.properties.status_message.error.code for op in ops if op.properties.status_message.error
+    }
+    assert "ArtifactNotFound" in codes
+
+
+def test_extension_child_resources_are_checked_too(compute: Any, local_azure: LocalAzure) -> None:
+    client, rm, group = compute
+    _create(client, group, "childext", vmss_body())
+    base = (
+        f"/subscriptions/{local_azure.identity.subscription_id}/resourceGroups/{group}"
+        "/providers/Microsoft.Compute/virtualMachineScaleSets/childext/extensions"
+    )
+    good = {"properties": dsc()["properties"]}
+    made = rm.resources.begin_create_or_update_by_id(
+        f"{base}/dsc", api_version=API, parameters=good
+    ).result()
+    assert made.properties["type"] == "DSC"
+    bad = {
+        "properties": dsc(
+            publisher="Microsoft.ConfigurationManager", type="CloudManagementGateway"
+        )["properties"]
+    }
+    with pytest.raises(HttpResponseError) as exc:
+        rm.resources.begin_create_or_update_by_id(
+            f"{base}/cmg", api_version=API, parameters=bad
+        ).result()
+    assert exc.value.error.code == "ArtifactNotFound"
