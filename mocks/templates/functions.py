@@ -641,18 +641,57 @@ def dotnet_format(pattern: str, values: list[Any]) -> str:
 
 
 def _format_value(value: Any, spec: str) -> str:
-    if not spec or not isinstance(value, int) or isinstance(value, bool):
+    """.NET standard numeric format strings (invariant culture) for numbers."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not spec or not number:
         return to_string(value)
-    kind, digits = spec[0], int(spec[1:] or 0)
-    if kind in "Dd":
-        return str(value).zfill(digits) if value >= 0 else "-" + str(-value).zfill(digits)
-    if kind in "Nn":
-        return f"{value:,.{digits if spec[1:] else 2}f}"
-    if kind == "X":
-        return f"{value:X}".zfill(digits)
-    if kind == "x":
-        return f"{value:x}".zfill(digits)
-    raise _fail("format", f"the format specifier '{spec}' is not supported by the local Azure.")
+    kind, precision = spec[0], spec[1:]
+    if not precision.isdigit() and precision:
+        raise _fail("format", f"the format specifier '{spec}' is not a valid numeric format.")
+    formatter = _NUMERIC_FORMATS.get(kind.upper())
+    if formatter is None or (kind.upper() in "DX" and not isinstance(value, int)):
+        raise _fail("format", f"the format specifier '{spec}' is not valid for '{value}'.")
+    text = formatter(value, int(precision) if precision else None)
+    return text.lower() if kind in "xe" else text
+
+
+def _fixed(value: float, digits: int | None, grouping: bool = False) -> str:
+    places = 2 if digits is None else digits
+    return f"{value:,.{places}f}" if grouping else f"{value:.{places}f}"
+
+
+def _exponent(value: float, digits: int | None) -> str:
+    mantissa, _, power = f"{value:.{6 if digits is None else digits}E}".partition("E")
+    sign, number = power[0], power[1:].lstrip("0") or "0"
+    return f"{mantissa}E{sign}{number.zfill(3)}"
+
+
+def _decimal(value: int, digits: int | None) -> str:
+    text = str(abs(value)).zfill(digits or 0)
+    return "-" + text if value < 0 else text
+
+
+def _hex(value: int, digits: int | None) -> str:
+    return f"{value & 0xFFFFFFFFFFFFFFFF if value < 0 else value:X}".zfill(digits or 0)
+
+
+def _general(value: float, digits: int | None) -> str:
+    if isinstance(value, int) and digits is None:
+        return str(value)
+    return f"{value:.{digits or 15}G}"
+
+
+_NUMERIC_FORMATS: dict[str, Callable[[Any, int | None], str]] = {
+    "C": lambda v, d: ("-" if v < 0 else "") + "\u00a4" + _fixed(abs(v), d, grouping=True),
+    "D": _decimal,
+    "E": _exponent,
+    "F": _fixed,
+    "G": _general,
+    "N": lambda v, d: _fixed(v, d, grouping=True),
+    "P": lambda v, d: _fixed(v * 100, d, grouping=True) + " %",
+    "R": lambda v, d: to_string(v) if isinstance(v, int) else repr(float(v)),
+    "X": _hex,
+}
 
 
 @function("startsWith", 2, 2)

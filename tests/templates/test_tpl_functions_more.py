@@ -47,6 +47,13 @@ CASES = [
     ("[pickZones('Microsoft.Compute', 'virtualMachines', 'westeurope', 3)]", ["1", "2", "3"]),
     ("[pickZones('Microsoft.Compute', 'virtualMachines', 'westeurope', 2, 1)]", ["2", "3"]),
     ("[tenant().displayName]", "Local Azure"),
+    ("[format('{0:C}', 1234)]", "\u00a41,234.00"),
+    ("[format('{0:P1}', 1)]", "100.0 %"),
+    ("[format('{0:E2}', 1234)]", "1.23E+003"),
+    ("[format('{0:F3}', 2)]", "2.000"),
+    ("[format('{0:x4}', 255)]", "00ff"),
+    ("[format('{0:D5}', -42)]", "-00042"),
+    ("[format('{0:N2}', float('1234.5'))]", "1,234.50"),
     ("[environment().suffixes.storage]", "core.windows.net"),
 ]  # fmt: skip
 
@@ -74,6 +81,8 @@ ERRORS = [
     ("[indexFromEnd(createArray(1), 2)]", "reverse index '2' is out of range"),
     ("[json('{bad')]", "not valid JSON"),
     ("[greater(1, 'a')]", "both be integers or both be strings"),
+    ("[format('{0:D2}', float('1.5'))]", "the format specifier 'D2' is not valid for '1.5'"),
+    ("[format('{0:Q}', 1)]", "the format specifier 'Q' is not valid"),
 ]
 
 
