@@ -399,9 +399,10 @@ def _selected_identity(cloud: Cloud, query: dict[str, str]) -> tuple[str, str]:
             or (res_id and res_id.lower() == record["resourceId"].lower())
         ):
             return record["clientId"], principal
-    named = object_id or client_id or res_id
     raise ManagedIdentityError(
-        400, f"No managed identity matching '{named}' is assigned to this resource."
+        400,
+        "No User Assigned or Delegated Managed Identity found for specified "
+        "ClientId/ResourceId/PrincipalId.",
     )
 
 

@@ -155,6 +155,10 @@ def test_system_assigned_identity_is_stable_and_gets_tokens(
     client.virtual_machine_scale_sets.begin_delete(group, "withid").result()
     gone = _identity_token(local_azure, principal_id=principal)
     assert gone.status_code == 400
+    assert gone.json()["message"] == (
+        "No User Assigned or Delegated Managed Identity found for specified "
+        "ClientId/ResourceId/PrincipalId."
+    )
 
 
 def test_user_assigned_identity_is_refused_loudly(compute: Any) -> None:
