@@ -400,3 +400,44 @@ def test_extension_child_resources_are_checked_too(compute: Any, local_azure: Lo
             f"{base}/cmg", api_version=API, parameters=bad
         ).result()
     assert exc.value.error.code == "ArtifactNotFound"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"vmSize": "Standard_A2_v2", "imageSku": "2022-datacenter-azure-edition"}, "BadRequest"),
+        ({"cmgName": "1cmgrules"}, "VaultNameNotValid"),
+    ],
+)
+def test_the_shipped_cmg_template_is_refused_as_azure_refuses(
+    compute: Any, local_azure: LocalAzure, tmp_path: Any, overrides: dict[str, str], code: str
+) -> None:
+    """The local Azure itself (not cmgdeploy's preflight) refuses the pairs Azure refuses."""
+    from rm_helpers import cmg_parameters, cmg_template
+
+    _client, rm, _group = compute
+    _rm, dm = clients(local_azure)
+    group = f"rulescmg-{uuid.uuid4().hex[:8]}"
+    rm.resource_groups.create_or_update(group, {"location": "westeurope"})
+    name = overrides.get("cmgName", f"cmgrules{uuid.uuid4().hex[:6]}")
+    parameters = cmg_parameters(name, tmp_path)
+    parameters.update({k: {"value": v} for k, v in overrides.items()})
+    poller = dm.deployments.begin_create_or_update(
+        group,
+        "cmg",
+        {
+            "properties": {
+                "template": cmg_template(),
+                "parameters": parameters,
+                "mode": "Incremental",
+            }
+        },
+    )
+    with pytest.raises(HttpResponseError):
+        poller.result()
+    codes = {
+        op.properties.status_message.error.code
+        for op in dm.deployment_operations.list(group, "cmg")
+        if op.properties.status_message and op.properties.status_message.error
+    }
+    assert code in codes
