@@ -682,6 +682,7 @@ def env_add(
     ca_bundle: str = ENV_CA,
     no_instance_discovery: bool = ENV_NO_DISCOVERY,
     prices: str = typer.Option(None, "--prices", help="Azure Retail Prices API URL (https)."),
+    graph: str = typer.Option(None, "--graph", metavar="URL", help="Microsoft Graph URL (https)."),
 ) -> None:
     """Add an AzureEnvironments row (https URLs only)."""
     settings: dict[str, Any] = {
@@ -695,6 +696,7 @@ def env_add(
         "ca_bundle": ca_bundle,
         "instance_discovery": not no_instance_discovery,
         "prices": prices,
+        "graph": graph,
     }
 
     def body(s: _Session) -> Any:
@@ -834,6 +836,9 @@ _register_check(app)
 from .cli_fleet import register as _register_fleet  # noqa: E402
 
 _register_fleet(app)
+from .cli_site_apps import register as _register_site_apps  # noqa: E402
+
+_register_site_apps(site_app)
 
 
 # -- entry point ---------------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""The ``site apps`` command (registered on the ``site`` group by :func:`register`).
+
+Creating app registrations needs directory rights an ARM deployer often lacks, so it is
+its own step, run once per tenant by someone allowed to (not part of ``up``); the site
+runbook then imports the apps with Import-CMAADServerApplication /
+Import-CMAADClientApplication.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from . import cli as _cli_module
+
+# cli.py imports this module at its end; its names are typer helpers used as such.
+cli: Any = _cli_module
+
+APPS_EPILOG = """\b
+Examples:
+  cmgdeploy -e local site apps
+  cmgdeploy site apps --server-app-name CMG-ServerApp --client-app-name CMG-ClientApp --tenant-name contoso.onmicrosoft.com
+
+\b
+Creates (or reuses, by display name) the CMG's Entra server (web) app and client
+(native) app through Microsoft Graph, and records their ids in the site database. A new
+client secret is written once to a 0600 file under CMGDEPLOY_HOME/secrets for the
+ConfigMgr admin; the site database keeps only its key id and expiry."""  # noqa: E501
+
+
+def register(site_app: typer.Typer) -> None:
+    """Add ``apps`` to the ``site`` group."""
+    site_app.command("apps", epilog=APPS_EPILOG)(site_apps)
+
+
+def site_apps(
+    ctx: typer.Context,
+    server_app_name: str = typer.Option(
+        "CMG-ServerApp",
+        "--server-app-name",
+        metavar="NAME",
+        help="Display name of the server (web) app.",
+    ),
+    client_app_name: str = typer.Option(
+        "CMG-ClientApp",
+        "--client-app-name",
+        metavar="NAME",
+        help="Display name of the client (native) app.",
+    ),
+    app_id_uri: str = typer.Option(
+        "https://ConfigMgrService",
+        "--app-id-uri",
+        metavar="URI",
+        help="Application ID URI of the server app (unique in the tenant).",
+    ),
+    tenant_name: str = typer.Option(
+        None,
+        "--tenant-name",
+        metavar="NAME",
+        help="Entra tenant name for the runbook's import (else the runbook asks).",
+    ),
+) -> None:
+    """Create or reuse the CMG's two Entra app registrations (Microsoft Graph)."""
+
+    def body(s: Any) -> Any:
+        from .ops.entra_apps import AppsRequest, ensure_cmg_apps
+        from .validate import https_url
+
+        request = AppsRequest(
+            server_name=_display_name(server_app_name, "--server-app-name"),
+            client_name=_display_name(client_app_name, "--client-app-name"),
+            app_id_uri=https_url(app_id_uri, "--app-id-uri").rstrip("/"),
+            tenant_name=tenant_name or None,
+        )
+        with s.op_context() as op:
+            return ensure_cmg_apps(op, request)
+
+    cli.run(ctx, "site apps", body)
+
+
+def _display_name(value: str, field_name: str) -> str:
+    from .errors import InputError
+
+    text = value.strip() if isinstance(value, str) else ""
+    if not 1 <= len(text) <= 120 or any(ord(ch) < 32 for ch in text):
+        raise InputError(field_name, value, "a display name of 1–120 printable characters")
+    return text
