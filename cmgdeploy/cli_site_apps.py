@@ -65,12 +65,11 @@ def site_apps(
 
     def body(s: Any) -> Any:
         from .ops.entra_apps import AppsRequest, ensure_cmg_apps
-        from .validate import https_url
 
         request = AppsRequest(
             server_name=_display_name(server_app_name, "--server-app-name"),
             client_name=_display_name(client_app_name, "--client-app-name"),
-            app_id_uri=https_url(app_id_uri, "--app-id-uri").rstrip("/"),
+            app_id_uri=_app_id_uri(app_id_uri),
             tenant_name=tenant_name or None,
         )
         with s.op_context() as op:
@@ -86,3 +85,14 @@ def _display_name(value: str, field_name: str) -> str:
     if not 1 <= len(text) <= 120 or any(ord(ch) < 32 for ch in text):
         raise InputError(field_name, value, "a display name of 1–120 printable characters")
     return text
+
+
+def _app_id_uri(value: str) -> str:
+    """An Application ID URI: ``api://…`` or ``https://…``, no spaces (Graph checks the rest)."""
+    import re
+
+    from .errors import InputError
+
+    if not isinstance(value, str) or not re.fullmatch(r"(api|https)://[^\s/]+(/[^\s]*)?", value):
+        raise InputError("--app-id-uri", value, "an absolute URI such as https://ConfigMgrService")
+    return value.rstrip("/")
