@@ -378,6 +378,19 @@ SELF_SIGNED = typer.Option(
 )
 TRUSTED = typer.Option(None, "--trusted-ca", help="Trusted root/intermediate CA file (repeatable).")
 SITE_CODE = typer.Option(None, "--site-code", help="ConfigMgr site code (3 characters).")
+CRL = typer.Option(
+    None,
+    "--verify-client-revocation/--no-verify-client-revocation",
+    help="The CMG checks client certificate revocation (default: on).",
+)
+TLS12 = typer.Option(
+    None, "--enforce-tls12/--no-enforce-tls12", help="The CMG enforces TLS 1.2 (default: on)."
+)
+CONTENT = typer.Option(
+    None,
+    "--content-from-storage/--no-content-from-storage",
+    help="The CMG serves content from Azure storage, as a cloud DP (default: off).",
+)
 CP = typer.Option(None, "--connection-point", help="CMG connection point server FQDN (repeatable).")
 MP = typer.Option(
     None,
@@ -421,6 +434,9 @@ SPEC_OPTIONS = (
     _SpecOption("server_cert", str, CERT, "server_cert"),
     _SpecOption("self_signed_cert", bool, SELF_SIGNED, "self_signed_cert"),
     _SpecOption("trusted_ca", list[str], TRUSTED, "trusted_cas"),
+    _SpecOption("verify_client_revocation", bool, CRL, "verify_client_revocation"),
+    _SpecOption("enforce_tls12", bool, TLS12, "enforce_tls12"),
+    _SpecOption("content_from_storage", bool, CONTENT, "content_from_storage"),
     _SpecOption("site_code", str, SITE_CODE, "site_code"),
     _SpecOption("connection_point", list[str], CP, "connection_points"),
     _SpecOption("management_point", list[str], MP, "management_points"),

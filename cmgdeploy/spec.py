@@ -68,7 +68,7 @@ class CmgSpec:
     trusted_ca_thumbprints: tuple[str, ...] = ()
     verify_client_revocation: bool = True
     enforce_tls12: bool = True
-    content_from_storage: bool = True
+    content_from_storage: bool = False
     site_code: str | None = None
     connection_points: tuple[str, ...] = ()
     management_points: tuple[str, ...] = ()
@@ -205,13 +205,14 @@ def _azure_fields(get: Callable[..., Setting], name: str, require_region: bool) 
     }
 
 
-# The CMG's own switches and their defaults: check client certificate revocation and
-# enforce TLS 1.2 (the safer choice); content from the CMG's storage account on (the
-# template deploys that storage account for it).
+# The CMG's own switches, set in the site (New-CMCloudManagementGateway), and their
+# conservative defaults: check client certificate revocation and enforce TLS 1.2 (the
+# safer choices); the CMG does not serve content as a cloud distribution point until
+# asked (no content egress cost by surprise).
 GATEWAY_DEFAULTS = {
     "verify_client_revocation": True,
     "enforce_tls12": True,
-    "content_from_storage": True,
+    "content_from_storage": False,
 }
 
 

@@ -19,7 +19,8 @@ def test_runbook_of_a_two_instance_cmg_with_a_wildcard_certificate(
     up = cli("-e", cloud_env, "up", "--name", "wildcmg", "--region", "westeurope",
              "--instances", "2", "--server-cert", str(pfx), "--site-code", "PS1",
              "--connection-point", "cp1.contoso.com", "--connection-point", "cp2.contoso.com",
-             "--management-point", "http://mp1.contoso.com", "--yes")  # fmt: skip
+             "--management-point", "http://mp1.contoso.com", "--no-enforce-tls12",
+             "--content-from-storage", "--yes")  # fmt: skip
     assert up.code == 0, up.err
     assert "Enhanced HTTP" in up.err
     exported = cli("-e", cloud_env, "site", "export", "--format", "powershell")
@@ -28,7 +29,8 @@ def test_runbook_of_a_two_instance_cmg_with_a_wildcard_certificate(
     new = next(line for line in script.splitlines() if "New-CMCloudManagementGateway " in line)
     for part in ("-ServiceName 'wildcmg.contoso.com'", "-VMInstanceCount 2",
                  "-GroupName 'wildcmg-cmg-rg'", "-Region WestEurope",
-                 "-ServiceCertPath ($PSScriptRoot + '\\wildcard.pfx')"):  # fmt: skip
+                 "-ServiceCertPath ($PSScriptRoot + '\\wildcard.pfx')", "-EnforceProtocol $false",
+                 "-EnableCloudDPFunction $true", "-CheckClientCertRevocation $true"):  # fmt: skip
         assert part in new, part
     assert script.count("-CloudManagementGatewayName 'wildcmg.contoso.com'") == 2
     assert "-EnableSsl" not in script and PASSWORD not in script

@@ -38,7 +38,7 @@ def test_a_wildcard_certificate_is_accepted_for_any_name(tmp_path: Path) -> None
     assert gateway.server_cert_file == "wild.pfx"
     assert [r.file for r in gateway.trusted_roots] == ["root.cer"]
     assert (gateway.verify_client_revocation, gateway.enforce_tls12) == (True, True)
-    assert gateway.content_from_storage is True
+    assert gateway.content_from_storage is False
     assert plan_site(spec, cert).gateway == gateway
 
 

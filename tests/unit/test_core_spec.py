@@ -47,7 +47,8 @@ def test_defaults() -> None:
         1,
         "AzurePublicCloud",
     )
-    assert spec.verify_client_revocation and spec.enforce_tls12 and spec.content_from_storage
+    assert spec.verify_client_revocation and spec.enforce_tls12
+    assert not spec.content_from_storage  # conservative: no cloud distribution point until asked
     assert spec.subscription is None and spec.certificate is None and spec.tags == ()
 
 
