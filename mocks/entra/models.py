@@ -381,8 +381,9 @@ def managed_identity(cloud: Cloud, principal_id: str) -> dict[str, Any] | None:
 
 def _selected_identity(cloud: Cloud, query: dict[str, str]) -> tuple[str, str]:
     """(client id, object id) of the identity the request names; none named: the
-    machine's own identity.  ``principal_id``/``object_id``, ``client_id`` and
-    ``mi_res_id`` select a registered identity (App Service REST endpoint reference)."""
+    machine's own identity.  ``principal_id``/``object_id`` or ``client_id`` select a
+    registered identity (App Service REST endpoint reference); ``mi_res_id`` names a
+    user-assigned identity, which the local Azure never has."""
     object_id = query.get("principal_id") or query.get("object_id")
     client_id = query.get("client_id")
     res_id = query.get("mi_res_id")
@@ -396,7 +397,6 @@ def _selected_identity(cloud: Cloud, query: dict[str, str]) -> tuple[str, str]:
         if (
             (object_id and object_id.lower() == principal)
             or (client_id and client_id.lower() == record["clientId"].lower())
-            or (res_id and res_id.lower() == record["resourceId"].lower())
         ):
             return record["clientId"], principal
     raise ManagedIdentityError(
@@ -410,7 +410,7 @@ def managed_identity_token(cloud: Cloud, query: dict[str, str], header: str) -> 
     """GET /msi/token?resource=…&api-version=2019-08-01 with ``X-IDENTITY-HEADER``.
 
     Without a selector: the system-assigned identity of "this machine".  With
-    ``principal_id``/``object_id``, ``client_id`` or ``mi_res_id``: a resource's
+    ``principal_id``/``object_id`` or ``client_id``: a resource's
     system-assigned identity registered by its provider (a scale set's), whose token
     carries ``oid`` = the resource's ``identity.principalId``.
     """
