@@ -90,8 +90,13 @@ class Renderer:
         if self._live is None:
             from rich.live import Live
 
+            # stderr lines written meanwhile (e.g. a device-code prompt) go above the
+            # live line; stdout is the result's alone and is left as it is.
             self._live = Live(
-                console=self._console(self.stderr), refresh_per_second=2, transient=True
+                console=self._console(self.stderr),
+                refresh_per_second=2,
+                transient=True,
+                redirect_stdout=False,
             )
             self._live.start()
             _WAITING.append(self)
