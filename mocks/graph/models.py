@@ -224,6 +224,22 @@ def _check_identifier_uris_free(cloud: Cloud, uris: list[str], own_id: str | Non
 
 # -- applications -----------------------------------------------------------------------
 def _new_application(cloud: Cloud, body: dict[str, Any]) -> dict[str, Any]:
+    """Graph's defaults for a new application, with ``body`` merged in (objects such as
+    ``web`` merged key by key, so unsent keys keep their defaults)."""
+    return _merged(_defaults(cloud), body)
+
+
+def _merged(app: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    out = dict(app)
+    for key, value in body.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def _defaults(cloud: Cloud) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
         "appId": str(uuid.uuid4()),
@@ -258,7 +274,6 @@ def _new_application(cloud: Cloud, body: dict[str, Any]) -> dict[str, Any]:
                 "enableIdTokenIssuance": False,
             },
         },
-        **body,
     }
 
 
@@ -294,12 +309,7 @@ def list_applications(cloud: Cloud, odata_filter: str) -> list[dict[str, Any]]:
 def update_application(cloud: Cloud, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
     with cloud.store.tx():
         app = get_application(cloud, object_id)
-        checked = _check_app_body(cloud, body, app["id"])
-        for key, value in checked.items():
-            if isinstance(value, dict) and isinstance(app.get(key), dict):
-                app[key] = {**app[key], **value}
-            else:
-                app[key] = value
+        app = _merged(app, _check_app_body(cloud, body, app["id"]))
         cloud.store.doc_put(APPS, app["id"], app)
     return app
 

@@ -74,6 +74,8 @@ def test_create_get_filter_update_delete_application(graph: Graph) -> None:
     app = created.json()
     assert app["displayName"] == name and uuid.UUID(app["appId"]) and uuid.UUID(app["id"])
     assert app["requiredResourceAccess"][0]["resourceAccess"][0]["type"] == "Scope"
+    # Objects merge with Graph's defaults: web keeps implicitGrantSettings.
+    assert app["web"]["implicitGrantSettings"]["enableIdTokenIssuance"] is False
     assert app["@odata.context"].endswith("$metadata#applications/$entity")
     by_name = graph.call("GET", "/applications", **{"$filter": f"displayName eq '{name}'"}).json()
     by_app_id = graph.call(
