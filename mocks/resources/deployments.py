@@ -42,7 +42,7 @@ from mocks.templates import (
     template_hash,
 )
 
-from . import catalog, links, models, nested
+from . import catalog, links, models, nested, vault_references
 from .exceptions import (
     DeploymentActive,
     DeploymentCannotBeCancelled,
@@ -210,7 +210,9 @@ def _resolve_links(props: dict[str, Any], cloud: Cloud | None) -> dict[str, Any]
 
 
 def _prepare(cloud: Cloud, doc: dict[str, Any]) -> PreparedDeployment:
-    return prepare(doc["template"], doc["parameters"], _scope(cloud, doc))
+    # Key Vault references are read now, each time: their values are never stored.
+    parameters = vault_references.resolve(cloud, doc["parameters"])
+    return prepare(doc["template"], parameters, _scope(cloud, doc))
 
 
 def validate_plan(cloud: Cloud, doc: dict[str, Any]) -> PreparedDeployment:

@@ -6,12 +6,14 @@ expands it into :class:`PlannedResource` entries in dependency order; the deploy
 driver then asks :meth:`PreparedDeployment.evaluate_resource` for each body (with a
 ``reference()`` resolver over the store) and :meth:`evaluate_outputs` at the end.
 
-Not simulated: nested/linked deployments (``Microsoft.Resources/deployments`` is
-planned like any resource, its inner template is not evaluated), user-defined
-functions, symbolic-name (language version 2.0) templates, ``scope`` on extension
-resources, batch sizes of serial copy loops (accepted, not enforced).  Implicit
-dependencies also follow ``resourceId()`` (ARM only follows ``reference()``/``list*``):
-an over-approximation that only makes the order stricter.
+A ``Microsoft.Resources/deployments`` resource is planned like any other; its inner
+template is left to the child deployment (``nested.py``).  Language version 2.0
+templates may give ``resources`` as an object of symbolic names.
+
+Not simulated: symbolic-name ``reference()``, ``scope`` on extension resources, batch
+sizes of serial copy loops (accepted, not enforced).  Implicit dependencies also
+follow ``resourceId()`` (ARM only follows ``reference()``/``list*``): an
+over-approximation that only makes the order stricter.
 """
 
 from __future__ import annotations

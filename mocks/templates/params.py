@@ -3,7 +3,8 @@
 Checks, in ARM's order and with its codes/messages: unknown supplied parameters,
 missing values, JSON type, ``allowedValues``, ``minValue``/``maxValue``,
 ``minLength``/``maxLength``.  Secure parameter values never appear in messages.
-Not simulated: Key Vault references in parameter values (``{"reference": …}``).
+Key Vault references (``{"reference": …}``) are resolved by the deployment driver
+before the engine sees the parameters.
 """
 
 from __future__ import annotations
@@ -77,11 +78,11 @@ def supplied_value(name: str, supplied: dict) -> tuple[bool, Any]:
                 f"The value of deployment parameter '{name}' is null or not an object with a "
                 f"'value' property. {PARAMETER_FILES_HELP}"
             )
-        if "value" not in entry:
+        if "value" not in entry:  # the deployment driver resolves Key Vault references
             raise TemplateError(
-                f"The deployment parameter '{name}' uses a Key Vault reference, which the "
-                "local Azure does not support.",
-                code="InvalidTemplate",
+                f"The deployment parameter '{name}' uses a Key Vault reference that was not "
+                "resolved before the template was evaluated.",
+                code="LocalAzureUnsupportedOperation",
             )
         return True, entry["value"]
     return False, None
