@@ -92,6 +92,7 @@ def _serve(
             )
         raise UnsupportedHttpVerb()
     op, handler = table[key]
+    request.operation = f"Blob_{op.name}"
     auth.authorize(
         cloud,
         request,

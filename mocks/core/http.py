@@ -36,6 +36,9 @@ class Request:
     raw_path: str = ""  # the path as sent (percent-encoded), for signatures over it
     raw_query: str = ""  # the query string as sent
     client_ip: str = ""  # the peer's address
+    # Set by handlers that serve several operations on one route (the Blob service):
+    # the request log names this operation instead of the route's.
+    operation: str = ""
     # Header names as sent (case kept), for services that preserve it (blob metadata).
     raw_headers: list[tuple[str, str]] = field(default_factory=list)
     principal: Principal | None = None  # filled in by the authenticating layer

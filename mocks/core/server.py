@@ -413,7 +413,7 @@ class Dispatcher:
                 "user_agent": request.header("user-agent"),
                 "request_id": request.request_id,
                 "kind": kind,
-                "operation": route.name if route else None,
+                "operation": request.operation or (route.name if route else None),
                 "fault": fault,
                 "principal": request.principal.client_id if request.principal else None,
             },

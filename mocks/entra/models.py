@@ -394,9 +394,8 @@ def _selected_identity(cloud: Cloud, query: dict[str, str]) -> tuple[str, str]:
     if client_id and client_id.lower() == machine:
         return machine, machine_object
     for principal, record in cloud.store.doc_list(MANAGED_IDENTITIES):
-        if (
-            (object_id and object_id.lower() == principal)
-            or (client_id and client_id.lower() == record["clientId"].lower())
+        if (object_id and object_id.lower() == principal) or (
+            client_id and client_id.lower() == record["clientId"].lower()
         ):
             return record["clientId"], principal
     raise ManagedIdentityError(

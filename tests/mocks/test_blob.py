@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -394,3 +395,17 @@ def test_create_only_sas_writes_new_blobs_but_never_overwrites(account: Account)
     with pytest.raises(HttpResponseError) as denied:
         container.upload_blob("new", b"2", overwrite=True)
     assert denied.value.error_code == "AuthorizationPermissionMismatch"
+
+
+def test_request_log_names_each_blob_operation(local_azure: LocalAzure, account: Account) -> None:
+    from mocks.core import requestlog
+
+    before = len(requestlog.read(local_azure.state_dir, 0))
+    account.service().create_container("logged").upload_blob("f", b"1")
+    entries = requestlog.read(local_azure.state_dir, before)
+    blob_entries = [e for e in entries if e["path"].startswith(f"/{account.name}/")]
+    assert [(e["method"], e["operation"], e["kind"]) for e in blob_entries] == [
+        ("PUT", "Blob_CreateContainer", "write"),
+        ("PUT", "Blob_PutBlob", "write"),
+    ]
+    assert all("sig" not in json.dumps(e) and account.key not in json.dumps(e) for e in entries)
