@@ -409,3 +409,25 @@ def test_request_log_names_each_blob_operation(local_azure: LocalAzure, account:
         ("PUT", "Blob_PutBlob", "write"),
     ]
     assert all("sig" not in json.dumps(e) and account.key not in json.dumps(e) for e in entries)
+
+
+def test_a_taken_blob_port_moves_and_rewrites_the_endpoints(tmp_path) -> None:
+    import socket
+
+    state = tmp_path / "state"
+    with LocalAzure(state, config=CloudConfig(provisioning_seconds=0.01)) as first:
+        account = make_account(first)
+        old_port = int(first.blob_url.rsplit(":", 1)[1])
+    squatter = socket.socket()  # another program takes the port while no server runs
+    squatter.bind(("127.0.0.1", old_port))
+    squatter.listen()
+    try:
+        with LocalAzure(state) as second:
+            assert second.blob_url != first.blob_url
+            body = raw(second, "GET", account.id).json()
+            assert (
+                body["properties"]["primaryEndpoints"]["blob"]
+                == f"{second.blob_url}/{account.name}/"
+            )
+    finally:
+        squatter.close()
