@@ -542,7 +542,9 @@ def status(
 
         cmg = _name_of(s, name)
         with s.op_context(timeout=timeout) as op:
-            return do_status(op, cmg, watch=watch, on_update=_on_change(op.progress))
+            # Watching is what the command is for: its lines show even when not at a terminal.
+            watching = functools.partial(s.state.renderer.progress, always=True)
+            return do_status(op, cmg, watch=watch, on_update=_on_change(watching))
 
     run(ctx, "status", body)
 

@@ -69,11 +69,12 @@ class Renderer:
         """Whether :meth:`progress` prints anything (a TTY, or --verbose; not quiet)."""
         return not self.quiet and (self.stderr.isatty() or self.verbose)
 
-    def progress(self, message: str) -> None:
+    def progress(self, message: str, *, always: bool = False) -> None:
         """One line per change, with the time since the command started. At a terminal
         (rich) the last one also stays as a live line whose clock keeps running, so a
         long wait shows what it waits on and for how long; elsewhere plain lines with
-        --verbose; nothing when quiet."""
+        --verbose (or ``always``: what the command is for, e.g. ``status --watch``);
+        nothing when quiet."""
         if self.quiet:
             return
         text = redact(message)
@@ -83,7 +84,7 @@ class Renderer:
             live.console.print(f"[dim]{stamp:>7}[/dim] {_escape(text)}")
             if not text.startswith("warning:"):
                 live.update(_Waiting(text, time.monotonic(), self.started))
-        elif self.verbose:
+        elif self.verbose or always:
             print(f"cmgdeploy: [{stamp}] {text}", file=self.stderr, flush=True)
 
     def _waiting_line(self) -> Any:
