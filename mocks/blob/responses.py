@@ -426,9 +426,25 @@ def _properties_headers(cloud: Cloud, record: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
+SAS_RESPONSE_HEADERS = {
+    "rscc": "Cache-Control",
+    "rscd": "Content-Disposition",
+    "rsce": "Content-Encoding",
+    "rscl": "Content-Language",
+    "rsct": "Content-Type",
+}
+
+
+def _sas_overrides(request: Request) -> dict[str, str]:
+    """Response headers a service SAS sets (``rscc``…``rsct``; they are signed)."""
+    if "sig" not in request.query or request.header("authorization"):
+        return {}
+    return {h: request.query[q] for q, h in SAS_RESPONSE_HEADERS.items() if request.query.get(q)}
+
+
 def get_blob(cloud: Cloud, request: Request, account: models.Account) -> Response:
     record, data = models.read_blob(cloud, *_blob_args(request, account), model_headers(request))
-    headers = _properties_headers(cloud, record)
+    headers = {**_properties_headers(cloud, record), **_sas_overrides(request)}
     if request.method == "HEAD":
         headers.update({"x-ms-access-tier": "Hot", "x-ms-access-tier-inferred": "true"})
         if record.get("content_md5"):

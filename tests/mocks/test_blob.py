@@ -431,3 +431,23 @@ def test_a_taken_blob_port_moves_and_rewrites_the_endpoints(tmp_path) -> None:
             )
     finally:
         squatter.close()
+
+
+def test_sas_response_header_overrides(account: Account) -> None:
+    account.service().create_container("overrides").upload_blob("f.zip", b"PK")
+    sas = generate_blob_sas(
+        account.name,
+        "overrides",
+        "f.zip",
+        account_key=account.key,
+        permission=BlobSasPermissions(read=True),
+        expiry=_in(1),
+        content_type="application/zip",
+        content_disposition="attachment; filename=cmgdsc.zip",
+    )
+    response = requests.get(
+        f"{account.blob_endpoint}overrides/f.zip?{sas}", verify=account.ca_bundle, timeout=10
+    )
+    assert response.status_code == 200 and response.content == b"PK"
+    assert response.headers["Content-Type"] == "application/zip"
+    assert response.headers["Content-Disposition"] == "attachment; filename=cmgdsc.zip"
