@@ -221,6 +221,7 @@ class ArmSource:
         """The source from the site database and its live state; it must be Ready."""
         from ..ops.cmgstate import read_status
         from ..ops.context import open_session
+        from ..ops.observed import record_status
 
         svc = self._ctx.db.get_service(self.name)
         if svc is None or svc.kind != "arm":
@@ -228,6 +229,7 @@ class ArmSource:
         with _session(open_session(self._ctx, svc.subscription)) as session:
             _refuse_unfinished_migration_target(self.name, session.get_group(svc.resource_group))
             status = read_status(self._ctx, session, svc)
+        record_status(self._ctx, status)  # the site DB follows what Azure says of the source
         if status.state != "Ready":
             raise not_ready(self.name, status.state)
         return SourceFacts(

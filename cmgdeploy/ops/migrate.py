@@ -35,6 +35,7 @@ from . import up as up_op
 from .cmgstate import read_status
 from .context import OpContext, cmg_lock, open_session
 from .lease import lease_seconds, run_lease
+from .observed import record_status
 from .progress import wait_until_ready
 from .targetspec import spec_inputs
 
@@ -283,9 +284,7 @@ class Migration:
     def verify(self) -> bool:
         svc = self._target_service()
         status = wait_until_ready(self.ctx, self.session, svc)
-        self.ctx.db.upsert_service(
-            dataclasses.replace(svc, state=status.state, fqdn=status.fqdn or svc.fqdn)
-        )
+        record_status(self.ctx, status)  # state, fqdn, instances, ports: what Azure says
         if status.state != "Ready":
             raise _target_not_ready(svc.name, status.state, "at verify")
         since = self.journal.ready_since or iso(utc_now())
@@ -324,6 +323,7 @@ class Migration:
     def retire(self) -> bool:
         svc = self._target_service()
         status = read_status(self.ctx, self.session, svc)  # right now, not the journal's word
+        record_status(self.ctx, status)
         if status.state != "Ready":
             raise _target_not_ready(svc.name, status.state, "at retire; nothing was deleted")
         self.would_delete = tuple(self.source.would_delete())

@@ -48,6 +48,12 @@ def test_drain_zero_waits_for_the_site_then_retires_service_and_storage(
         "-CloudManagementGatewayName 'newcmg.westeurope.cloudapp.azure.com'" in data["site_steps"]
     )
     assert lab.classic_deletes() == [] and _classic_storage_deletes(lab) == []
+    with SiteDB(home / "site.db") as db:  # what migrate learned from Azure is in the site DB
+        row = db.get_service(TARGET)
+        assert row is not None
+        assert (row.state, row.fqdn, row.instances) == (
+            "Ready", "newcmg.westeurope.cloudapp.azure.com", 2)  # fmt: skip
+        assert {p.ports for p in db.list_connection_points(TARGET)} == {(10124, 10125)}
     found = data["source_found"]
     assert "found classic hosted service oldcmg" in found and "storage account: oldcmg" in found
     assert "ProxyService_IN_1 ReadyRole" in found
