@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sdkclients import Clients, sdk_clients
+from azure.storage.blob import ContainerClient
+from sdkclients import Clients, sdk_clients, storage_key
 
 from mocks import LocalAzure
 from mocks.templates import loads_jsonc
@@ -21,9 +22,40 @@ DEPLOYABLE = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and p.name no
 _numbers = itertools.count()
 
 
+STAGING_GROUP, STAGING_ACCOUNT, STAGING_CONTAINER = "qs-staging", "qsstaging0001", "artifacts"
+
+
 @pytest.fixture(scope="module")
 def clients(local_azure: LocalAzure) -> Clients:
     return sdk_clients(local_azure)
+
+
+@pytest.fixture(scope="module")
+def staging(local_azure: LocalAzure, clients: Clients) -> str:
+    """The quickstart pipeline's ``_artifactsLocation``: every template's nested files on
+    a blob container of the local Azure (its Blob service, as a linked template reads)."""
+    clients.resources.resource_groups.create_or_update(STAGING_GROUP, {"location": "westeurope"})
+    account = {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01",
+               "name": STAGING_ACCOUNT, "location": "westeurope",
+               "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}  # fmt: skip
+    template = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                "contentVersion": "1.0.0.0", "resources": [account]}  # fmt: skip
+    body = {"properties": {"mode": "Incremental", "template": template}}
+    clients.deployments.deployments.begin_create_or_update(STAGING_GROUP, "staging", body).result()
+    account_id = (f"/subscriptions/{clients.subscription_id}/resourceGroups/{STAGING_GROUP}"
+                  f"/providers/Microsoft.Storage/storageAccounts/{STAGING_ACCOUNT}")  # fmt: skip
+    base = f"{local_azure.blob_url}/{STAGING_ACCOUNT}/"
+    credential = {
+        "account_name": STAGING_ACCOUNT,
+        "account_key": storage_key(local_azure, account_id),
+    }
+    container = ContainerClient(base, STAGING_CONTAINER, credential=credential,
+                                connection_verify=local_azure.ca_bundle)  # fmt: skip
+    container.create_container()
+    for path in CORPUS.glob("*/*/*.json"):
+        name = path.relative_to(CORPUS).as_posix()
+        container.upload_blob(name, path.read_bytes())
+    return f"{base}{STAGING_CONTAINER}/"
 
 
 def placeholder(match: re.Match[str]) -> str:
@@ -51,11 +83,14 @@ def fill(value: Any) -> Any:
     return value
 
 
-def request(name: str) -> dict[str, Any]:
+def request(name: str, staging: str) -> dict[str, Any]:
     folder = CORPUS / name
     template = loads_jsonc((folder / "azuredeploy.json").read_text())
     parameters = loads_jsonc((folder / "azuredeploy.parameters.json").read_text())
     params = fill(parameters.get("parameters") or {})
+    if "_artifactsLocation" in (template.get("parameters") or {}):
+        params["_artifactsLocation"] = {"value": f"{staging}{name}/"}
+        params["_artifactsLocationSasToken"] = {"value": ""}
     return {"properties": {"mode": "Incremental", "template": template, "parameters": params}}
 
 
@@ -66,8 +101,11 @@ def group_for(c: Clients, name: str) -> str:
 
 
 @pytest.mark.parametrize("name", DEPLOYABLE)
-def test_quickstart_validates_predicts_deploys_and_reads_back(clients: Clients, name: str) -> None:
-    dm, group, body = clients.deployments.deployments, group_for(clients, name), request(name)
+def test_quickstart_validates_predicts_deploys_and_reads_back(
+    clients: Clients, staging: str, name: str
+) -> None:
+    dm, group = clients.deployments.deployments, group_for(clients, name)
+    body = request(name, staging)
     validated = dm.begin_validate(group, "quickstart", body).result()
     assert validated.properties.provisioning_state == "Succeeded"
     before = dm.begin_what_if(group, "quickstart", body).result()
@@ -85,8 +123,9 @@ def test_quickstart_validates_predicts_deploys_and_reads_back(clients: Clients, 
 
 
 @pytest.mark.parametrize("name", sorted(RETIRED_SIZES))
-def test_retired_vm_sizes_fail_as_in_azure(clients: Clients, name: str) -> None:
-    dm, group, body = clients.deployments.deployments, group_for(clients, name), request(name)
+def test_retired_vm_sizes_fail_as_in_azure(clients: Clients, staging: str, name: str) -> None:
+    dm, group = clients.deployments.deployments, group_for(clients, name)
+    body = request(name, staging)
     poller = dm.begin_create_or_update(group, "quickstart", body)
     with pytest.raises(Exception, match="DeploymentFailed"):
         poller.result()
