@@ -220,6 +220,7 @@ def text_of(result: Any, data: Any, console: Any) -> None:
         "ClassicShowResult": _classic_show_text,
         "EstimateResult": _report("estimate_text"),
         "CheckResult": _report("check_text"),
+        "MigrationResult": _report("migration_text"),
     }.get(kind, _mapping_text)
     printer(data, console)
 

@@ -1,4 +1,5 @@
-"""Text of the report commands (estimate, check) for people; JSON is the result's dict."""
+"""Text of the report commands (estimate, check, migrate) for people; JSON is the
+result's dict."""
 
 from __future__ import annotations
 
@@ -52,3 +53,26 @@ def check_text(data: dict[str, Any], console: Any) -> None:
     for item in sorted(data["items"], key=lambda i: order[i["status"]]):
         line = f"{_MARK[item['status']]:8} {item['kind']} {item['name']}: {item['detail']}"
         console.print(_escape(redact(line)))
+
+
+MIGRATION_FIELDS = ("target", "source", "source_kind", "phase", "next_phase", "waiting_for",
+                    "ready_since", "site_confirmed", "wait_until", "phases_run",
+                    "would_delete", "deleted", "site_runbook")  # fmt: skip
+
+
+def migration_text(data: dict[str, Any], console: Any) -> None:
+    """``migrate`` for people: what was found, where it stands, what it waits for, and the
+    runbook file to run on the site server (its PowerShell is in the JSON output)."""
+    from .render import value_text
+
+    if data.get("source_found"):
+        console.out(redact(str(data["source_found"])))
+    rows = []
+    for key in MIGRATION_FIELDS:
+        value = data.get(key)
+        if value in (None, [], ""):
+            continue
+        rows.append([key, value_text(value) if isinstance(value, list) else value])
+    console.print(_table(f"Migration to {data.get('target')}", ["field", "value"], rows))
+    if data.get("summary"):
+        console.print(_escape(redact(str(data["summary"]))))
