@@ -218,9 +218,8 @@ def render(book: Runbook) -> str:
     ]
     lines += [f"# {note}" for note in book.notes]
     lines += _app_lines(book.apps)
-    server_app = next((a for a in book.apps if a.role == "server"), None)
     for cmg in book.cmgs:
-        lines += _cmg_lines(cmg, server_app)
+        lines += _cmg_lines(cmg, _server_app(book.apps, cmg.service.environment))
         for point in cmg.points:
             lines += _connection_point_lines(point, cmg.service_name)
         for role in cmg.roles:
@@ -231,6 +230,15 @@ def render(book: Runbook) -> str:
 
 
 # -- Entra apps ---------------------------------------------------------------------------
+def _server_app(apps: Iterable[EntraApp], environment: str) -> EntraApp | None:
+    """The server app recorded for the CMG's environment (its client id goes to
+    New-CMCloudManagementGateway -ServerAppClientId)."""
+    return next(
+        (a for a in apps if a.role == "server" and a.environment.lower() == environment.lower()),
+        None,
+    )
+
+
 def _app_lines(apps: Iterable[EntraApp]) -> list[str]:
     server = next((a for a in apps if a.role == "server"), None)
     client = next((a for a in apps if a.role == "client"), None)
