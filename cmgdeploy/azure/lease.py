@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 from ..errors import AzureError
+from .retry import RetryPolicy
 
 MIN_SECONDS, MAX_SECONDS = 15, 60  # what Lease Blob allows for a fixed-duration lease
 
@@ -34,7 +36,11 @@ class BlobLease:
     ) -> None:
         from azure.storage.blob import BlobServiceClient
 
-        kwargs: dict[str, Any] = {"connection_verify": ca_bundle} if ca_bundle else {}
+        # cmgdeploy's retries (Retry-After honoured, bounded), not the Storage SDK's own
+        # exponential policy (15 s first backoff).
+        kwargs: dict[str, Any] = {"retry_policy": _StorageRetry()}
+        if ca_bundle:
+            kwargs["connection_verify"] = ca_bundle
         service = BlobServiceClient(
             blob_endpoint, credential={"account_name": account, "account_key": key}, **kwargs
         )
@@ -64,8 +70,12 @@ class BlobLease:
                 if getattr(exc, "error_code", None) != "LeaseIdMissing":
                     raise
                 # there already, and leased: a write needs the lease id
+        # A proposed lease id: an acquire retried after a lost answer finds the lease
+        # held under that same id and succeeds (Lease Blob's outcomes table).
         try:
-            self._lease = self.blob.acquire_lease(lease_duration=seconds)
+            self._lease = self.blob.acquire_lease(
+                lease_duration=seconds, lease_id=str(uuid.uuid4())
+            )
         except HttpResponseError as exc:
             if (
                 getattr(exc, "error_code", None) in ("LeaseAlreadyPresent",)
@@ -119,6 +129,17 @@ class BlobLease:
             except SdkError:
                 pass  # it expires by itself
         self._lease = None
+
+
+class _StorageRetry(RetryPolicy):
+    """cmgdeploy's retry policy in a Storage pipeline: the Storage SDK hands the policy it
+    replaces its location options (``hosts``, ``location_mode``; ``StorageRetryPolicy.
+    configure_retries`` consumes them), which must not reach the transport."""
+
+    def send(self, request: Any) -> Any:
+        for option in ("hosts", "location_mode"):
+            request.context.options.pop(option, None)
+        return super().send(request)
 
 
 @contextlib.contextmanager
