@@ -55,9 +55,9 @@ from .exceptions import (
 )
 from .provisioning import (
     ResourceRef,
-    canonical_type,
     mark_deleting,
     resource_or_inline_child,
+    type_of_id,
     write_resource,
 )
 from .views import deployment_body, iso_time, operations
@@ -323,7 +323,7 @@ def _plan_entries(prepared: PreparedDeployment) -> list[dict[str, Any]]:
     return [
         {
             "id": r.id,
-            "type": canonical_type(r.type),
+            "type": type_of_id(r.id),
             "name": r.name,
             "api_version": r.api_version,
             "depends_on": list(r.depends_on),

@@ -35,17 +35,27 @@ _OPTIONAL_TOP_LEVEL = ("sku", "kind", "zones", "identity", "plan", "managedBy", 
 
 @dataclass
 class ResourceRef:
-    """A resource id split into its parts (child types have several type/name pairs)."""
+    """A resource id split into its parts (child types have several type/name pairs).
+
+    An extension resource (``…/vaults/v/providers/Microsoft.Authorization/roleAssignments/x``)
+    keeps the resource it extends in ``scope``; its own namespace/types/names follow."""
 
     subscription: str
     group: str
     namespace: str
     types: list[str]
     names: list[str]
+    scope: str = ""
 
     @classmethod
     def parse(cls, sub: str, group: str, rest: str) -> ResourceRef:
-        """``rest`` = ``{ns}/{type}/{name}[/{childType}/{childName}…]`` (maybe a collection)."""
+        """``rest`` = ``{ns}/{type}/{name}[/{childType}/{childName}…]`` (maybe a collection),
+        or ``{resource}/providers/{ns}/{type}/{name}`` for an extension resource."""
+        head, marker, tail = _split_extension(rest)
+        if marker:
+            scope = f"/subscriptions/{sub}/resourceGroups/{group}/providers/{head.strip('/')}"
+            inner = cls.parse(sub, group, tail)
+            return cls(sub, group, inner.namespace, inner.types, inner.names, scope)
         parts = [p for p in rest.split("/") if p]
         return cls(sub, group, parts[0], parts[1::2], parts[2::2])
 
@@ -71,18 +81,40 @@ class ResourceRef:
         segments = [canonical[0]]
         for typ, name in zip(canonical[1:], self.names, strict=False):
             segments += [typ, name]
-        return (
-            f"/subscriptions/{self.subscription}/resourceGroups/{self.group}/providers/"
-            + "/".join(segments)
+        base = (
+            f"{self.scope}/providers/"
+            if self.scope
+            else f"/subscriptions/{self.subscription}/resourceGroups/{self.group}/providers/"
         )
+        return base + "/".join(segments)
 
     def parent_id(self) -> str | None:
+        """The parent resource, or for an extension resource the resource it extends."""
         if len(self.types) < 2:
-            return None
+            return self.scope or None
         parent = ResourceRef(
-            self.subscription, self.group, self.namespace, self.types[:-1], self.names[:-1]
+            self.subscription,
+            self.group,
+            self.namespace,
+            self.types[:-1],
+            self.names[:-1],
+            self.scope,
         )
         return parent.resource_id(canonical_type(parent.type_name))
+
+
+def _split_extension(rest: str) -> tuple[str, str, str]:
+    """``(resource path, "/providers/", extension path)`` or ``(rest, "", "")``."""
+    lowered = rest.lower()
+    at = lowered.find("/providers/")
+    if at < 0:
+        return rest, "", ""
+    return rest[:at], rest[at : at + len("/providers/")], rest[at + len("/providers/") :]
+
+
+def type_of_id(rid: str) -> str:
+    """A resource id's type in ARM's casing (an extension resource's own type)."""
+    return canonical_type(ResourceRef.from_id(rid).type_name)
 
 
 def canonical_type(type_name: str) -> str:

@@ -26,7 +26,7 @@ from mocks.templates import (
 )
 
 from . import deployments, models, schema_types
-from .provisioning import canonical_type, resource_or_inline_child
+from .provisioning import resource_or_inline_child, type_of_id
 
 if TYPE_CHECKING:
     from mocks.core.cloud import Cloud
@@ -97,7 +97,7 @@ def _change(
     if after is not None:
         # ARM names a child resource by its last segment ("vault/secret" -> "secret").
         name = res.name.split("/")[-1]
-        after = {"id": res.id, **after, "name": name, "type": canonical_type(res.type)}
+        after = {"id": res.id, **after, "name": name, "type": type_of_id(res.id)}
         after = schema_types.coerce(res.type, after)  # as the provider would read it
     if before is None:
         return {"resourceId": res.id, "changeType": "Create", "after": after or _stub(res)}
@@ -136,7 +136,7 @@ def _write_only(delta: dict[str, Any]) -> bool:
 
 
 def _stub(res: PlannedResource) -> dict[str, Any]:
-    return {"id": res.id, "name": res.name.split("/")[-1], "type": canonical_type(res.type)}
+    return {"id": res.id, "name": res.name.split("/")[-1], "type": type_of_id(res.id)}
 
 
 def _untouched(

@@ -10,8 +10,12 @@ A ``Microsoft.Resources/deployments`` resource is planned like any other; its in
 template is left to the child deployment (``nested.py``).  Language version 2.0
 templates may give ``resources`` as an object of symbolic names.
 
-Not simulated: symbolic-name ``reference()``, ``scope`` on extension resources, batch
-sizes of serial copy loops (accepted, not enforced).  Implicit dependencies also
+Extension resources are placed on the resource their ``scope`` names (or, in the
+older form, a type ``<type>/providers/<extension type>`` and name
+``<resource>/<namespace>/<name>``).
+
+Not simulated: symbolic-name ``reference()``, batch sizes of serial copy loops
+(accepted, not enforced).  Implicit dependencies also
 follow ``resourceId()`` (ARM only follows ``reference()``/``list*``): an
 over-approximation that only makes the order stricter.
 """
@@ -59,6 +63,7 @@ _CONTROL_KEYS = {
     "name",
     "type",
     "existing",
+    "scope",
     "__symbolicName",
 }
 _ID_FUNCTIONS = {"resourceid", "subscriptionresourceid", "extensionresourceid"}
@@ -410,9 +415,27 @@ class PreparedDeployment:
                 "number of segments as its resource name. A root resource type must have "
                 f"segment length one greater than its resource name. {RESOURCES_HELP}"
             )
+        if "scope" in raw and rtype.lower() != "microsoft.resources/deployments":
+            return f"{self._extension_scope(raw['scope'], ctx)}/{provider_path(rtype, names)}"
         sub = str(evaluate_value(raw.get("subscriptionId", self.scope.subscription_id), ctx))
         group = str(evaluate_value(raw.get("resourceGroup", self.scope.resource_group), ctx))
         return f"/subscriptions/{sub}/resourceGroups/{group}/{provider_path(rtype, names)}"
+
+    def _extension_scope(self, scope: Any, ctx: Context) -> str:
+        """An extension resource's ``scope``: a resource id, or ``Namespace/type/name``."""
+        target = evaluate_value(scope, ctx)
+        if not isinstance(target, str) or not target:
+            raise TemplateError(
+                f"The template resource 'scope' must be a resource id or 'Namespace/type/name'; "
+                f"actual value '{target}'. {RESOURCES_HELP}"
+            )
+        resolved = target if target.startswith("/") else _relative_resource_id(target, self.scope)
+        if resolved is None:
+            raise TemplateError(
+                f"The template resource scope '{target}' is not valid: it must be a resource id "
+                f"or 'Namespace/type/name'. {RESOURCES_HELP}"
+            )
+        return resolved.rstrip("/")
 
     def _link_dependencies(self) -> None:
         for instance in self._instances:
@@ -617,8 +640,12 @@ def _copy_contexts(raw: dict, base: Context) -> tuple[str | None, list[Context]]
 
 
 def _parent_id(rid: str) -> str | None:
-    # .../providers/NS/t1/n1/t2/n2 → .../providers/NS/t1/n1 for child resources
+    # .../providers/NS/t1/n1/t2/n2 → .../providers/NS/t1/n1 for child resources; an
+    # extension resource (.../providers/NS/t/n/providers/NS2/t2/n2) → the resource it extends
     head, _, tail = rid.partition("/providers/")
+    scope, marker, _extension = tail.partition("/providers/")
+    if marker:
+        return f"{head}/providers/{scope}"
     segments = tail.split("/")
     if len(segments) <= 3:
         return None

@@ -110,3 +110,31 @@ def test_property_strings_are_read_with_the_schemas_types(clients: Clients) -> N
     stored = body.properties["securityRules"][0]["properties"]
     assert stored["priority"] == 1000
     assert stored["destinationPortRange"] == "443"  # a string in the schema: kept
+
+
+def test_extension_resources_by_scope_and_by_the_older_providers_form(clients: Clients) -> None:
+    nsg = {"type": "Microsoft.Network/networkSecurityGroups", "apiVersion": NET_API,
+           "name": "ext-nsg", "location": "westeurope", "properties": {}}  # fmt: skip
+    reader = "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'acdd72a7-3385-48ef-bd42-f606fba81ae7')]"
+    props = {"roleDefinitionId": reader, "principalId": "11111111-2222-3333-4444-555555555555"}
+    by_scope = {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01",
+                "name": "[guid('scoped')]", "scope": "Microsoft.Network/networkSecurityGroups/ext-nsg",
+                "properties": props}  # fmt: skip
+    older = {"type": "Microsoft.Network/networkSecurityGroups/providers/roleAssignments",
+             "apiVersion": "2022-04-01", "name": "[concat('ext-nsg/Microsoft.Authorization/', guid('older'))]",
+             "dependsOn": ["ext-nsg"], "properties": props}  # fmt: skip
+    deploy(clients, "extensions", template([nsg, by_scope, older]))
+    nsg_id = f"/subscriptions/{clients.subscription_id}/resourceGroups/{GROUP}/providers/Microsoft.Network/networkSecurityGroups/ext-nsg"
+    ops = list(clients.deployments.deployment_operations.list(GROUP, "extensions"))
+    ids = {o.properties.target_resource.id for o in ops if o.properties.target_resource}
+    assignments = sorted(i for i in ids if "/roleAssignments/" in i)
+    assert len(assignments) == 2
+    for rid in assignments:
+        assert rid.startswith(f"{nsg_id}/providers/Microsoft.Authorization/roleAssignments/")
+        read = clients.resources.resources.get_by_id(rid, api_version="2022-04-01")
+        assert read.properties["principalId"] == props["principalId"]
+    body = {"properties": {"mode": "Incremental", "template": template([nsg, by_scope, older])}}
+    again = clients.deployments.deployments.begin_what_if(GROUP, "extensions", body).result()
+    assert {c.change_type for c in again.changes if "/roleAssignments/" in c.resource_id} == {
+        "NoChange"
+    }
