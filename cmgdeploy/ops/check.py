@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..errors import ExitCode, InputError
+from ..errors import CmgError, ExitCode, InputError
 from .certrecord import load_certificate_record
 from .context import OpContext, open_session
 
@@ -229,7 +229,11 @@ def app_secret_items(
 
     items: list[CheckItem] = []
     for app in apps:
-        found = read_app_secrets(ctx.env, session.credential, app.object_id)
+        try:
+            found = read_app_secrets(ctx.env, session.credential, app.object_id)
+        except CmgError as err:  # one unreadable app must not hide the other checks
+            items.append(_unreadable_app(app, err))
+            continue
         label = f"{found.display_name or app.display_name} ({app.role} app {app.app_id})"
         wanted = [c for c in found.credentials
                   if not app.credential_key_id or c.key_id == app.credential_key_id]  # fmt: skip
@@ -240,6 +244,14 @@ def app_secret_items(
         for cred in wanted:
             items.append(_secret_item(label, cred.key_id, cred.hint, cred.end, now, request))
     return items
+
+
+def _unreadable_app(app: Any, err: CmgError) -> CheckItem:
+    """Gone from the tenant: critical; not readable (permissions, Graph down): unknown."""
+    label = f"{app.display_name} ({app.role} app {app.app_id})"
+    if "NotFound" in err.code:
+        return CheckItem("app secret", label, CRITICAL, f"the app is gone: {err.message}")
+    return CheckItem("app secret", label, WARNING, f"unknown: {err.message}")
 
 
 def _secret_item(

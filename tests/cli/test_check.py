@@ -276,3 +276,22 @@ def test_app_secrets_through_graph_expired_is_critical(cli: Any, home: Path) -> 
         (item,) = _items(expired, "app secret")
         assert item["status"] == "critical" and "expired on" in item["detail"]
         assert secret["keyId"] in item["detail"]
+
+
+def test_an_app_deleted_from_the_tenant_is_critical(cli: Any, home: Path) -> None:
+    from cmgdeploy.sitedb import EntraApp, SiteDB
+    from mocks import LocalAzure
+
+    with LocalAzure(home / "local-azure") as az:
+        assert cli("-e", "local", "up", "--name", "goneapp", "--self-signed-cert", *SITE).code == 0
+        with SiteDB(home / "site.db") as db:
+            db.put_entra_app(EntraApp(
+                environment="local", tenant_id=az.identity.tenant_id, role="client",
+                display_name="ContosoCMG Client", object_id="00000000-0000-0000-0000-00000000dead",
+                app_id="00000000-0000-0000-0000-00000000beef",
+            ))  # fmt: skip
+        run = cli("-e", "local", "-o", "json", "check", "--name", "goneapp")
+        assert run.code == 11, run.err
+        (item,) = _items(run, "app secret")
+        assert item["status"] == "critical" and item["detail"].startswith("the app is gone")
+        assert _items(run, "deployment")[0]["status"] == "ok"  # the other checks still ran
