@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clifixtures import write_dsc_package
+
 from mocks import LocalAzure
 from mocks.core.cloud import CloudConfig
 
@@ -102,9 +104,14 @@ class Lab:
     def env(self) -> dict[str, str]:
         ident = self.az.identity
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("CMGDEPLOY_", "AZURE_"))}
+        # A site's DSC package, as an environment other than `local` requires.
+        package = self.home.parent / f"{self.home.name}-cmgdsc.zip"
+        if not package.exists():
+            write_dsc_package(package)
         return {**keep, "CMGDEPLOY_HOME": str(self.home), "AZURE_TENANT_ID": ident.tenant_id,
                 "AZURE_CLIENT_ID": ident.client_id, "AZURE_CLIENT_SECRET": ident.client_secret,
-                "NO_COLOR": "1", **self.extra_env}  # fmt: skip
+                "CMGDEPLOY_CMG_PACKAGE": str(package), "NO_COLOR": "1",
+                **self.extra_env}  # fmt: skip
 
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "cmgdeploy", "--debug", "-e", "lab", "-o", "json", *args]
