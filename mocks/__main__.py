@@ -154,17 +154,19 @@ def endpoint(args: argparse.Namespace) -> int:
     info = read_endpoint(args.state_dir)
     if info is None:
         print(f"no local Azure is running on {args.state_dir}", file=sys.stderr)
+        if (args.state_dir / "cloud.db").exists():  # what the next server starts from
+            _print({"persisted": _persisted(_cloud(args.state_dir))})
         return 1
     shown = info if args.show_secrets else redacted(info)
-    cloud = _cloud(args.state_dir)
     # What the state dir keeps for every server on it (a serve's own flags are in the
     # server's entry as run_settings, and end with it).
-    shown["persisted"] = {
-        "config": bootstrap.load_config(cloud).to_dict(),
-        "faults": cloud.faults.settings(),
-    }
+    shown["persisted"] = _persisted(_cloud(args.state_dir))
     _print(shown)
     return 0
+
+
+def _persisted(cloud: Cloud) -> dict[str, Any]:
+    return {"config": bootstrap.load_config(cloud).to_dict(), "faults": cloud.faults.settings()}
 
 
 SECRET_FIELDS = ("client_secret", "identity_header")

@@ -54,6 +54,11 @@ def test_serve_flags_apply_to_that_run_only(
     finally:
         _stop(proc)
 
+    # Stopped: the state dir keeps no trace of the run's flags.
+    assert mocks_cli(["endpoint", "--state-dir", str(state)]) == 1
+    kept = json.loads(capsys.readouterr().out)["persisted"]
+    assert kept["config"]["provisioning_seconds"] < 1 and kept["config"]["token_lifetime"] != 900
+
     # The next run starts its own (embedded) server from what the state dir keeps.
     after = cli("-e", "local", "auth", "check", "-o", "json")
     assert after.code == 0, after.err
