@@ -1,4 +1,4 @@
-"""SDK clients for the session's local Azure (TLS verified against its CA)."""
+"""SDK clients for the tests' shared local Azure (TLS verified against its CA)."""
 
 from __future__ import annotations
 
