@@ -366,6 +366,20 @@ def make_self_signed(cn: str, out_dir: Path) -> tuple[Path, str]:
     Returns the PFX path (mode 0600) and its random password; the caller keeps the
     password secret. Clients must trust this certificate themselves.
     """
+    key, cert = self_signed(cn)
+    password = secrets.token_urlsafe(24)
+    pfx = pkcs12.serialize_key_and_certificates(
+        cn.encode(), key, cert, None, _pfx_encryption(password)
+    )
+    out = Path(out_dir)
+    if not out.exists():  # a directory the user chose keeps its mode
+        ensure_private_dir(out)
+    path = out / f"{cn}.pfx"
+    return write_private_file(path, pfx), password
+
+
+def self_signed(cn: str) -> tuple[Any, x509.Certificate]:
+    """The key and certificate of :func:`make_self_signed`, in memory."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = dt.datetime.now(dt.UTC)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
@@ -382,15 +396,7 @@ def make_self_signed(cn: str, out_dir: Path) -> tuple[Path, str]:
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    password = secrets.token_urlsafe(24)
-    pfx = pkcs12.serialize_key_and_certificates(
-        cn.encode(), key, cert, None, _pfx_encryption(password)
-    )
-    out = Path(out_dir)
-    if not out.exists():  # a directory the user chose keeps its mode
-        ensure_private_dir(out)
-    path = out / f"{cn}.pfx"
-    return write_private_file(path, pfx), password
+    return key, cert
 
 
 def load_ca_certificates(paths: tuple[Path, ...] | list[Path]) -> tuple[CaCertificate, ...]:

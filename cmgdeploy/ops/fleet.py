@@ -26,6 +26,7 @@ The fleet file (TOML)::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 import tomllib
@@ -87,13 +88,13 @@ def read_fleet(path: Path) -> list[FleetEntry]:
     problem (unknown key, missing or repeated name, a secret in the file)."""
     from .. import validate
 
-    file = validate.readable_file(path, "--file")
+    file = validate.readable_file(path, "fleet file")
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise InputError("--file", str(path), "a UTF-8 TOML file") from None
+        raise InputError("fleet file", str(path), "a UTF-8 TOML file") from None
     except tomllib.TOMLDecodeError as exc:
-        raise InputError("--file", str(path), f"valid TOML: {exc}") from None
+        raise InputError("fleet file", str(path), f"valid TOML: {exc}") from None
     for key in data:
         if key not in FLEET_KEYS:
             raise InputError(
@@ -157,9 +158,27 @@ class SharedSessions:
     them at its end)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._credential: Any = None
         self._sessions: dict[str | None, Any] = {}
+        self._error: CmgError | None = None
+
+    def sign_in(self, ctx: OpContext) -> None:
+        """Get the run's one credential and token now (a failure is raised again, with
+        Entra's message, by the first :meth:`get`)."""
+        with self._lock:
+            if self._error is not None:
+                raise self._error  # signed in once for the run: not again per CMG
+            if self._credential is None:
+                from ..azure.auth import get_token, make_credential
+
+                try:
+                    credential = make_credential(ctx.env, ctx.auth)
+                    get_token(credential, ctx.env)  # a wrong secret fails here
+                except CmgError as err:
+                    self._error = err
+                    raise
+                self._credential = credential
 
     def get(self, ctx: OpContext, subscription: str | None) -> Any:
         key = subscription or getattr(ctx.auth, "subscription_id", None) or ctx.env.subscription_id
@@ -170,13 +189,9 @@ class SharedSessions:
 
     def _open(self, ctx: OpContext, subscription: str | None) -> Any:
         from ..azure.arm import ArmSession
-        from ..azure.auth import get_token, make_credential
         from .context import _only_subscription
 
-        if self._credential is None:
-            credential = make_credential(ctx.env, ctx.auth)
-            get_token(credential, ctx.env)  # a wrong secret fails here, with Entra's message
-            self._credential = credential
+        self.sign_in(ctx)
         session = ArmSession(ctx.env, self._credential, subscription or "")
         if not subscription:
             session.use_subscription(_only_subscription(session))
@@ -238,6 +253,9 @@ def run_fleet(
                 return Outcome(name, None, err, tuple(warnings.items))
         return Outcome(name, status, None, tuple(warnings.items))
 
+    # Sign in while the first workers prepare their CMGs (certificates, templates).
+    signing_in = threading.Thread(target=_quietly, args=(sessions.sign_in, ctx), daemon=True)
+    signing_in.start()
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="cmgdeploy-fleet")
     try:
         futures = [pool.submit(one, name) for name in names]
@@ -258,6 +276,12 @@ def _collect(
         if on_done:
             on_done(outcome)
         yield outcome
+
+
+def _quietly(fn: Callable[[OpContext], None], ctx: OpContext) -> None:
+    """``fn(ctx)`` ahead of time; its error, if any, comes again where it is needed."""
+    with contextlib.suppress(Exception):
+        fn(ctx)
 
 
 def _prefixed(progress: Callable[[str], None], name: str) -> Callable[[str], None]:

@@ -39,13 +39,8 @@ def _make_lab_cert(path: Path, cn: str) -> None:
     """Generate a self-signed certificate and keep it as PEM (cert + key, mode 0600), so
     a re-run uses the same certificate and the same inputs give the same deployment."""
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.serialization import pkcs12
 
-    with tempfile.TemporaryDirectory() as tmp:
-        pfx_path, password = certs.make_self_signed(cn, Path(tmp))
-        register_secret(password)
-        key, cert, _ = pkcs12.load_key_and_certificates(pfx_path.read_bytes(), password.encode())
-    assert key is not None and cert is not None  # we just made them
+    key, cert = certs.self_signed(cn)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

@@ -98,3 +98,18 @@ def test_bad_fleet_file_is_exit_2_before_any_azure_call(
 def test_fleet_concurrency_is_bounded(cli: Any, cloud_env: str, tmp_path: Path) -> None:
     done = cli("-e", cloud_env, "fleet", "status", "--name", "a1b", "--concurrency", "11")
     assert done.code == 2 and "--concurrency" in done.err and "1–10" in done.err
+
+
+def test_fleet_signs_in_once_even_when_the_secret_is_wrong(
+    cli: Any, cloud_env: str, local_azure: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-the-secret")
+    log = RequestLog(local_azure.state_dir)
+    mark = log.mark()
+    done = cli("-e", cloud_env, "-o", "json", "fleet", "status", "--name", "fleetx",
+               "--name", "fleety", "--name", "fleetz")  # fmt: skip
+    assert done.code == 3, done.err
+    assert [e["exit_code"] for e in envelopes(done.out)] == [3, 3, 3]
+    token_posts = [r for r in log.since(mark) if r.path.endswith("/oauth2/v2.0/token")]
+    assert len(token_posts) == 1, token_posts
+    assert "not-the-secret" not in done.out + done.err
