@@ -123,7 +123,6 @@ DOCUMENTED_FUNCTIONS: dict[str, tuple[str, ...]] = {
 # Documented functions that the local Azure refuses with LocalAzureUnsupportedOperation.
 REFUSED = {
     "providers": "deprecated in ARM; read the resource provider instead",
-    "references": "needs symbolic-name (languageVersion 2.0) templates",
 }
 # Where a function only works at another deployment scope, ARM's own error is given.
 OTHER_SCOPE_ONLY = {"managementGroup": "management-group deployments only"}

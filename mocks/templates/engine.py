@@ -243,6 +243,7 @@ class PreparedDeployment:
         if relative is not None:
             return relative
         matches = [i for i in self._instances if i.planned.name.lower() == target.lower()]
+        matches = matches or self._symbolic_instances(target)
         if not matches:
             raise TemplateError(
                 f"The template reference '{target}' is not valid: could not find template "
@@ -255,6 +256,25 @@ class PreparedDeployment:
                 "resource has this name. Use resourceId() to name the resource."
             )
         return matches[0].planned.id
+
+    def _symbolic_instances(self, symbolic: str) -> list[_Instance]:
+        """The instances of a languageVersion 2.0 resource (or copy loop) by symbolic name."""
+        return [
+            i
+            for i in self._instances
+            if SYMBOLIC_KEY in i.raw and i.planned.symbolic.lower() == symbolic.lower()
+        ]
+
+    def collection_ids(self, symbolic: str) -> list[str]:
+        """``references(symbolicName)``: the ids of that resource collection's instances."""
+        found = [i for i in self._symbolic_instances(symbolic) if i.active]
+        if not found and not self._symbolic_instances(symbolic):
+            raise TemplateError(
+                f"The template reference '{symbolic}' is not valid: no resource collection "
+                "has this symbolic name. Please see https://aka.ms/arm-function-references "
+                "for usage details."
+            )
+        return [i.planned.id for i in found]
 
     def raw_of(self, res: PlannedResource) -> dict:
         """The template JSON a planned resource came from."""
@@ -516,6 +536,8 @@ class PreparedDeployment:
                 return {str(evaluate_node(node, ctx))}
             if name == "reference" and node.args:
                 return {self.resolve_reference_target(str(evaluate_node(node.args[0], ctx)))}
+            if name == "references" and node.args:
+                return set(self.collection_ids(str(evaluate_node(node.args[0], ctx))))
             if name == "variables" and node.args and isinstance(node.args[0], Literal):
                 return self._variable_ids(str(node.args[0].value), seen_vars)
         except (TemplateError, Unresolved):

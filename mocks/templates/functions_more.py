@@ -1,7 +1,7 @@
 """Template functions added to ARM after the first set: ``float``, ``tryGet``,
 ``indexFromEnd``, ``tryIndexFromEnd``, ``shallowMerge``, ``flatten``, ``pickZones``, the
-management-group functions, and the ones the local Azure refuses loudly (``providers``,
-``references``).
+management-group functions, ``references`` (languageVersion 2.0 resource collections),
+and ``providers``, which the local Azure refuses loudly.
 
 ``pickZones`` answers from the local Azure's compute region data: zonal resource
 types get zone "1" (then "2", "3" …) in regions with availability zones, others [].
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import TemplateError
-from .evaluator import Context, type_name
+from .evaluator import STAGE_RUNTIME, Context, type_name
 from .functions import (
     _fail,
     _split_type_and_names,
@@ -155,6 +155,14 @@ def _providers(ctx: Context, args: list[Any]) -> dict:
 
 @function("references", 1, 2)
 def _references(ctx: Context, args: list[Any]) -> list:
-    raise unsupported_function(
-        "references", " (it needs symbolic-name templates, which the local Azure does not read)"
-    )
+    symbolic = _want("references", args[0], str)
+    kind = _want("references", args[1], str) if len(args) > 1 else "Properties"
+    if kind.lower() not in ("full", "properties"):
+        raise _fail("references", f"the second argument '{kind}' must be 'Full' or 'Properties'.")
+    if ctx.stage != STAGE_RUNTIME or ctx.resolver is None:
+        raise TemplateError(
+            "The template function 'references' is not expected at this location. Please see "
+            "https://aka.ms/arm-function-references for usage details."
+        )
+    ids = ctx.deployment.collection_ids(symbolic)
+    return [ctx.resolver(rid, None, kind.lower() == "full") for rid in ids]

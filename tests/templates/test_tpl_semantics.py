@@ -138,3 +138,27 @@ def test_extension_resources_by_scope_and_by_the_older_providers_form(clients: C
     assert {c.change_type for c in again.changes if "/roleAssignments/" in c.resource_id} == {
         "NoChange"
     }
+
+
+def test_symbolic_names_reference_and_references(clients: Clients) -> None:
+    nsgs = {
+        "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": NET_API,
+        "name": "[format('sym-nsg{0}', copyIndex())]", "location": "westeurope",
+        "copy": {"name": "nsgLoop", "count": 2}, "properties": {},
+    }  # fmt: skip
+    vnet = {
+        "type": "Microsoft.Network/virtualNetworks", "apiVersion": NET_API, "name": "sym-vnet",
+        "location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.9.0.0/16"]}},
+    }  # fmt: skip
+    tpl = {
+        "$schema": SCHEMA, "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+        "resources": {"nsgs": nsgs, "vnet": vnet},
+        "outputs": {
+            "prefix": {"type": "array", "value": "[reference('vnet').addressSpace.addressPrefixes]"},
+            "states": {"type": "array",
+                       "value": "[map(references('nsgs'), lambda('n', lambdaVariables('n').provisioningState))]"},
+        },
+    }  # fmt: skip
+    result = deploy(clients, "symbolic", tpl)
+    assert result.properties.outputs["prefix"]["value"] == ["10.9.0.0/16"]
+    assert result.properties.outputs["states"]["value"] == ["Succeeded", "Succeeded"]
