@@ -88,9 +88,14 @@ class ArmSession:
         self._lock = threading.Lock()  # threads of a fleet run share this session
 
     def use_subscription(self, subscription_id: str) -> None:
-        """Switch to ``subscription_id`` (the typed clients are bound to one: rebuild)."""
-        self.close()
-        self._clients.clear()
+        """Switch to ``subscription_id``: the typed clients are bound to one (rebuilt when
+        next used); the raw pipeline is not (kept, with its connection)."""
+        with self._lock:
+            typed = {k: c for k, c in self._clients.items() if k != "pipeline"}
+            for kind, client in typed.items():
+                with contextlib.suppress(Exception):
+                    client.close()
+                del self._clients[kind]
         self.subscription_id = subscription_id
 
     @property
