@@ -188,3 +188,28 @@ def deployment_name(cmg_name: str, input_hash: str, template: Template) -> str:
     """``cmgdeploy-<name>-<8 hex>``: the same inputs and template give the same name."""
     digest = hashlib.sha256(f"{input_hash}:{template.content_hash}".encode()).hexdigest()
     return f"cmgdeploy-{cmg_name}-{digest[:8]}"
+
+
+STORAGE_TYPE = "Microsoft.Storage/storageAccounts"
+
+
+def storage_stage(template: Template) -> Template:
+    """The template's storage account alone, with the parameters and variables it uses:
+    deployed first, so the DSC package is in the account before the scale set needs it."""
+    body = template.body
+    resources = [r for r in body.get("resources") or [] if r.get("type") == STORAGE_TYPE]
+    used = json.dumps(resources)
+    variables = {
+        k: v for k, v in (body.get("variables") or {}).items() if f"variables('{k}')" in used
+    }
+    used += json.dumps(variables)
+    parameters = {k: v for k, v in template.declared.items() if f"parameters('{k}')" in used}
+    stage = {
+        "$schema": body.get("$schema"),
+        "contentVersion": body.get("contentVersion", "1.0.0.0"),
+        "parameters": parameters,
+        "variables": variables,
+        "resources": resources,
+        "outputs": {},
+    }
+    return Template(template.path, stage)

@@ -224,6 +224,9 @@ def _deploy(
         tags = dict(cmg_tags(spec.name, tuple(spec.tags)))
         session.ensure_group(spec.resource_group, spec.region, tags)
     svc = _record(ctx, session, prepared, svc, created_rg=created)
+    from .package import stage_package  # the storage stage and the package upload
+
+    prepared = stage_package(ctx, session, prepared)
     ctx.progress(f"starting deployment {prepared.deployment}")
     session.begin_deployment(
         spec.resource_group, prepared.deployment, prepared.template.body, prepared.parameters

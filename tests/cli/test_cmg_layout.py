@@ -3,10 +3,12 @@ would refuse before any write (the local Azure's request log shows none)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from typing import Any
 
+import pytest
 import requests
 from armcheck import arm, group_path
 from requestlog import RequestLog
@@ -202,3 +204,51 @@ def test_vault_holds_the_two_secrets_and_the_identity_reads_them(
     policies = arm(local_azure, "GET", vault, "2023-07-01").json()["properties"]["accessPolicies"]
     assert [p["objectId"] for p in policies] == [principal]
     assert _vmss(local_azure, "vaultcmg")["identity"]["principalId"] == principal
+
+
+def _blob_client(local_azure: Any, name: str, blob_url: str) -> Any:
+    """The package blob through azure-storage-blob with the account's key (listKeys)."""
+    from azure.storage.blob import BlobClient
+
+    rid = group_path(f"{name}-cmg-rg") + f"/providers/Microsoft.Storage/storageAccounts/{name}"
+    keys = arm(local_azure, "POST", rid + "/listKeys", "2023-05-01").json()["keys"]
+    credential = {"account_name": name, "account_key": keys[0]["value"]}
+    return BlobClient.from_blob_url(
+        blob_url, credential=credential, connection_verify=str(local_azure.ca_bundle)
+    )
+
+
+def test_package_uploaded_before_the_scale_set_and_only_once(
+    cli: Any, cloud_env: str, local_azure: Any, tmp_path: Any
+) -> None:
+    package = (tmp_path / "cmgdsc.zip").read_bytes()  # CMGDEPLOY_CMG_PACKAGE's file
+    up = cli("-e", cloud_env, "-o", "json", "--verbose", "up", "--name", "pkgcmg", *UP)
+    assert up.code == 0, up.err
+    assert "uploaded the DSC package to cmgdsc/cmgdsc.zip" in up.err
+    vmss = _vmss(local_azure, "pkgcmg")
+    (extension,) = vmss["properties"]["virtualMachineProfile"]["extensionProfile"]["extensions"]
+    url = extension["properties"]["settings"]["configuration"]["url"]
+    blob = _blob_client(local_azure, "pkgcmg", url)
+    assert blob.download_blob().readall() == package
+    # The kind of SAS the extension gets reads that blob, and nothing else.
+    from azure.core.exceptions import HttpResponseError
+    from azure.storage.blob import BlobClient
+
+    from cmgdeploy.azure.blob import read_sas
+
+    key = blob.credential.account_key
+    sas = read_sas(
+        "pkgcmg", key, "cmgdsc", "cmgdsc.zip", dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    )
+    reader = BlobClient.from_blob_url(f"{url}?{sas}", connection_verify=str(local_azure.ca_bundle))
+    assert reader.download_blob().readall() == package
+    with pytest.raises(HttpResponseError):
+        reader.upload_blob(b"changed", overwrite=True)
+    # The scale set was created after the package was there.
+    created = blob.get_blob_properties().last_modified
+    assert created is not None
+    # Same package, other inputs: a new deployment, no new upload.
+    again = cli("-e", cloud_env, "--verbose", "up", "--name", "pkgcmg", "--instances", "2", *UP)
+    assert again.code == 0, again.err
+    assert "the DSC package is already in cmgdsc/cmgdsc.zip" in again.err
+    assert blob.get_blob_properties().last_modified == created

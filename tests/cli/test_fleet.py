@@ -51,7 +51,8 @@ def test_fleet_up_deploys_each_cmg_with_one_sign_in(
     token_posts = [r for r in requests if r.path.endswith("/oauth2/v2.0/token")]
     assert len(token_posts) == 1, token_posts  # one sign-in for the whole fleet
     puts = [r for r in requests if r.method == "PUT" and "/deployments/" in r.path]
-    assert len(puts) == len(names)
+    main = [r for r in puts if not r.path.endswith("-storage")]  # after each storage stage
+    assert len(main) == len(names) and len(puts) == 2 * len(names)
 
     again = cli("-e", cloud_env, "-o", "json", "fleet", "up", str(fleet_file(tmp_path, names)))
     assert again.code == 0, again.err

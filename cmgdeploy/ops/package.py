@@ -1,0 +1,89 @@
+"""The DSC package's way into the CMG's storage account, before the scale set needs it.
+
+The storage account is deployed first when it does not exist yet (the template's storage
+account alone, deployment ``<deployment>-storage``); the package is then put there with
+azure-storage-blob (skipped when the blob holds the same Content-MD5), and the main
+deployment gets a read-only SAS for it. The SAS is made anew on every deployment, valid
+for :data:`SAS_DAYS` days: a scale set instance created later (scale-out, reimage) reads
+the package with it, and every ``up`` or ``scale`` renews it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from ..dscpackage import BLOB, CONTAINER
+from ..errors import AzureError
+from ..redact import register_secret
+from ..template import select_declared, storage_stage
+from .context import OpContext
+from .progress import wait_for_deployment
+
+STORAGE_API = "2023-05-01"
+SAS_DAYS = 365
+
+
+def stage_package(ctx: OpContext, session: Any, prepared: Any) -> Any:
+    """``prepared`` with ``dscPackageSasToken`` set, once the package is in the account."""
+    spec, package = prepared.spec, prepared.spec.package
+    account = _storage_account(ctx, session, prepared)
+    endpoint = str(((account.get("properties") or {}).get("primaryEndpoints") or {}).get("blob"))
+    key = _account_key(session, str(account["id"]))
+    from ..azure.blob import read_sas, upload_if_changed
+
+    ca_bundle = ctx.env.ca_bundle
+    where = f"{CONTAINER}/{BLOB} of storage account {spec.name}"
+    if upload_if_changed(endpoint, spec.name, key, CONTAINER, BLOB, package.data,
+                         package.content_md5, ca_bundle=ca_bundle):  # fmt: skip
+        ctx.progress(f"uploaded the DSC package to {where} ({len(package.data)} bytes)")
+    else:
+        ctx.progress(f"the DSC package is already in {where} (same Content-MD5)")
+    expiry = dt.datetime.now(dt.UTC) + dt.timedelta(days=SAS_DAYS)
+    sas = read_sas(spec.name, key, CONTAINER, BLOB, expiry)
+    register_secret(sas)
+    params = {**prepared.parameters, "dscPackageSasToken": {"value": sas}}
+    return dataclasses.replace(prepared, parameters=params)
+
+
+def _storage_account(ctx: OpContext, session: Any, prepared: Any) -> dict[str, Any]:
+    """The CMG's storage account, deploying the template's storage stage if needed."""
+    spec = prepared.spec
+    rid = (
+        f"/subscriptions/{session.subscription_id}/resourceGroups/{spec.resource_group}"
+        f"/providers/Microsoft.Storage/storageAccounts/{spec.name}"
+    )
+    account = session.get_resource(rid, STORAGE_API)
+    if _ready(account):
+        return dict(account)
+    stage = storage_stage(prepared.template)
+    name = f"{prepared.deployment}-storage"
+    ctx.progress(f"starting deployment {name} (the storage account, for the DSC package)")
+    session.begin_deployment(
+        spec.resource_group, name, stage.body, select_declared(stage, prepared.parameters)
+    )
+    wait_for_deployment(ctx, session, spec.resource_group, name, spec.name)
+    account = session.get_resource(rid, STORAGE_API)
+    if not _ready(account):
+        raise AzureError(
+            f"storage account {spec.name} is not ready after deployment {name}",
+            code="StorageAccountNotReady",
+            target=rid,
+        )
+    return dict(account)
+
+
+def _ready(account: dict[str, Any] | None) -> bool:
+    props = (account or {}).get("properties") or {}
+    return bool(account) and props.get("provisioningState") == "Succeeded"
+
+
+def _account_key(session: Any, rid: str) -> str:
+    """The account's first key (ARM ``listKeys``), registered as a secret at once."""
+    keys = session.raw("POST", f"{rid}/listKeys", STORAGE_API)[1].get("keys") or []
+    if not keys:
+        raise AzureError(f"listKeys of {rid} returned no key", code="NoStorageKey", target=rid)
+    key = str(keys[0]["value"])
+    register_secret(key)
+    return key
