@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import validate
+from ..environments import require_cmg_supported
 from ..errors import UsageError
 from ..results import CmgStatus
 from ..spec import load_spec
@@ -33,6 +34,7 @@ def scale(
     Only the instance count changes: other ``CMGDEPLOY_*`` variables and the config
     file are not read (they would silently change a scaled CMG); the server
     certificate's password comes from CMGDEPLOY_SERVER_CERT_PASSWORD or the prompt."""
+    require_cmg_supported(ctx.env)
     validate.instances(instances, "--instances")
     flags = _saved_flags(ctx, name)
     flags["instances"] = instances

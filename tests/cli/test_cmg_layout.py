@@ -137,6 +137,8 @@ def test_china_cloud_refused_before_sign_in(cli: Any, monkeypatch: Any) -> None:
         ("up", "--name", "chinacmg", *UP),
         ("plan", "--name", "chinacmg", "--region", "chinaeast2", "--self-signed-cert",
          "--site-code", "PS1"),
+        ("scale", "--name", "chinacmg", "--instances", "2", "--yes"),
+        ("migrate", "--from", "oldcmg", "--to", "chinacmg", "--site-code", "PS1", "--yes"),
     ):  # fmt: skip
         run = cli("-e", "AzureChinaCloud", *argv)
         assert run.code == 2, run.err
