@@ -49,10 +49,11 @@ def site_apps(
         help="Display name of the client (native) app.",
     ),
     app_id_uri: str = typer.Option(
-        "https://ConfigMgrService",
+        None,
         "--app-id-uri",
         metavar="URI",
-        help="Application ID URI of the server app (unique in the tenant).",
+        help="Application ID URI of the server app, unique in the tenant, holding the "
+        "tenant ID or a verified domain [default: api://<tenant ID>/ConfigMgrService].",
     ),
     tenant_name: str = typer.Option(
         None,
@@ -69,7 +70,7 @@ def site_apps(
         request = AppsRequest(
             server_name=_display_name(server_app_name, "--server-app-name"),
             client_name=_display_name(client_app_name, "--client-app-name"),
-            app_id_uri=_app_id_uri(app_id_uri),
+            app_id_uri=None if app_id_uri is None else _app_id_uri(app_id_uri),
             tenant_name=tenant_name or None,
         )
         with s.op_context() as op:
@@ -88,11 +89,12 @@ def _display_name(value: str, field_name: str) -> str:
 
 
 def _app_id_uri(value: str) -> str:
-    """An Application ID URI: ``api://…`` or ``https://…``, no spaces (Graph checks the rest)."""
-    import re
-
+    """An Application ID URI in a form the identifier URI policy allows (the tenant ID is
+    compared once signed in; whether a domain is verified only Graph knows)."""
     from .errors import InputError
+    from .ops.entra_apps import APP_ID_URI_FORMS, app_id_uri_problem
 
-    if not isinstance(value, str) or not re.fullmatch(r"(api|https)://[^\s/]+(/[^\s]*)?", value):
-        raise InputError("--app-id-uri", value, "an absolute URI such as https://ConfigMgrService")
+    problem = app_id_uri_problem(value) if isinstance(value, str) else "not a string"
+    if problem:
+        raise InputError("--app-id-uri", value, f"{problem}; use {APP_ID_URI_FORMS}")
     return value.rstrip("/")

@@ -4,13 +4,20 @@ What each app is given follows "Manually register Azure AD apps for the CMG"
 (memdocs ``configmgr/core/clients/manage/cmg/manually-register-azure-ad-apps.md``):
 
 * **server (web) app**: single-tenant, an Application ID URI (``--app-id-uri``, default
-  ``https://ConfigMgrService`` as the page shows, unique in the tenant), the scope
+  ``api://<tenant ID>/ConfigMgrService``, unique in the tenant), the scope
   ``user_impersonation`` (admins and users), ID tokens from the implicit flow, a client
   secret of 12 months (the shorter of the page's two choices), its service principal;
 * **client (native) app**: single-tenant, public client flows allowed, the redirect URI
   ``ms-appx-web://Microsoft.AAD.BrokerPlugin/<its client id>``, the server app's
   ``user_impersonation`` permission, ID tokens from the implicit flow, its service
   principal.
+
+The page's example URI ``https://ConfigMgrService`` names no tenant: the identifier URI
+policy Microsoft turns on in tenants by default (Entra's "Restrictions on identifier URIs
+of Microsoft Entra applications") refuses a new URI unless it holds the tenant ID, the app
+ID or a verified domain. So the default holds the tenant ID, and a URI given with
+``--app-id-uri`` must have one of the page's secure forms before anything is created
+(:func:`app_id_uri_problem`); whether a domain is verified only Graph knows.
 
 An app with the same display name is reused as it is (never changed or deleted: it may
 not be cmgdeploy's); a new secret is added only when the one the site database knows
@@ -23,15 +30,20 @@ CMG does not need) are left to an administrator.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 from ..sitedb import EntraApp
 from .context import OpContext
 
-DEFAULT_APP_ID_URI = "https://ConfigMgrService"
+DEFAULT_APP_ID_URI = "api://{tenant_id}/ConfigMgrService"
+APP_ID_URI_FORMS = (
+    "api://<tenant ID>/<name>, api://<verified domain>/<name>, "
+    "https://<verified domain>/<name> or https://<name>.<verified domain>[/<name>]"
+)
 PUBLIC_GRAPH = "https://graph.microsoft.com"
 SCOPE = "user_impersonation"
 SECRET_MONTHS = 12
@@ -41,11 +53,12 @@ BROKER_REDIRECT = "ms-appx-web://Microsoft.AAD.BrokerPlugin/{app_id}"
 
 @dataclass(frozen=True)
 class AppsRequest:
-    """The names the two apps get (or are found by), and the server app's ID URI."""
+    """The names the two apps get (or are found by), and the server app's ID URI (None:
+    ``api://<tenant ID>/ConfigMgrService``)."""
 
     server_name: str
     client_name: str
-    app_id_uri: str = DEFAULT_APP_ID_URI
+    app_id_uri: str | None = None
     tenant_name: str | None = None
 
 
@@ -84,6 +97,11 @@ def ensure_cmg_apps(ctx: OpContext, req: AppsRequest) -> AppsResult:
 
     credential = make_credential(ctx.env, ctx.auth)
     tenant = who_am_i(credential, ctx.env).tenant_id
+    uri = req.app_id_uri or DEFAULT_APP_ID_URI.format(tenant_id=tenant)
+    problem = app_id_uri_problem(uri, tenant)
+    if problem:
+        raise InputError("--app-id-uri", uri, f"{problem}; use {APP_ID_URI_FORMS}")
+    req = replace(req, app_id_uri=uri)
     client = GraphClient(ctx.env, credential, graph_url, audience)
     try:
         return _Registrar(ctx, client, req, tenant).run()
@@ -210,6 +228,31 @@ class _Registrar:
                 credential_key_id=key_id, credential_end=end,
             )
         )  # fmt: skip
+
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_HOST = re.compile(r"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+
+
+def app_id_uri_problem(uri: str, tenant_id: str | None = None) -> str | None:
+    """Why ``uri`` cannot be a new server app's Application ID URI under the default
+    identifier URI policy, or None. The app ID does not exist before the app, so the
+    forms with it are not offered; with ``tenant_id`` None a GUID host is not compared."""
+    match = re.fullmatch(r"(api|https)://([^/\s?#]+)((/[^\s?#]+)*)/?", uri or "")
+    if not match:
+        return "not an absolute api:// or https:// URI without spaces, query or fragment"
+    scheme, host, path = match.group(1), match.group(2), match.group(3)
+    if _GUID.fullmatch(host):
+        if tenant_id is not None and host.lower() != tenant_id.lower():
+            return f"{host} is not the tenant ID ({tenant_id})"
+        if scheme != "api" or not path:
+            return "a tenant ID URI is api://<tenant ID>/<name>"
+        return None
+    if not _HOST.fullmatch(host):
+        return f"{host} holds neither the tenant ID nor a domain name"
+    if scheme == "api" and not path:
+        return "an api:// URI on a domain needs a path (api://<verified domain>/<name>)"
+    return None
 
 
 def _scope(app_name: str) -> dict[str, Any]:

@@ -35,6 +35,23 @@ class Request_ResourceNotFound(GraphError):
         )
 
 
+class InvalidUniqueTenantIdentifierAsPerAppPolicy(GraphError):
+    """A new identifier URI without the tenant ID, the app ID or a verified domain, refused
+    by the tenant's default app management policy (message: Entra's
+    identifier-uri-restrictions page; the code as Graph answers it, the page names none)."""
+
+    status = 400
+    code = "InvalidUniqueTenantIdentifierAsPerAppPolicy"
+
+    def __init__(self, uri: str) -> None:
+        super().__init__(
+            f"Failed to add identifier URI {uri}. All newly added URIs must contain a tenant "
+            "verified domain, tenant ID, or app ID, as per the default tenant policy of your "
+            "organization. See https://aka.ms/identifier-uri-addition-error for more "
+            "information on this error."
+        )
+
+
 class Request_UnsupportedQuery(GraphError):
     status = 400
     code = "Request_UnsupportedQuery"

@@ -17,8 +17,15 @@ any other caller (a user's delegated token, a managed identity) gets 403
 
 Not simulated: ``$select``/``$top``/``$orderby``/``$count``/paging, key credentials,
 federated credentials, owners, app roles and OAuth2 scopes definitions (accepted and
-stored, not checked), consent and app role assignments, verified-domain rules for
-``identifierUris``, deleted-items restore, using an added secret to sign in.
+stored, not checked), consent and app role assignments, deleted-items restore, using an
+added secret to sign in, exemptions from the identifier URI policy other than v2 tokens.
+
+The identifier URI policy Microsoft turns on by default (Entra's "Restrictions on
+identifier URIs"): a newly added ``identifierUris`` entry must contain the tenant ID, the
+app ID or a verified domain of the tenant (here only its initial domain,
+``Identity.tenant_domain``), in one of the documented secure patterns; else 400
+``InvalidUniqueTenantIdentifierAsPerAppPolicy``. URIs already on the app are not checked
+again; an app with ``api.requestedAccessTokenVersion`` 2 is exempt.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from mocks.core import tokens
 from .exceptions import (
     Authorization_RequestDenied,
     InvalidAuthenticationToken,
+    InvalidUniqueTenantIdentifierAsPerAppPolicy,
     Request_BadRequest,
     Request_MultipleObjectsWithSameKeyValue,
     Request_ResourceNotFound,
@@ -222,6 +230,44 @@ def _check_identifier_uris_free(cloud: Cloud, uris: list[str], own_id: str | Non
             )
 
 
+def _check_uri_policy(cloud: Cloud, app: dict[str, Any], before: tuple[str, ...]) -> None:
+    """The default tenant policy on newly added identifier URIs (module docstring)."""
+    if (app.get("api") or {}).get("requestedAccessTokenVersion") == 2:
+        return
+    known = {u.lower() for u in before}
+    for uri in app.get("identifierUris") or []:
+        if uri.lower() not in known and not _secure_uri(
+            uri, cloud.identity.tenant_id, app["appId"], (cloud.identity.tenant_domain,)
+        ):
+            raise InvalidUniqueTenantIdentifierAsPerAppPolicy(uri)
+
+
+def _secure_uri(uri: str, tenant_id: str, app_id: str, domains: tuple[str, ...]) -> bool:
+    """One of the secure patterns: api://<appId>, api://<tenantId>/<appId>,
+    api://<tenantId>/<string>, api://<string>/<appId>, https://<initial domain>/<string>,
+    https://<verified domain>/<string>, https://<string>.<verified domain>[/<string>],
+    api://<verified domain or initial domain>/<string>, and (Graph's
+    identifierUriConfiguration) {scheme}://<string>/<tenantId or appId>."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    path = [p for p in parts.path.split("/") if p]
+    ids = {tenant_id.lower(), app_id.lower()}
+    if path and path[-1].lower() in ids:
+        return True
+    on_domain = [d for d in (x.lower() for x in domains) if host == d or host.endswith("." + d)]
+    if scheme == "api":
+        return (
+            host == app_id.lower()
+            or (host == tenant_id.lower() and bool(path))
+            or (bool(on_domain) and bool(path))
+        )
+    if scheme == "https":
+        return any(host != d or path for d in on_domain)
+    return False
+
+
 # -- applications -----------------------------------------------------------------------
 def _new_application(cloud: Cloud, body: dict[str, Any]) -> dict[str, Any]:
     """Graph's defaults for a new application, with ``body`` merged in (objects such as
@@ -283,6 +329,7 @@ def create_application(cloud: Cloud, body: dict[str, Any]) -> dict[str, Any]:
         if not checked.get("displayName"):
             raise Request_BadRequest("Property 'displayName' is required.")  # docs: required
         app = _new_application(cloud, checked)
+        _check_uri_policy(cloud, app, ())
         cloud.store.doc_put(APPS, app["id"], app)
     return app
 
@@ -309,7 +356,9 @@ def list_applications(cloud: Cloud, odata_filter: str) -> list[dict[str, Any]]:
 def update_application(cloud: Cloud, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
     with cloud.store.tx():
         app = get_application(cloud, object_id)
+        before = tuple(app.get("identifierUris") or ())
         app = _merged(app, _check_app_body(cloud, body, app["id"]))
+        _check_uri_policy(cloud, app, before)
         cloud.store.doc_put(APPS, app["id"], app)
     return app
 

@@ -28,6 +28,7 @@ class Graph:
         self.session = requests.Session()
         self.session.trust_env = False  # REQUESTS_CA_BUNDLE is preset here
         self.session.verify = ep["ca_bundle"]
+        self.tenant_id = str(ep["tenant_id"])
         if token is None:
             credential = ClientSecretCredential(
                 ep["tenant_id"],
@@ -53,7 +54,7 @@ def _app_body(name: str) -> dict[str, Any]:
     return {
         "displayName": name,
         "signInAudience": "AzureADMyOrg",
-        "identifierUris": [f"https://{name}.contoso.com"],
+        "identifierUris": [f"https://localazure.onmicrosoft.com/{name}"],
         "web": {"redirectUris": [f"https://{name}.contoso.com/"]},
         "requiredResourceAccess": [
             {"resourceAppId": MS_GRAPH_APP, "resourceAccess": [{"id": USER_READ, "type": "Scope"}]}
@@ -150,6 +151,39 @@ def test_service_principals(graph: Graph) -> None:
         404,
         "Request_ResourceNotFound",
     )
+
+
+def test_identifier_uris_follow_the_default_tenant_policy(graph: Graph) -> None:
+    """A new URI needs the tenant ID, the app ID or a verified domain; URIs already on the
+    app stay; an app asking for v2 tokens is exempt."""
+    name = f"uri{uuid.uuid4().hex[:8]}"
+    for bare in ("https://ConfigMgrService", f"api://{name}", f"https://{name}.contoso.com/x"):
+        refused = graph.call(
+            "POST", "/applications", {"displayName": name, "identifierUris": [bare]}
+        )
+        assert _error(refused) == (400, "InvalidUniqueTenantIdentifierAsPerAppPolicy")
+        message = refused.json()["error"]["message"]
+        assert message.startswith(f"Failed to add identifier URI {bare}. All newly added URIs")
+    assert (
+        graph.call("GET", "/applications", **{"$filter": f"displayName eq '{name}'"}).json()[
+            "value"
+        ]
+        == []
+    )
+    tenant_uri = f"api://{graph.tenant_id}/{name}"
+    created = graph.call(
+        "POST", "/applications", {"displayName": name, "identifierUris": [tenant_uri]}
+    )
+    assert created.status_code == 201, created.text
+    app = created.json()
+    path = f"/applications/{app['id']}"
+    own = [tenant_uri, f"api://{app['appId']}", f"api://{name}/{app['appId']}"]
+    assert graph.call("PATCH", path, {"identifierUris": own}).status_code == 204
+    added = graph.call("PATCH", path, {"identifierUris": [*own, "api://other"]})
+    assert _error(added) == (400, "InvalidUniqueTenantIdentifierAsPerAppPolicy")
+    v2 = {"api": {"requestedAccessTokenVersion": 2}, "identifierUris": [*own, "api://other"]}
+    assert graph.call("PATCH", path, v2).status_code == 204
+    assert graph.call("GET", path).json()["identifierUris"][-1] == "api://other"
 
 
 def test_bad_requests_in_graph_shape(graph: Graph) -> None:

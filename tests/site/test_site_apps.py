@@ -88,7 +88,7 @@ def _check_apps(cli: Any, home: Path, az: Any) -> None:
         return dict(resp.json())
 
     server, client = get(apps["server"].object_id), get(apps["client"].object_id)
-    assert server["identifierUris"] == ["https://ConfigMgrService"]
+    assert server["identifierUris"] == [f"api://{ep['tenant_id']}/ConfigMgrService"]
     (scope,) = server["api"]["oauth2PermissionScopes"]
     assert (scope["value"], scope["type"]) == ("user_impersonation", "User")
     assert server["web"]["implicitGrantSettings"]["enableIdTokenIssuance"] is True
@@ -100,3 +100,33 @@ def _check_apps(cli: Any, home: Path, az: Any) -> None:
     assert client["requiredResourceAccess"] == [
         {"resourceAppId": server["appId"], "resourceAccess": [{"id": scope["id"], "type": "Scope"}]}
     ]
+
+
+def test_an_app_id_uri_without_the_tenant_is_refused_before_graph(cli: Any, home: Path) -> None:
+    """The identifier URI policy's forms are checked before anything is written: a URI
+    without the tenant ID or a domain (the old https://ConfigMgrService example) and a
+    GUID that is not this tenant both fail with exit 2, naming the field and the forms."""
+    for bad in ("https://ConfigMgrService", "api://ConfigMgrService", "https://cmg .contoso.com"):
+        result = cli(*APPS, "--app-id-uri", bad)
+        assert result.code == 2, result.err
+        (error,) = result.json["errors"]
+        assert error["target"] == "--app-id-uri" and repr(bad) in error["message"]
+        assert "api://<tenant ID>/<name>" in error["message"]
+        assert "Traceback" not in result.err
+    other_tenant = "api://00000000-0000-0000-0000-000000000001/ConfigMgrService"
+    result = cli(*APPS, "--app-id-uri", other_tenant)
+    assert result.code == 2 and "is not the tenant ID" in result.json["errors"][0]["message"]
+    assert [r for r in _graph_requests(home) if r["method"] != "GET"] == []
+
+
+def test_graph_refuses_a_domain_the_tenant_has_not_verified(cli: Any, home: Path) -> None:
+    """A URI on a domain is passed on; the local Graph, like Entra's default policy,
+    refuses a domain that is not verified in the tenant, and nothing is recorded."""
+    result = cli(*APPS, "--app-id-uri", "https://cmg.contoso.com/ConfigMgrService")
+    assert result.code == 1, result.err
+    assert result.json["errors"][0]["code"] == "InvalidUniqueTenantIdentifierAsPerAppPolicy"
+    assert "must contain a tenant verified domain, tenant ID, or app ID" in result.err
+    with SiteDB(home / "site.db") as db:
+        assert db.list_entra_apps("local") == ()
+    verified = cli(*APPS, "--app-id-uri", "https://localazure.onmicrosoft.com/ConfigMgrService")
+    assert verified.code == 0, verified.err
