@@ -48,6 +48,7 @@ ALLOWED_CMDLETS: dict[str, tuple[str, frozenset[str]]] = {
                 "SecretKey",
                 "SecretKeyExpiry",
                 "AzureEnvironmentOption",
+                "AppIdUri",
             ]
         ),
     ),
@@ -255,6 +256,12 @@ def _app_lines(apps: Iterable[EntraApp]) -> list[str]:
         lines.append(f"$tenantName = {ps_quote(server.tenant_name)}")
     else:
         lines.append("$tenantName = Read-Host -Prompt 'Name of the Microsoft Entra tenant'")
+    app_id_uri = f" -AppIdUri {ps_quote(server.app_id_uri)}" if server.app_id_uri else ""
+    if not server.app_id_uri:
+        lines.append(
+            "# The server app's Application ID URI is not recorded (run `cmgdeploy site apps`"
+            " again to record it); the import below leaves it out."
+        )
     lines += [
         f"$serverApp = Get-CMAADApplication -AppType ServerApplication"
         f" -ClientId {ps_quote(server.app_id)} -TenantId {tenant}",
@@ -263,7 +270,7 @@ def _app_lines(apps: Iterable[EntraApp]) -> list[str]:
         "    $serverApp = Import-CMAADServerApplication -TenantName $tenantName"
         f" -TenantId {tenant} -AppName {ps_quote(server.display_name)}"
         f" -ClientId {ps_quote(server.app_id)} -SecretKey $secretKey"
-        f" -SecretKeyExpiry ([datetime]{ps_quote(server.credential_end or '')}){env}",
+        f" -SecretKeyExpiry ([datetime]{ps_quote(server.credential_end or '')}){app_id_uri}{env}",
         "}",
         f"$clientApp = Get-CMAADApplication -AppType ClientApplication"
         f" -ClientId {ps_quote(client.app_id)} -TenantId {tenant}",

@@ -129,6 +129,11 @@ MIGRATIONS: tuple[str, ...] = (
         updated TEXT NOT NULL
     );
     """,
+    # 4: the server app's Application ID URI (its identifierUris[0]), which the site
+    # imports with Import-CMAADServerApplication -AppIdUri; NULL: not known.
+    """
+    ALTER TABLE entra_apps ADD COLUMN app_id_uri TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -237,6 +242,7 @@ class EntraApp:
     tenant_name: str | None = None
     credential_key_id: str | None = None
     credential_end: str | None = None
+    app_id_uri: str | None = None  # the app's Application ID URI (identifierUris[0])
     updated: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:

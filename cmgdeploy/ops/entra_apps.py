@@ -23,8 +23,9 @@ An app with the same display name is reused as it is (never changed or deleted: 
 not be cmgdeploy's); a new secret is added only when the one the site database knows
 is gone or expires within 30 days. The secret is written once to a 0600 file for the
 ConfigMgr admin (the runbook asks for it); the site database keeps only its key id and
-end time. Directory.Read.All and admin consent (for Azure AD user discovery, which the
-CMG does not need) are left to an administrator.
+end time, and the server app's Application ID URI (``identifierUris[0]``) for the import.
+Directory.Read.All and admin consent (for Azure AD user discovery, which the CMG does not
+need) are left to an administrator.
 """
 
 from __future__ import annotations
@@ -226,6 +227,7 @@ class _Registrar:
                 display_name=str(app.get("displayName")), object_id=str(app.get("id")),
                 app_id=str(app.get("appId")), tenant_name=self.req.tenant_name,
                 credential_key_id=key_id, credential_end=end,
+                app_id_uri=next(iter(app.get("identifierUris") or []), None),
             )
         )  # fmt: skip
 

@@ -35,6 +35,7 @@ REFERENCE: dict[str, tuple[str, set[str]]] = {
             "SecretKey",
             "SecretKeyExpiry",
             "AzureEnvironmentOption",
+            "AppIdUri",
         },
     ),
     "Import-CMAADClientApplication": (
@@ -145,7 +146,8 @@ def _wildcard_cmg(**service: object) -> SiteCmg:
 APPS = (
     EntraApp("AzurePublicCloud", "11111111-1111-1111-1111-111111111111", "server",
              "contoso-cmg-server", "o-1", "22222222-2222-2222-2222-222222222222",
-             tenant_name="Contoso", credential_key_id="k-1", credential_end="2027-12-01T00:00:00Z"),
+             tenant_name="Contoso", credential_key_id="k-1", credential_end="2027-12-01T00:00:00Z",
+             app_id_uri="api://11111111-1111-1111-1111-111111111111/ConfigMgrService"),
     EntraApp("AzurePublicCloud", "11111111-1111-1111-1111-111111111111", "client",
              "contoso-cmg-client", "o-2", "33333333-3333-3333-3333-333333333333"),
 )  # fmt: skip
@@ -163,6 +165,9 @@ def _every_branch() -> list[str]:
         ),
         render(
             Runbook(apps=(APPS[0].__class__(**{**APPS[0].__dict__, "tenant_name": None}), APPS[1]))
+        ),
+        render(  # a record from before the Application ID URI was kept
+            Runbook(apps=(APPS[0].__class__(**{**APPS[0].__dict__, "app_id_uri": None}), APPS[1]))
         ),
     ]
 

@@ -130,3 +130,16 @@ def test_graph_refuses_a_domain_the_tenant_has_not_verified(cli: Any, home: Path
         assert db.list_entra_apps("local") == ()
     verified = cli(*APPS, "--app-id-uri", "https://localazure.onmicrosoft.com/ConfigMgrService")
     assert verified.code == 0, verified.err
+
+
+def test_the_runbook_imports_the_app_id_uri_graph_holds(cli: Any, home: Path) -> None:
+    """The site database keeps the server app's identifierUris[0]; the runbook hands it to
+    Import-CMAADServerApplication -AppIdUri."""
+    uri = "https://localazure.onmicrosoft.com/ConfigMgrService"
+    assert cli(*APPS, "--app-id-uri", uri).code == 0
+    with SiteDB(home / "site.db") as db:
+        recorded = {a.role: a for a in db.list_entra_apps("local")}
+    assert recorded["server"].app_id_uri == uri and recorded["client"].app_id_uri is None
+    script = cli("site", "export").out
+    (line,) = [x for x in script.splitlines() if "Import-CMAADServerApplication" in x]
+    assert f"-AppIdUri '{uri}'" in line

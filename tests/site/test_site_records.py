@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,25 @@ def test_a_version_1_site_database_moves_forward(tmp_path: Path) -> None:
         assert db.schema_version == sitedb.SCHEMA_VERSION >= 2
         assert db.get_service("old") is not None
         assert db.get_environment("AzurePublicCloud").graph == "https://graph.microsoft.com"
+
+
+def test_a_version_3_site_database_gains_the_app_id_uri(tmp_path: Path) -> None:
+    path = tmp_path / "v3.db"
+    conn = sqlite3.connect(path)
+    for script in sitedb.MIGRATIONS[:3]:
+        conn.executescript(script)
+    conn.execute("PRAGMA user_version = 3")
+    conn.execute(
+        "INSERT INTO entra_apps (environment, tenant_id, role, display_name, object_id, "
+        "app_id, updated) VALUES ('AzurePublicCloud', 't', 'server', 'CMG-ServerApp', 'o', "
+        "'a', 'x')"
+    )
+    conn.commit()
+    conn.close()
+    path.chmod(0o600)
+    with SiteDB(path) as db:
+        assert db.schema_version == sitedb.SCHEMA_VERSION >= 4
+        (app,) = db.list_entra_apps("AzurePublicCloud")
+        assert app.app_id_uri is None
+        db.put_entra_app(replace(app, app_id_uri="api://t/ConfigMgrService"))
+        assert db.list_entra_apps("AzurePublicCloud")[0].app_id_uri == "api://t/ConfigMgrService"
