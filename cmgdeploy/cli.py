@@ -774,13 +774,15 @@ def site_export(
     def body(s: _Session) -> Any:
         from .errors import InputError
         from .results import TextResult
-        from .site import export_powershell
+        from .runbook import not_ready_warnings, render
+        from .site import site_runbook
 
         if format != "powershell":
             raise InputError("--format", format, "powershell")
         with s.site_db() as db:
-            text = export_powershell(db)
-        return TextResult("powershell", text)
+            book = site_runbook(db)
+        s.warnings.extend(not_ready_warnings(book))
+        return TextResult("powershell", render(book))
 
     run(ctx, "site export", body)
 

@@ -220,6 +220,10 @@ def render(book: Runbook) -> str:
     lines += [f"# {note}" for note in book.notes]
     lines += _app_lines(book.apps)
     for cmg in book.cmgs:
+        reason = not_ready(cmg)
+        if reason:  # no service name yet: nothing the site could be given
+            lines += ["", f"# WARNING: {reason}"]
+            continue
         lines += _cmg_lines(cmg, _server_app(book.apps, cmg.service.environment))
         for point in cmg.points:
             lines += _connection_point_lines(point, cmg.service_name)
@@ -228,6 +232,25 @@ def render(book: Runbook) -> str:
     for removal in book.removals:
         lines += _removal_lines(removal)
     return "\n".join(lines) + "\n"
+
+
+def not_ready(cmg: SiteCmg) -> str | None:
+    """Why the site cannot be given CMG ``cmg`` yet, or None. New-CMCloudManagementGateway's
+    ``-ServiceName`` is the certificate's CN, the CMG's FQDN: a CMG that is not Ready in
+    Azure (a failed or unfinished ``up``) has none recorded, and its bare name is not one."""
+    svc = cmg.service
+    if svc.state == "Ready" and (cmg.gateway is not None or svc.fqdn):
+        return None
+    return (
+        f"CMG {svc.name} is left out of the runbook: it is {svc.state} in Azure and has no "
+        f"service name (FQDN) recorded yet; run `cmgdeploy up` or `cmgdeploy status --name "
+        f"{svc.name}` until it is Ready, then export again"
+    )
+
+
+def not_ready_warnings(book: Runbook) -> tuple[str, ...]:
+    """The CMGs :func:`render` leaves out, for the command's warnings."""
+    return tuple(w for cmg in book.cmgs if (w := not_ready(cmg)))
 
 
 # -- Entra apps ---------------------------------------------------------------------------

@@ -24,6 +24,13 @@ def test_no_wait_then_watch_then_export(cli: Any, home: Path) -> None:
                   "--instances", "2", "--no-wait", *UP)  # fmt: skip
     assert started.code == 0, started.err
     assert _service(home, "nowaitcmg").state == "Provisioning"
+    # Not Ready, no FQDN: the runbook cannot name it, so it is left out and the command says so.
+    early = cli("-o", "json", "site", "export")
+    assert early.code == 0, early.err
+    assert "New-CMCloudManagementGateway" not in early.json["data"]["text"]
+    assert "# WARNING: CMG nowaitcmg is left out" in early.json["data"]["text"]
+    assert any("nowaitcmg is left out" in w for w in early.json["warnings"])
+    assert "nowaitcmg is left out" in cli("site", "export").err
 
     watched = cli("-e", "local", "-o", "json", "status", "--name", "nowaitcmg", "--watch")
     assert watched.code == 0, watched.err

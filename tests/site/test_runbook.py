@@ -280,3 +280,22 @@ def test_a_region_the_reference_does_not_list_is_left_to_the_console() -> None:
 def test_each_listed_page_is_a_configmgr_or_powershell_page(name: str) -> None:
     page = REFERENCE[name][0]
     assert page.startswith((REF, PS)) and Path(page).name.lower().startswith(name.lower())
+
+
+def test_a_cmg_not_ready_in_azure_is_left_out_with_a_warning() -> None:
+    """A failed or unfinished up leaves a Provisioning row with no FQDN: its bare name is
+    not a service name, so no New-CMCloudManagementGateway, its points or roles."""
+    svc = CmgService(
+        "contosocmg2", "AzurePublicCloud", "eastus", 1, "Provisioning",
+        subscription="00000000-0000-0000-0000-000000000001", resource_group="contosocmg2-rg",
+    )  # fmt: skip
+    cmg = SiteCmg(svc, points=(ConnectionPoint("cp1.contoso.com", "P01", "contosocmg2", "HTTPS",
+                                               (10124,)),))  # fmt: skip
+    book = Runbook(cmgs=(cmg, _wildcard_cmg()))
+    script = render(book)
+    assert "contosocmg2" not in "".join(_statements(script))
+    assert "# WARNING: CMG contosocmg2 is left out of the runbook: it is Provisioning" in script
+    assert script.count("New-CMCloudManagementGateway ") == 1  # the Ready one
+    assert runbook.not_ready_warnings(book) == (runbook.not_ready(cmg),)
+    failed = SiteCmg(CmgService(**{**svc.__dict__, "state": "Failed"}))
+    assert "it is Failed in Azure" in (runbook.not_ready(failed) or "")
