@@ -75,6 +75,7 @@ class Journal:
     vm_size: str | None = None
     source_group: str | None = None  # ARM source only: where ``down`` deletes by tag
     source_subscription: str | None = None
+    spec: str | None = None  # the target spec inputs (compact JSON, no secret), for any machine
 
     @property
     def next_phase(self) -> str | None:
@@ -91,7 +92,33 @@ class Journal:
         for attr, suffix in FIELDS.items():
             if values[attr] is not None:
                 tags[PREFIX + suffix] = truncate(str(values[attr]))
-        return tags
+        return {**tags, **spec_tags(self.spec)}
+
+
+SPEC_PREFIX = PREFIX + "spec-"
+SPEC_MAX_TAGS = 8  # ARM allows 50 tags on a group: the spec takes at most 8 of them
+
+
+def spec_tags(spec: str | None) -> dict[str, str]:
+    """The spec JSON cut into tag values of ARM's 256 characters (none when longer than
+    ``SPEC_MAX_TAGS`` tags: the site database alone keeps it then)."""
+    if not spec:
+        return {}
+    chunks = [spec[i : i + TAG_LIMIT] for i in range(0, len(spec), TAG_LIMIT)]
+    if len(chunks) > SPEC_MAX_TAGS:
+        return {}
+    return {f"{SPEC_PREFIX}{i}": chunk for i, chunk in enumerate(chunks)}
+
+
+def spec_from_tags(tags: dict[str, Any]) -> str | None:
+    """The spec JSON the tags hold (their chunks joined in order), or None."""
+    chunks = []
+    for i in range(SPEC_MAX_TAGS):
+        chunk = tags.get(f"{SPEC_PREFIX}{i}")
+        if chunk is None:
+            break
+        chunks.append(str(chunk))
+    return "".join(chunks) or None
 
 
 def truncate(text: str) -> str:
@@ -111,7 +138,7 @@ def from_tags(tags: dict[str, Any] | None) -> Journal | None:
         values["instances"] = int(values["instances"]) if values["instances"] else None
     except ValueError:
         values["instances"] = None
-    return Journal(**values)
+    return Journal(**values, spec=spec_from_tags(tags))
 
 
 def without_journal(tags: dict[str, Any] | None) -> dict[str, str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -116,15 +117,39 @@ def migrate(ctx: OpContext, req: MigrateRequest) -> MigrationResult:
     """Run the migration from its journal as far as it can go (see the module docstring)."""
     require_cmg_supported(ctx.env)
     _check_request(ctx, req)
-    saved = ctx.db.get_migration_spec(str(req.to)) or {}
-    req = dataclasses.replace(req, load_spec=_with_saved(req.load_spec, saved))
+    saved = ctx.db.get_migration_spec(str(req.to))
+    given = req.load_spec
+    req = dataclasses.replace(req, load_spec=_with_saved(given, saved or {}))
     base = req.load_spec({}, False)  # name, group, subscription: enough to find the journal
+    if saved is None and base.site_code is None:
+        # No spec here or in this run: another machine began it; the journal has it.
+        req, base = _spec_from_journal(ctx, req, given, base)
     _check_site_code(base)
     if req.dry_run:
         return _with_session(ctx, base, lambda s: Migration(ctx, req, s, base).dry_run())
     lease_seconds()  # a bad CMGDEPLOY_LEASE_SECONDS is refused before anything is written
     with cmg_lock(ctx, base.name, "migrate"):  # --wait-lock: ctx.wait_lock
         return _with_session(ctx, base, lambda s: Migration(ctx, req, s, base).run())
+
+
+def _spec_from_journal(
+    ctx: OpContext, req: MigrateRequest, given: SpecLoader, base: Any
+) -> tuple[MigrateRequest, Any]:
+    """The request and base spec with the target spec the journal's tags hold (reads only)."""
+    session = open_session(ctx, base.subscription)
+    try:
+        group = session.get_group(base.resource_group)
+    finally:
+        session.close()
+    journal = from_tags((group or {}).get("tags"))
+    if journal is None or not journal.spec:
+        return req, base
+    try:
+        kept = dict(json.loads(journal.spec))
+    except (ValueError, TypeError):
+        return req, base
+    req = dataclasses.replace(req, load_spec=_with_saved(given, kept))
+    return req, req.load_spec({}, False)
 
 
 def _with_saved(load: SpecLoader, saved: dict[str, Any]) -> SpecLoader:
@@ -247,7 +272,8 @@ class Migration:
                 f"{facts.kind} CMG {facts.name} was not confirmed; nothing was written",
                 hint="run again and answer yes, or pass --yes",
             )
-        self.ctx.db.put_migration_spec(spec.name, spec_inputs(spec))
+        kept = spec_inputs(spec)
+        self.ctx.db.put_migration_spec(spec.name, kept)
         self._register_classic_service(facts, spec)
         self._save(
             self.journal.at(
@@ -257,6 +283,7 @@ class Migration:
                 vm_size=spec.vm_size,
                 source_group=facts.resource_group,
                 source_subscription=facts.subscription,
+                spec=json.dumps(kept, sort_keys=True, separators=(",", ":")),
             ),
             create_in=spec,
         )

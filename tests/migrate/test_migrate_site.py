@@ -99,6 +99,21 @@ def test_second_run_takes_the_target_spec_from_the_first(lab: Lab, cli: Any) -> 
     ]
 
 
+def test_another_machine_takes_the_target_spec_from_the_journal(
+    lab: Lab, cli: Any, home: Path
+) -> None:
+    first = cli(*BARE, *SPEC, "--drain-hours", "24", "--yes", "--site-confirmed")
+    assert first.code == 0, first.err
+    tags = lab.group_tags() or {}
+    assert '"site_code":"PS1"' in "".join(v for k, v in tags.items() if "migration-spec-" in k)
+    # A machine that never ran the first step: no spec in its site database.
+    with SiteDB(home / "site.db") as db, db.transaction() as conn:
+        conn.execute("DELETE FROM migration_specs")
+    second = cli(*BARE, "--drain-hours", "24", "--yes")
+    assert second.code == 0, second.err
+    assert second.json["data"]["phase"] == "drain"
+
+
 def test_dry_run_shows_what_retire_would_delete(lab: Lab, cli: Any) -> None:
     dry = cli(*BARE, *SPEC, "--drain-hours", "0", "--yes", "--dry-run")
     assert dry.code == 0, dry.err
