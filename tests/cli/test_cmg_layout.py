@@ -177,11 +177,12 @@ def test_vault_holds_the_two_secrets_and_the_identity_reads_them(
     listed = arm(local_azure, "GET", vault + "/secrets", "2023-07-01")
     assert listed.status_code == 200, listed.text
     names = {s["name"]: s["properties"].get("contentType") for s in listed.json()["value"]}
-    # The two ConfigMgr keeps, plus the server certificate's PFX the scale set installs.
+    # The two ConfigMgr keeps, plus the server certificate the scale set installs: the
+    # JSON wrapper {data, dataType, password}, so no application/x-pkcs12 (a raw PFX's type).
     assert names == {
         "storage-connection-string": "text/plain",
         "vm-admin-password": "text/plain",
-        "servercert": "application/x-pkcs12",
+        "servercert": None,
     }
     principal = _vmss(local_azure, "vaultcmg")["identity"]["principalId"]
     token = _mi_token(local_azure, principal)
