@@ -83,9 +83,9 @@ class ArmSession:
         self.subscription_id = subscription_id
         self._clients: dict[str, Any] = {}
         self.retry_settings = RetrySettings()  # bounds of our per-call retries
-        # Status URL and first Retry-After of each deployment this session started.
+        # Status URL and first Retry-After of each deployment this ArmSession started.
         self.started: dict[tuple[str, str], Started] = {}
-        self._lock = threading.Lock()  # threads of a fleet run share this session
+        self._lock = threading.Lock()  # threads of a fleet run share this ArmSession
 
     def use_subscription(self, subscription_id: str) -> None:
         """Switch to ``subscription_id``: the typed clients are bound to one (rebuilt when

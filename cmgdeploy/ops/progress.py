@@ -58,7 +58,7 @@ def wait_for_deployment(
     """Wait until deployment ``name`` ends and return it (its outputs); Failed →
     AzureError with each failed resource.
 
-    A deployment this session started is followed on its ``Azure-AsyncOperation``
+    A deployment this ArmSession started is followed on its ``Azure-AsyncOperation``
     status URL, sleeping exactly the server's Retry-After (the PUT's first); one it
     attached to is followed on the deployment itself. The deployment operations are
     read only when progress is shown (one line per resource) or on failure."""

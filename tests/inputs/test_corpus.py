@@ -115,7 +115,7 @@ def test_bad_input_is_refused_before_any_write(
 
 
 def test_corpus_is_large_and_ids_unique() -> None:
-    """The issue asks for at least 60 cases; ids are the pytest ids, so they must be unique."""
+    """The corpus holds at least 60 cases; ids are the pytest ids, so they must be unique."""
     assert len(ALL_CASES) >= 70
     assert len(CASES_BY_ID) == len(ALL_CASES)
 
