@@ -137,6 +137,8 @@ def test_the_runbook_imports_the_app_id_uri_graph_holds(cli: Any, home: Path) ->
     Import-CMAADServerApplication -AppIdUri."""
     uri = "https://localazure.onmicrosoft.com/ConfigMgrService"
     assert cli(*APPS, "--app-id-uri", uri).code == 0
+    reused = cli(*APPS)  # the reused app keeps the URI Graph holds, whatever the default
+    assert reused.code == 0 and reused.json["data"]["created"] == []
     with SiteDB(home / "site.db") as db:
         recorded = {a.role: a for a in db.list_entra_apps("local")}
     assert recorded["server"].app_id_uri == uri and recorded["client"].app_id_uri is None
