@@ -48,7 +48,11 @@ def test_up_polls_the_status_url_after_each_retry_after(slow_lab: LocalAzure, cl
     assert done.code == 0, done.err
     log = requestlog.read(slow_lab.state_dir, mark)
     ops = _ops(log)
-    put = next(i for i, e in enumerate(log) if e["operation"] == "Deployments_CreateOrUpdate")
+    put = next(
+        i
+        for i, e in enumerate(log)  # the CMG's deployment, after its storage stage
+        if e["operation"] == "Deployments_CreateOrUpdate" and not e["path"].endswith("-storage")
+    )
     polls = [e for e in log[put:] if e["operation"] == "Deployments_GetStatus"]
     assert len(polls) >= 2, ops  # the deployment outlives the first Retry-After
     # The PUT's Retry-After (1 s) first, then each poll's own (0.3 s): never sooner.
