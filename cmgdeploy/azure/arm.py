@@ -86,6 +86,7 @@ class ArmSession:
         # Status URL and first Retry-After of each deployment this ArmSession started.
         self.started: dict[tuple[str, str], Started] = {}
         self._lock = threading.Lock()  # threads of a fleet run share this ArmSession
+        self._storage: dict[str, dict[str, Any]] = {}  # storage accounts and keys read
 
     def use_subscription(self, subscription_id: str) -> None:
         """Switch to ``subscription_id``: the typed clients are bound to one (rebuilt when
@@ -293,6 +294,40 @@ class ArmSession:
             if not _is_not_found(exc):
                 raise translate(exc, doing=f"deleting {rid}") from None
             return True
+
+    # -- storage accounts (the run lease and the DSC package share them) -------------------
+    def storage_account(self, rid: str) -> dict[str, Any] | None:
+        """Storage account ``rid``; a Succeeded one is kept by this ArmSession (its endpoints
+        do not change), so the run lease and the package upload read it once."""
+        key = rid.lower()
+        with self._lock:
+            kept = self._storage.get(key)
+        if kept is not None:
+            return kept
+        found = self.get_resource(rid, STORAGE_API)
+        if ((found or {}).get("properties") or {}).get("provisioningState") == "Succeeded":
+            with self._lock:
+                self._storage[key] = found or {}
+        return found
+
+    def storage_key(self, rid: str) -> str:
+        """The first key of storage account ``rid`` (``listKeys``), read once per ArmSession;
+        registered as a secret."""
+        from ..redact import register_secret
+
+        key = f"{rid.lower()}/listkeys"
+        with self._lock:
+            kept = self._storage.get(key)
+        if kept is not None:
+            return str(kept["value"])
+        keys = self.raw("POST", f"{rid}/listKeys", STORAGE_API)[1].get("keys") or []
+        if not keys:
+            raise AzureError(f"listKeys of {rid} returned no key", code="NoStorageKey", target=rid)
+        value = str(keys[0]["value"])
+        register_secret(value)
+        with self._lock:
+            self._storage[key] = {"value": value}
+        return value
 
     # -- soft-deleted key vaults -----------------------------------------------------
     def list_deleted_vaults(self) -> list[dict[str, Any]]:

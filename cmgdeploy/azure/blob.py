@@ -55,9 +55,11 @@ def upload_if_changed(
     content_md5: bytes,
     *,
     ca_bundle: str | None = None,
+    new_account: bool = False,
 ) -> bool:
     """Put ``data`` at ``container/blob`` unless the blob already has ``content_md5``
-    (True when it uploaded). The container is created when missing."""
+    (True when it uploaded). The container is created when missing; in an account this
+    run just created (``new_account``) nothing is there to read first."""
     from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
     from azure.storage.blob import ContentSettings
 
@@ -66,6 +68,8 @@ def upload_if_changed(
     blob_client = client.get_blob_client(blob)
     with _storage_call(f"reading {where}"):
         try:
+            if new_account:
+                raise ResourceNotFoundError("a new account holds no blob")
             held = blob_client.get_blob_properties().content_settings.content_md5
             if held is not None and bytes(held) == content_md5:
                 return False

@@ -2,7 +2,7 @@
 
 Each CMG runs the very operation its own command runs (``ops.up.up``,
 ``ops.status.status``, ``ops.scale.scale``) on a worker thread, at most ``concurrency``
-at a time; they share one sign-in (one credential, one token) and one session per
+at a time; they share one sign-in (one credential, one token) and one ArmSession per
 subscription (one connection pool), so N CMGs cost little more than the slowest one.
 Each worker has its own site-database connection, warnings and progress prefix; a
 failing CMG does not stop the others. Every input of every CMG is validated before the
@@ -203,7 +203,7 @@ class SharedSessions:
 
 
 class _Borrowed:
-    """A shared session as one operation sees it: everything but ``close``."""
+    """A shared ArmSession as one operation sees it: everything but ``close``."""
 
     def __init__(self, session: Any) -> None:
         self._session = session

@@ -145,16 +145,12 @@ class RunLease:
             f"/subscriptions/{self.session.subscription_id}/resourceGroups/{self.group}"
             f"/providers/{STORAGE_TYPE}/{self.name}"
         )
-        account = self.session.get_resource(rid, STORAGE_API)
+        account = self.session.storage_account(rid)
         props = (account or {}).get("properties") or {}
         endpoint = (props.get("primaryEndpoints") or {}).get("blob")
         if not endpoint or props.get("provisioningState") != "Succeeded":
             return None
-        keys = self.session.raw("POST", f"{rid}/listKeys", STORAGE_API)[1].get("keys") or []
-        from ..redact import register_secret
-
-        key = str(keys[0]["value"])
-        register_secret(key)
+        key = self.session.storage_key(rid)  # read once per ArmSession; a registered secret
         return BlobLease(
             endpoint, self.name, key, CONTAINER, BLOB, ca_bundle=self.ctx.env.ca_bundle
         )

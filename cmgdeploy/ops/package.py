@@ -25,18 +25,20 @@ STORAGE_API = "2023-05-01"
 SAS_DAYS = 365
 
 
-def stage_package(ctx: OpContext, session: Any, prepared: Any) -> Any:
-    """``prepared`` with ``dscPackageSasToken`` set, once the package is in the account."""
+def stage_package(ctx: OpContext, session: Any, prepared: Any, *, new_group: bool = False) -> Any:
+    """``prepared`` with ``dscPackageSasToken`` set, once the package is in the account
+    (``new_group``: the group was just created, so the account is not there yet)."""
     spec, package = prepared.spec, prepared.spec.package
-    account = _storage_account(ctx, session, prepared)
+    account, created = _storage_account(ctx, session, prepared, new_group)
     endpoint = str(((account.get("properties") or {}).get("primaryEndpoints") or {}).get("blob"))
-    key = _account_key(session, str(account["id"]))
+    key = session.storage_key(str(account["id"]))  # read once per ArmSession; a registered secret
     from ..azure.blob import read_sas, upload_if_changed
 
     ca_bundle = ctx.env.ca_bundle
     where = f"{CONTAINER}/{BLOB} of storage account {spec.name}"
-    if upload_if_changed(endpoint, spec.name, key, CONTAINER, BLOB, package.data,
-                         package.content_md5, ca_bundle=ca_bundle):  # fmt: skip
+    data, md5 = package.data, package.content_md5
+    if upload_if_changed(endpoint, spec.name, key, CONTAINER, BLOB, data, md5,
+                         ca_bundle=ca_bundle, new_account=created):  # fmt: skip
         ctx.progress(f"uploaded the DSC package to {where} ({len(package.data)} bytes)")
     else:
         ctx.progress(f"the DSC package is already in {where} (same Content-MD5)")
@@ -47,43 +49,37 @@ def stage_package(ctx: OpContext, session: Any, prepared: Any) -> Any:
     return dataclasses.replace(prepared, parameters=params)
 
 
-def _storage_account(ctx: OpContext, session: Any, prepared: Any) -> dict[str, Any]:
-    """The CMG's storage account, deploying the template's storage stage if needed."""
+def _storage_account(
+    ctx: OpContext, session: Any, prepared: Any, new_group: bool
+) -> tuple[dict[str, Any], bool]:
+    """The CMG's storage account, deploying the template's storage stage if needed; and
+    whether this run created it."""
     spec = prepared.spec
     rid = (
         f"/subscriptions/{session.subscription_id}/resourceGroups/{spec.resource_group}"
         f"/providers/Microsoft.Storage/storageAccounts/{spec.name}"
     )
-    account = session.get_resource(rid, STORAGE_API)
+    account = None if new_group else session.storage_account(rid)
     if _ready(account):
-        return dict(account)
+        return dict(account or {}), False
     stage = storage_stage(prepared.template)
     name = f"{prepared.deployment}-storage"
     ctx.progress(f"starting deployment {name} (the storage account, for the DSC package)")
     session.begin_deployment(
         spec.resource_group, name, stage.body, select_declared(stage, prepared.parameters)
     )
-    wait_for_deployment(ctx, session, spec.resource_group, name, spec.name)
-    account = session.get_resource(rid, STORAGE_API)
+    # Its outputs are not needed: the account itself is read next (blob endpoint).
+    wait_for_deployment(ctx, session, spec.resource_group, name, spec.name, outputs=False)
+    account = session.storage_account(rid)
     if not _ready(account):
         raise AzureError(
             f"storage account {spec.name} is not ready after deployment {name}",
             code="StorageAccountNotReady",
             target=rid,
         )
-    return dict(account)
+    return dict(account or {}), True
 
 
 def _ready(account: dict[str, Any] | None) -> bool:
     props = (account or {}).get("properties") or {}
     return bool(account) and props.get("provisioningState") == "Succeeded"
-
-
-def _account_key(session: Any, rid: str) -> str:
-    """The account's first key (ARM ``listKeys``), registered as a secret at once."""
-    keys = session.raw("POST", f"{rid}/listKeys", STORAGE_API)[1].get("keys") or []
-    if not keys:
-        raise AzureError(f"listKeys of {rid} returned no key", code="NoStorageKey", target=rid)
-    key = str(keys[0]["value"])
-    register_secret(key)
-    return key

@@ -53,7 +53,7 @@ def _report(ctx: OpContext, states: tuple[ResourceState, ...], seen: dict[str, s
 
 
 def wait_for_deployment(
-    ctx: OpContext, session: Any, group: str, name: str, cmg: str
+    ctx: OpContext, session: Any, group: str, name: str, cmg: str, *, outputs: bool = True
 ) -> dict[str, Any]:
     """Wait until deployment ``name`` ends and return it (its outputs); Failed →
     AzureError with each failed resource.
@@ -66,7 +66,9 @@ def wait_for_deployment(
     started = session.started.get((group.lower(), name))
     seen: dict[str, str] = {}
     if started is not None and started.status_url:
-        _follow_status(ctx, session, started, group, name, deadline, seen)
+        status = _follow_status(ctx, session, started, group, name, deadline, seen)
+        if not outputs and status == "succeeded" and not ctx.show_progress:
+            return {}  # the caller needs no outputs: the status said all
         dep = session.get_deployment(group, name)
     else:
         dep = _follow_deployment(ctx, session, group, name, deadline, seen)
@@ -87,14 +89,14 @@ def _follow_status(
     name: str,
     deadline: Deadline,
     seen: dict[str, str],
-) -> None:
-    """Poll the operation status URL until it is terminal."""
+) -> str:
+    """Poll the operation status URL until it is terminal; the status (lower-case)."""
     retry_after, attempt = started.retry_after, 0
     while True:
         ctx.sleep(poll_delay(attempt, retry_after, deadline.remaining()))
         status, _, retry_after = session.poll_status(started.status_url, name)
         if status.lower() in TERMINAL:
-            return
+            return status.lower()
         if ctx.show_progress:
             _report(ctx, resource_states(session.deployment_operations(group, name)), seen)
         deadline.check()

@@ -226,7 +226,7 @@ def _deploy(
     svc = _record(ctx, session, prepared, svc, created_rg=created)
     from .package import stage_package  # the storage stage and the package upload
 
-    prepared = stage_package(ctx, session, prepared)
+    prepared = stage_package(ctx, session, prepared, new_group=group is None)
     ctx.progress(f"starting deployment {prepared.deployment}")
     session.begin_deployment(
         spec.resource_group, prepared.deployment, prepared.template.body, prepared.parameters
