@@ -134,6 +134,22 @@ FLAG_CASES = (
     Case("name-uppercase", up(name="ContosoCmg"), r"--name: 'ContosoCmg'.*lowercase"),
     Case("name-dash", up(name="contoso-cmg"), r"--name: 'contoso-cmg'.*no dash"),
     Case("name-empty", up(name=""), r"--name: \(empty\) is not valid"),
+    Case("name-digit-first", up(name="1contoso"), r"--name: '1contoso'.*starting with a letter"),
+    Case(
+        "image-unknown",
+        up("--image-sku", "2019-datacenter"),
+        r"--image-sku: '2019-datacenter'.*2022-datacenter \(Generation 1\)",
+    ),
+    Case(
+        "image-gen2-on-av2",
+        up("--image-sku", "2022-datacenter-azure-edition", "--vm-size", "Standard_A4_v2"),
+        r"image_sku: '2022-datacenter-azure-edition'.*HyperVGenerations",
+    ),
+    Case(
+        "package-missing-file",
+        up("--cmg-package", "{dir}/nope.zip"),
+        r"--cmg-package: '.*nope\.zip'",
+    ),
     Case("name-unicode", up(name="cöntoso"), r"--name: 'cöntoso'.*lowercase letters and digits"),
     Case("name-missing", up(name=None), r"name: \(empty\).*give --name"),
     Case("region-dash", up("--region", "west-europe"), r"--region: 'west-europe'.*region name"),

@@ -78,3 +78,28 @@ def test_package_required_outside_local_and_stand_in_on_local() -> None:
     local = with_package(spec, "local")
     assert local.package is not None and local.package.stand_in
     assert any("stand-in DSC package" in w for w in local.warnings)
+
+
+def test_package_from_flag_env_or_config_file(tmp_path: Path) -> None:
+    from cmgdeploy.config import read_config
+    from cmgdeploy.spec import load_spec
+
+    write_dsc_package(tmp_path / "flag.zip", configuration="FromFlag")
+    write_dsc_package(tmp_path / "env.zip", configuration="FromEnv")
+    site = tmp_path / "site"
+    site.mkdir()
+    write_dsc_package(site / "cmgdsc.zip", configuration="FromFile")
+    config = site / "cmgdeploy.toml"
+    config.write_text('cmg_package = "cmgdsc.zip"\n')  # relative to the file
+    base = {"name": "pkgcmg", "region": "westeurope", "site_code": "PS1"}
+    cfg = read_config(config)
+    env = {"CMGDEPLOY_CMG_PACKAGE": str(tmp_path / "env.zip")}
+    flagged = load_spec({**base, "cmg_package": str(tmp_path / "flag.zip")}, env, cfg)
+    assert flagged.package is not None and flagged.package.function == "FromFlag"
+    from_env = load_spec(base, env, cfg)
+    assert from_env.package is not None and from_env.package.function == "FromEnv"
+    from_file = load_spec(base, {}, cfg)
+    assert from_file.package is not None and from_file.package.function == "FromFile"
+    with pytest.raises(InputError) as caught:
+        load_spec({**base, "cmg_package": str(tmp_path / "missing.zip")}, {}, None)
+    assert caught.value.field_name == "--cmg-package" and "missing.zip" in caught.value.message
