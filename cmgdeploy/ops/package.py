@@ -18,10 +18,12 @@ from ..dscpackage import BLOB, CONTAINER
 from ..errors import AzureError
 from ..redact import register_secret
 from ..template import select_declared, storage_stage
+from .cmgstate import deployment_state
 from .context import OpContext
 from .progress import wait_for_deployment
 
 STORAGE_API = "2023-05-01"
+RUNNING = ("accepted", "running", "creating", "updating", "deploying")
 SAS_DAYS = 365
 
 
@@ -64,10 +66,16 @@ def _storage_account(
         return dict(account or {}), False
     stage = storage_stage(prepared.template)
     name = f"{prepared.deployment}-storage"
-    ctx.progress(f"starting deployment {name} (the storage account, for the DSC package)")
-    session.begin_deployment(
-        spec.resource_group, name, stage.body, select_declared(stage, prepared.parameters)
-    )
+    # A run stopped while this stage ran left it running: follow it (ARM refuses to
+    # overwrite an active deployment), else start it. A new group has none to read.
+    dep = None if new_group else session.get_deployment(spec.resource_group, name)
+    if (deployment_state(dep) or "").lower() in RUNNING:
+        ctx.progress(f"attaching to running deployment {name}")
+    else:
+        ctx.progress(f"starting deployment {name} (the storage account, for the DSC package)")
+        session.begin_deployment(
+            spec.resource_group, name, stage.body, select_declared(stage, prepared.parameters)
+        )
     # Its outputs are not needed: the account itself is read next (blob endpoint).
     wait_for_deployment(ctx, session, spec.resource_group, name, spec.name, outputs=False)
     account = session.storage_account(rid)

@@ -134,3 +134,24 @@ def test_timeout_exits_4_with_how_to_resume(local_azure_factory: Factory, tmp_pa
             if e["operation"] == "Deployments_CreateOrUpdate" and e["status"] < 300
             and not e["path"].endswith("-storage")]  # the storage stage runs once too  # fmt: skip
     assert len(puts) == 1
+
+
+def test_sigkill_during_the_storage_stage_the_next_run_follows_it(
+    local_azure_factory: Factory, tmp_path: Path
+) -> None:
+    """Killed while the storage account (for the DSC package) is still provisioning: the
+    next run follows that deployment instead of starting it again, then goes on."""
+    slow_storage = {"targeted": [{"kind": "slow", "type": "Microsoft.Storage/storageAccounts",
+                                  "seconds": 4}]}  # fmt: skip
+    lab = lab_for(local_azure_factory, tmp_path, slow_storage)
+    proc = lab.start("up", "--name", "stagecmg", *UP_ARGS)
+    lab.wait_for_request("Deployments_CreateOrUpdate", skip="")  # the storage stage's PUT
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    again = lab.run("--verbose", "up", "--name", "stagecmg", *UP_ARGS)
+    assert again.returncode == 0, again.stderr
+    assert "attaching to running deployment cmgdeploy-stagecmg-" in again.stderr
+    puts = [e["path"] for e in requestlog.read(lab.az.state_dir)
+            if e["operation"] == "Deployments_CreateOrUpdate" and e["status"] < 300]  # fmt: skip
+    assert sum(p.endswith("-storage") for p in puts) == 1  # followed, not started again
+    assert sum(not p.endswith("-storage") for p in puts) == 1
