@@ -189,10 +189,11 @@ def _who(holder: dict[str, str]) -> str:
 
 @contextlib.contextmanager
 def run_lease(
-    ctx: OpContext, session: Any, name: str, group: str, command: str
+    ctx: OpContext, session: Any, name: str, group: str, command: str, *, new_group: bool = False
 ) -> Iterator[RunLease]:
     """Hold CMG ``name``'s lease for the block, once its account exists (re-entrant: an
-    inner block of the same run shares the outer one's)."""
+    inner block of the same run shares the outer one's). ``new_group``: the group does
+    not exist yet, so neither does the account: not looked for until the next try."""
     outer = _ACTIVE.get()
     if outer is not None and outer.name == name:
         outer.take()
@@ -201,7 +202,10 @@ def run_lease(
     lease = RunLease(ctx, session, name, group, command)
     token = _ACTIVE.set(lease)
     try:
-        lease.take()
+        if new_group:
+            lease.next_try = ctx.clock() + RETRY_EVERY
+        else:
+            lease.take()
         yield lease
     finally:
         _ACTIVE.reset(token)

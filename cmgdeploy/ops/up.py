@@ -138,7 +138,9 @@ def converge(ctx: OpContext, session: Any, prepared: Prepared, command: str = "u
     known = _unchanged(session, spec, prepared, dep, svc)
     if known is not None:
         return _no_changes(ctx, session, prepared, svc, known)
-    with run_lease(ctx, session, spec.name, spec.resource_group, command):
+    with run_lease(
+        ctx, session, spec.name, spec.resource_group, command, new_group=not group_exists
+    ):
         return _converge_changes(ctx, session, prepared, dep, svc, group_exists)
 
 
