@@ -183,9 +183,33 @@ def _graph_error(exc: ArmError, request_id: str, client_request_id: str) -> Resp
     return Response.json(exc.status, {"error": error}, headers)
 
 
+# Storage's own answers for the framework's throttling and transient errors (Storage never
+# answers 429: it throttles with 503 ServerBusy; "Common REST API error codes").
+_STORAGE_TRANSIENT = {
+    "SubscriptionRequestsThrottled": (
+        503,
+        "ServerBusy",
+        "Operations per second is over the account limit.",
+    ),
+    "ServiceUnavailable": (
+        503,
+        "ServerBusy",
+        "The server is currently unable to receive requests. Please retry your request.",
+    ),
+    "InternalServerError": (
+        500,
+        "InternalError",
+        "The server encountered an internal error. Please retry the request.",
+    ),
+}
+
+
 def _storage_error(exc: ArmError, request_id: str) -> Response:
     # Azure Storage: <Error><Code/><Message/> (+ detail elements); the message ends with
     # the request id and time lines; the code is also in x-ms-error-code (HEAD has no body).
+    if exc.code in _STORAGE_TRANSIENT:
+        status, code, message = _STORAGE_TRANSIENT[exc.code]
+        exc = ArmError(message, code=code, status=status, headers=exc.headers)
     now = time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime())
     root = ET.Element("Error")
     ET.SubElement(root, "Code").text = exc.code

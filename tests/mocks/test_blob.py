@@ -334,8 +334,18 @@ def test_faults_on_the_blob_port_take_the_storage_shape(local_azure_factory) -> 
     az = local_azure_factory(faults={"seed": 1, "p503": 1.0, "retry_after": 1})
     response = requests.get(f"{az.blob_url}/anyaccount/c/b", verify=az.ca_bundle, timeout=10)
     assert response.status_code == 503 and response.headers["Retry-After"] == "1"
-    assert response.headers["x-ms-error-code"] == "ServiceUnavailable"
-    assert ET.fromstring(response.content).findtext("Code") == "ServiceUnavailable"
+    assert response.headers["x-ms-error-code"] == "ServerBusy"
+    assert ET.fromstring(response.content).findtext("Code") == "ServerBusy"
+
+
+def test_throttling_on_the_blob_port_is_storage_s_503_server_busy(local_azure_factory) -> None:
+    # Storage never answers 429: a throttled request is 503 ServerBusy, which the Storage
+    # SDK retries (it does not retry 429).
+    az = local_azure_factory(faults={"seed": 1, "p429": 1.0, "retry_after": 1})
+    response = requests.get(f"{az.blob_url}/anyaccount/c/b", verify=az.ca_bundle, timeout=10)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert response.headers["x-ms-error-code"] == "ServerBusy"
+    assert "Operations per second is over the account limit." in response.text
 
 
 def test_unknown_account_and_bad_verb(local_azure: LocalAzure, account: Account) -> None:
