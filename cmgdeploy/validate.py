@@ -244,7 +244,7 @@ def readable_file(value: Any, field_name: str, base: Path | None = None) -> Path
         path = base / path
     try:
         mode = path.stat().st_mode
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
         raise InputError(field_name, str(value), "the path of an existing file") from None
     if not stat.S_ISREG(mode):
         raise InputError(field_name, str(value), "a regular file (not a directory or device)")
