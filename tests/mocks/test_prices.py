@@ -110,4 +110,7 @@ def test_model_errors_are_azure_shaped() -> None:
 def test_the_sheet_names_its_source() -> None:
     sheet = models.price_sheet()
     assert "learn.microsoft.com/rest/api/cost-management/retail-prices" in sheet["source"]
+    # No figure of the sheet is a recorded answer: the sheet must say so.
+    assert "NOT SOURCED" in sheet["source"]
+    assert all(i["meterId"].startswith("00000000-0000-4000-8000-") for i in sheet["items"])
     assert set(sheet["currencies"]) == {"USD", "EUR"}

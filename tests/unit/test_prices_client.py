@@ -62,6 +62,31 @@ def test_query_follows_next_page_link_with_the_query_it_carries() -> None:
     assert all(i.currency == "EUR" for i in items)
 
 
+def test_items_of_microsoft_published_answers_read_as_published() -> None:
+    recorded = _recorded("docs_examples.json")
+    spot = PriceItem.from_api(recorded["without_reservation"])
+    assert spot == PriceItem(
+        service_name="Virtual Machines",
+        product_name="Virtual Machines FS Series Windows",
+        sku_name="F16s Spot",
+        meter_name="F16s Spot",
+        arm_sku_name="Standard_F16s",
+        arm_region_name="westeurope",
+        unit_of_measure="1 Hour",
+        price_type="DevTestConsumption",
+        currency="USD",
+        retail_price=0.176346,
+        tier_minimum_units=0.0,
+        is_primary_meter_region=True,
+    )
+    reserved = PriceItem.from_api(recorded["with_reservation"])
+    assert (reserved.price_type, reserved.retail_price, reserved.arm_region_name) == (
+        "Reservation",
+        25007.0,
+        "southcentralus",
+    )
+
+
 def test_item_fields_read_from_the_documented_names() -> None:
     raw = _recorded("bandwidth_westeurope_eur.json")["answer"]["Items"][1]
     item = PriceItem.from_api(raw)
