@@ -42,6 +42,10 @@ LOAD_BALANCER = {
     "serviceName": "Load Balancer",
     "meterName": "Standard Included LB Rules and Outbound Rules",
 }
+# Services the API prices once for all public regions (armRegionName "Global") and once
+# for the US Government regions ("US Gov") rather than per region; a regional query for
+# them answers no item, so it is asked again there.
+PRICED_ONCE = ("Load Balancer",)
 
 
 @dataclass(frozen=True)
@@ -302,11 +306,24 @@ def _hourly_line(
     return CostLine(item, meter["meterName"], "1 Hour", price, hours, hours, monthly, monthly)
 
 
+def _price_location(region: str) -> str:
+    """Where the API lists a ``PRICED_ONCE`` service for ``region``."""
+    return "US Gov" if region.startswith(("usgov", "usdod")) else "Global"
+
+
 def _items(prices: Any, request: EstimateRequest, meter: dict[str, str]) -> list[Any]:
     from ..azure.prices import all_equal
 
     query = all_equal(armRegionName=request.region, priceType="Consumption", **meter)
-    found = [i for i in prices.query(query, request.currency) if i.is_primary_meter_region]
+    found = list(prices.query(query, request.currency))
+    if not found and meter["serviceName"] in PRICED_ONCE:
+        where = _price_location(request.region)
+        query = all_equal(armRegionName=where, priceType="Consumption", **meter)
+        found = list(prices.query(query, request.currency))
+    # The primary meter region's items when there are some; a meter the API lists for
+    # this product only as non-primary (Hot LRS Data Stored of General Block Blob v2)
+    # still carries its price there.
+    found = [i for i in found if i.is_primary_meter_region] or found
     if not found:
         raise _no_price(meter["meterName"], request.region, request.currency)
     return found

@@ -58,7 +58,8 @@ def test_estimate_12000_clients_westeurope_json(cli: Any, home: Path) -> None:
     assert lines["outbound data"]["monthly_high"] == round(
         (12000 * 300 / 1024 - 100) * bandwidth, 2
     )
-    lb = _sheet_price("westeurope", "USD", serviceName="Load Balancer")
+    # The API prices the load balancer once for the public regions, at "Global".
+    lb = _sheet_price("Global", "USD", serviceName="Load Balancer")
     assert lines["load balancer"]["monthly_low"] == round(lb * 730, 2)
     assert data["monthly_low"] == round(sum(c["monthly_low"] for c in data["costs"]), 2)
     assert data["monthly_high"] > data["monthly_low"]
@@ -77,6 +78,31 @@ def test_estimate_text_and_currency(cli: Any, priced_env: str) -> None:
     assert lines["vm"]["unit_price"] == _a2_windows(currency="EUR")
     stored = _sheet_price("westeurope", "EUR", meterName="Hot LRS Data Stored")
     assert lines["storage"]["monthly_low"] == round(stored * 200, 2)
+
+
+@pytest.mark.parametrize(
+    ("region", "lb_at", "storage"),
+    [
+        # Recorded figures: Hot LRS Data Stored in eastus is listed with
+        # isPrimaryMeterRegion false only; the load balancer at "Global" / "US Gov".
+        ("eastus", "Global", 0.0208),
+        ("usgovvirginia", "US Gov", 0.0229),
+    ],
+)
+def test_recorded_meters_priced_where_the_api_lists_them(
+    cli: Any, priced_env: str, region: str, lb_at: str, storage: float
+) -> None:
+    run = cli("-e", priced_env, "-o", "json", "estimate", "--clients", "12000",
+              "--region", region, "--content-gb", "100")  # fmt: skip
+    assert run.code == 0, run.err
+    lines = {c["item"]: c for c in run.json["data"]["costs"]}
+    lb = _sheet_price(lb_at, "USD", serviceName="Load Balancer")
+    assert lines["load balancer"]["unit_price"] == lb
+    assert lines["load balancer"]["monthly_low"] == round(lb * 730, 2)
+    stored = _sheet_price(region, "USD", meterName="Hot LRS Data Stored",
+                          tierMinimumUnits=0.0)  # type: ignore[arg-type]  # fmt: skip
+    assert stored == storage and lines["storage"]["unit_price"] == stored
+    assert lines["storage"]["monthly_low"] == round(stored * 100, 2)
 
 
 @pytest.mark.parametrize(

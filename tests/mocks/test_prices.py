@@ -35,7 +35,7 @@ def test_answer_has_the_documented_shape_without_a_token(local_azure: LocalAzure
 
 
 def test_currency_code_selects_the_sheet_s_currency(local_azure: LocalAzure) -> None:
-    flt = "serviceName eq 'Load Balancer' and armRegionName eq 'westeurope'"
+    flt = "serviceName eq 'Load Balancer' and armRegionName eq 'Global'"
     body = _get(local_azure, currencyCode="'EUR'", **{"$filter": flt}).json()
     assert body["BillingCurrency"] == "EUR"
     assert [i["currencyCode"] for i in body["Items"]] == ["EUR"]
@@ -43,9 +43,9 @@ def test_currency_code_selects_the_sheet_s_currency(local_azure: LocalAzure) -> 
 
 def test_or_and_parentheses(local_azure: LocalAzure) -> None:
     flt = ("armRegionName eq 'eastus' and priceType eq 'Consumption' and "
-           "(serviceName eq 'Load Balancer' or serviceName eq 'Virtual Network')")  # fmt: skip
+           "(serviceName eq 'Bandwidth' or serviceName eq 'Virtual Network')")  # fmt: skip
     body = _get(local_azure, **{"$filter": flt}).json()
-    assert {i["serviceName"] for i in body["Items"]} == {"Load Balancer", "Virtual Network"}
+    assert {i["serviceName"] for i in body["Items"]} == {"Bandwidth", "Virtual Network"}
 
 
 def test_values_are_case_sensitive(local_azure: LocalAzure) -> None:
@@ -110,7 +110,14 @@ def test_model_errors_are_azure_shaped() -> None:
 def test_the_sheet_names_its_source() -> None:
     sheet = models.price_sheet()
     assert "learn.microsoft.com/rest/api/cost-management/retail-prices" in sheet["source"]
-    # No figure of the sheet is a recorded answer: the sheet must say so.
+    # Recorded items name their source; every other item says it is not sourced.
     assert "NOT SOURCED" in sheet["source"]
-    assert all(i["meterId"].startswith("00000000-0000-4000-8000-") for i in sheet["items"])
+    recorded = {(r["meterId"], r["currencyCode"], r["armRegionName"]) for r in sheet["recorded"]}
+    assert all(
+        r["from"].startswith("rshade/finfocus-plugin-azure-public ") for r in sheet["recorded"]
+    )
+    for i in sheet["items"]:
+        key = (i["meterId"], i["currencyCode"], i["armRegionName"])
+        assert key in recorded or i["meterId"].startswith("00000000-0000-4000-8000-"), key
+    assert {k[0] for k in recorded} <= {i["meterId"] for i in sheet["items"]}
     assert set(sheet["currencies"]) == {"USD", "EUR"}

@@ -167,3 +167,38 @@ def test_a_region_without_the_meter_is_a_clear_error() -> None:
         estimate(client, EstimateRequest(clients=10, region="mars", currency="EUR"), ENDPOINT)
     assert caught.value.code == "PriceNotFound"
     assert "mars" in caught.value.message and "EUR" in caught.value.message
+
+
+def test_recorded_meters_priced_where_the_api_lists_them() -> None:
+    """Recorded answers: the load balancer at "Global", Hot LRS storage as non-primary."""
+    lb = _recorded("recorded_loadbalancer_global_usd.json")
+    stored = _recorded("recorded_storage_hot_lrs_eastus_usd.json")
+    hand_written = _all_recordings()  # VM, bandwidth and public IP: no recording exists
+    empty = {"BillingCurrency": "USD", "CustomerEntityId": "Default", "CustomerEntityType": "Retail",
+             "Items": [], "NextPageLink": None, "Count": 0}  # fmt: skip
+    asked: list[str] = []
+
+    def fetch(url: str, params: dict[str, str] | None) -> dict[str, Any]:
+        if params is None:  # the hand-written VM answer's second page
+            return hand_written(url, params)
+        asked.append(params["$filter"])
+        for recording in (lb, stored):
+            if params == recording["request"]["params"]:
+                return dict(recording["answer"])
+        if "'Load Balancer'" in params["$filter"] or "'Storage'" in params["$filter"]:
+            return empty  # the regional load balancer query answers no item
+        return hand_written(url, params)
+
+    client = RetailPrices(ENDPOINT, fetch=fetch)
+    request = EstimateRequest(clients=12000, region="eastus", currency="USD", content_gb=100)
+    lines = {c.item: c for c in estimate(client, request, ENDPOINT).costs}
+
+    assert lines["load balancer"].unit_price == 0.025
+    assert lines["load balancer"].monthly_low == round(0.025 * 730, 2)
+    lb_asked = [f for f in asked if "'Load Balancer'" in f]
+    assert [f.split(" and ")[0] for f in lb_asked] == [
+        "armRegionName eq 'eastus'",
+        "armRegionName eq 'Global'",
+    ]
+    assert lines["storage"].unit_price == 0.0208  # the first tier of three
+    assert lines["storage"].monthly_low == round(0.0208 * 100, 2)
