@@ -20,7 +20,7 @@ from . import cli as _cli_module
 from .errors import CmgError, ExitCode, Interrupted, UsageError
 
 # cli.py imports this module at its end (to register the commands); its names are typer
-# Options and helpers, used as such.
+# Options and functions, used as such.
 cli: Any = _cli_module
 
 FLEET_EPILOG = """\b
@@ -176,7 +176,7 @@ def fleet_scale(
     _run(ctx, "fleet scale", body)
 
 
-# -- helpers ---------------------------------------------------------------------------------
+# -- parsing and rendering -----------------------------------------------------------------
 def _merged(config: Any, entry: Any) -> Any:
     """The CMG's settings over the --config file's (the fleet file wins)."""
     from .config import ConfigFile
