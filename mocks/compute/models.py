@@ -250,8 +250,8 @@ class VirtualMachineScaleSet(ResourceType):
         props.setdefault("singlePlacementGroup", True)
         return body
 
-    def after_put(self, cloud: Cloud, body: dict[str, Any]) -> None:
-        sync_instances(cloud, body)
+    def after_put(self, cloud: Cloud, body: dict[str, Any], at: float | None = None) -> None:
+        sync_instances(cloud, body, at)
 
     def on_delete(self, cloud: Cloud, body: dict[str, Any]) -> None:
         cloud.store.doc_delete(INSTANCES, body["id"])
@@ -259,10 +259,16 @@ class VirtualMachineScaleSet(ResourceType):
 
 
 # -- instances -----------------------------------------------------------------------------------
-def sync_instances(cloud: Cloud, vmss: dict[str, Any]) -> list[dict[str, Any]]:
-    """Add or remove instance records so their number equals ``sku.capacity``."""
+def sync_instances(
+    cloud: Cloud, vmss: dict[str, Any], at: float | None = None
+) -> list[dict[str, Any]]:
+    """Add or remove instance records so their number equals ``sku.capacity``.
+
+    ``at`` is when the scale set was written (a deployment passes the moment its plan
+    reached it), so new instances run at the same time however late anyone reads."""
     capacity = int(vmss["sku"]["capacity"])
-    ready_at = cloud.now() + cloud.provisioning_seconds(VMSS_TYPE)
+    written = cloud.now() if at is None else at
+    ready_at = written + cloud.provisioning_seconds(VMSS_TYPE)
     with cloud.store.tx():
         record = cloud.store.doc_get(INSTANCES, vmss["id"]) or {"next": 0, "instances": []}
         instances = sorted(record["instances"], key=lambda i: int(i["instanceId"]))
@@ -271,7 +277,7 @@ def sync_instances(cloud: Cloud, vmss: dict[str, Any]) -> list[dict[str, Any]]:
                 {
                     "instanceId": str(record["next"]),
                     "vmId": str(uuid.uuid4()),
-                    "created": cloud.now(),
+                    "created": written,
                     "ready_at": ready_at,
                 }
             )

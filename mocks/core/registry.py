@@ -41,7 +41,7 @@ class ResourceType:
     ) -> dict[str, Any]:
         return body
 
-    def after_put(self, cloud: Cloud, body: dict[str, Any]) -> None:
+    def after_put(self, cloud: Cloud, body: dict[str, Any], at: float | None = None) -> None:
         return None
 
     def on_delete(self, cloud: Cloud, body: dict[str, Any]) -> None:

@@ -397,7 +397,7 @@ class VaultAccessPolicies(ResourceType):
         body["location"] = vault.get("location", body.get("location", ""))
         return body
 
-    def after_put(self, cloud: Cloud, body: dict[str, Any]) -> None:
+    def after_put(self, cloud: Cloud, body: dict[str, Any], at: float | None = None) -> None:
         kind = _check_policy_kind(body["id"])
         vault_id = body["id"].rsplit("/accessPolicies/", 1)[0]
         with cloud.store.tx():

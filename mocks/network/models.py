@@ -272,7 +272,7 @@ class Subnet(ResourceType):
         body["location"] = vnet.get("location", body.get("location", ""))
         return body
 
-    def after_put(self, cloud: Cloud, body: dict[str, Any]) -> None:
+    def after_put(self, cloud: Cloud, body: dict[str, Any], at: float | None = None) -> None:
         vnet_id = body["id"].rsplit("/subnets/", 1)[0]
         with cloud.store.tx():
             vnet = cloud.store.resource_get(vnet_id)

@@ -210,7 +210,7 @@ def write_resource(
         )
         ready_at = (cloud.now() if at is None else at) + provisioning_seconds(cloud, ref.type_name)
         cloud.store.resource_put(body, ready_at=ready_at)
-        behaviour.after_put(cloud, body)
+        behaviour.after_put(cloud, body, at)
     return body, existing is None
 
 

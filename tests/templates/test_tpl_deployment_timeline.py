@@ -65,3 +65,109 @@ def test_polling_rate_does_not_change_when_a_deployment_finishes(
     assert abs(fast_s - slow_s) <= intervals["fast-rg"], (fast_s, slow_s)
     assert fast_s >= LEVELS * PROVISIONING_SECONDS - 0.01
     assert slow_s < intervals["slow-rg"]  # not stretched to the slow reader's reads
+
+
+def scale_set_behind_an_nsg() -> dict[str, Any]:
+    """A network security group, then a one-instance scale set (a vnet inline)."""
+    template = chained_nsgs()
+    template["resources"] = template["resources"][:1]
+    template["resources"] += [
+        {
+            "type": "Microsoft.Network/virtualNetworks",
+            "apiVersion": "2023-09-01",
+            "name": "vnet",
+            "location": "westeurope",
+            "dependsOn": ["nsg0"],
+            "properties": {
+                "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+                "subnets": [{"name": "default", "properties": {"addressPrefix": "10.0.0.0/24"}}],
+            },
+        },
+        {
+            "type": "Microsoft.Compute/virtualMachineScaleSets",
+            "apiVersion": "2024-03-01",
+            "name": "vmss",
+            "location": "westeurope",
+            "dependsOn": ["vnet"],
+            "sku": {"name": "Standard_B2s", "tier": "Standard", "capacity": 1},
+            "properties": {
+                "upgradePolicy": {"mode": "Manual"},
+                "virtualMachineProfile": {
+                    "storageProfile": {
+                        "imageReference": {
+                            "publisher": "MicrosoftWindowsServer",
+                            "offer": "WindowsServer",
+                            "sku": "2022-datacenter",
+                            "version": "latest",
+                        }
+                    },
+                    "osProfile": {
+                        "computerNamePrefix": "vm",
+                        "adminUsername": "azureuser",
+                        "adminPassword": "Example-Passw0rd-1",
+                    },
+                    "networkProfile": {
+                        "networkInterfaceConfigurations": [
+                            {
+                                "name": "nic",
+                                "properties": {
+                                    "primary": True,
+                                    "ipConfigurations": [
+                                        {
+                                            "name": "ip",
+                                            "properties": {
+                                                "subnet": {
+                                                    "id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'default')]"
+                                                }
+                                            },
+                                        }
+                                    ],
+                                },
+                            }
+                        ]
+                    },
+                },
+            },
+        },
+    ]
+    return template
+
+
+def test_scale_set_instances_run_on_the_deployment_s_clock_not_the_reader_s(
+    local_azure_factory: Callable[..., LocalAzure],
+) -> None:
+    azure = local_azure_factory(provisioning_seconds=PROVISIONING_SECONDS)
+    c: Clients = sdk_clients(azure)
+    c.resources.resource_groups.create_or_update("late-rg", {"location": "westeurope"})
+    body = {"properties": {"mode": "Incremental", "template": scale_set_behind_an_nsg()}}
+    c.deployments.deployments.begin_create_or_update("late-rg", "d", body, polling=False)
+    # Nobody reads until well after the three levels (nsg, vnet, scale set) and the
+    # instances' own provisioning are over: the instance must already be running.
+    time.sleep(5 * PROVISIONING_SECONDS + 0.5)
+    assert c.deployments.deployments.get("late-rg", "d").properties.provisioning_state == (
+        "Succeeded"
+    )
+    view = compute_client(azure).virtual_machine_scale_set_vms.get_instance_view(
+        "late-rg", "vmss", "0"
+    )
+    codes = [s.code for s in view.statuses or []]
+    assert "PowerState/running" in codes, codes
+
+
+def compute_client(azure: LocalAzure) -> Any:
+    from azure.identity import ClientSecretCredential
+    from azure.mgmt.compute import ComputeManagementClient
+
+    from mocks import read_endpoint
+
+    ep = read_endpoint(azure.state_dir)
+    assert ep is not None
+    credential = ClientSecretCredential(
+        ep["tenant_id"], ep["client_id"], ep["client_secret"], authority=ep["url"],
+        disable_instance_discovery=True, connection_verify=ep["ca_bundle"],
+    )  # fmt: skip
+    return ComputeManagementClient(
+        credential, ep["subscription_id"], base_url=ep["url"],
+        credential_scopes=["https://management.azure.com/.default"],
+        connection_verify=ep["ca_bundle"],
+    )  # fmt: skip
