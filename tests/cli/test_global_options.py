@@ -5,20 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cmgdeploy.cli import hoist_global_options
-
-
-def test_options_after_the_command_move_to_the_front() -> None:
-    argv = ["status", "--name", "x", "--output", "json", "-e", "local", "--debug"]
-    assert hoist_global_options(argv) == [
-        "--output", "json", "-e", "local", "--debug", "status", "--name", "x",
-    ]  # fmt: skip
-
-
-def test_equals_form_and_double_dash_are_respected() -> None:
-    argv = ["up", "--output=json", "--", "--debug"]
-    assert hoist_global_options(argv) == ["--output=json", "up", "--", "--debug"]
-
 
 def test_output_json_after_the_command_gives_the_envelope(cli: Callable[..., Any]) -> None:
     result = cli("environments", "list", "--output", "json")
@@ -26,3 +12,63 @@ def test_output_json_after_the_command_gives_the_envelope(cli: Callable[..., Any
     assert result.json["command"] == "environments list"
     names = [row["name"] for row in result.json["data"]["rows"]]
     assert "AzurePublicCloud" in names
+
+
+def test_equals_and_attached_forms_after_the_command(cli: Callable[..., Any]) -> None:
+    for form in (("--output=json",), ("-ojson",), ("-o", "json")):
+        result = cli("environments", "list", *form)
+        assert result.code == 0, (form, result.err)
+        assert result.json["command"] == "environments list", form
+
+
+def test_an_option_after_the_command_wins_over_the_one_before(cli: Callable[..., Any]) -> None:
+    as_json = cli("-o", "text", "environments", "list", "-o", "json")
+    assert as_json.json["command"] == "environments list"
+    as_text = cli("-o", "json", "environments", "list", "-o", "text")
+    assert as_text.code == 0 and "AzurePublicCloud" in as_text.out
+    assert not as_text.out.lstrip().startswith("{"), as_text.out
+
+
+def test_environment_and_site_db_after_the_command(cli: Callable[..., Any], home: Any) -> None:
+    bad_env = cli("status", "--name", "abc", "-e", "nosuchenv", "-o", "json")
+    assert bad_env.code == 2, bad_env.err
+    assert bad_env.json["errors"][0]["target"] == "environment"
+    bad_db = cli("environments", "list", "--site-db", str(home.parent), "-o", "json")
+    assert bad_db.code == 2, bad_db.err
+    assert bad_db.json["errors"][0]["target"] == "--site-db"
+
+
+def test_a_usage_error_before_the_output_option_still_gives_the_envelope(
+    cli: Callable[..., Any],
+) -> None:
+    result = cli("status", "--bogus", "-o", "json")
+    assert result.code == 2
+    error = result.json["errors"][0]
+    assert result.json["command"] == "status"
+    assert error["message"] == "No such option: --bogus"  # no hidden option suggested
+    assert error["hint"] == "see `cmgdeploy status --help`"
+
+
+def test_a_bad_global_value_after_the_command_points_at_the_app_help(
+    cli: Callable[..., Any],
+) -> None:
+    result = cli("status", "--name", "abc", "--output", "yaml")
+    assert result.code == 2
+    assert "Invalid value for '--output' / '-o'" in result.err
+    assert "see `cmgdeploy --help`" in result.err
+
+
+def test_command_names_in_the_envelope_come_from_click(cli: Callable[..., Any]) -> None:
+    assert cli("fleet", "status", "--bogus", "-o", "json").json["command"] == "fleet status"
+    assert cli("-o", "json", "deploy").json["command"] == "deploy"
+    missing = cli("auth", "-o", "json")
+    assert missing.code == 2 and "Usage: cmgdeploy auth" in missing.err
+    assert missing.json["errors"][0]["message"] == "`auth` needs a command"
+
+
+def test_global_options_stay_out_of_command_help(cli: Callable[..., Any]) -> None:
+    shown = cli("status", "--help")
+    assert shown.code == 0
+    for option in ("--output", "--environment", "--site-db", "--debug", "--verbose"):
+        assert option not in shown.out, option
+    assert cli("status", "--version").code == 2  # --version belongs to the app only

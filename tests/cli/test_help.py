@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import typer.main
 
-from cmgdeploy.cli import _command, app
+from cmgdeploy.cli import app
+from cmgdeploy.cli import command as _command
 
 REPO = Path(__file__).resolve().parents[2]
 UP = ("--name", "contosocmg", "--self-signed-cert", "--site-code", "PS1",

@@ -126,10 +126,10 @@ def test_dry_run_shows_what_retire_would_delete(lab: Lab, cli: Any) -> None:
 def test_discover_without_confirmation_at_a_terminal_writes_nothing(
     lab: Lab, cli: Any, monkeypatch: Any
 ) -> None:
-    import cmgdeploy.cli as cli_module
+    import cmgdeploy.cli.session as session
 
-    monkeypatch.setattr(cli_module, "_is_tty", lambda: True)
-    monkeypatch.setattr(cli_module.typer, "confirm", lambda *a, **k: False)
+    monkeypatch.setattr(session, "is_tty", lambda: True)
+    monkeypatch.setattr(session.typer, "confirm", lambda *a, **k: False)
     refused = cli(*BARE, *SPEC, "--drain-hours", "0")
     assert refused.code == 2, refused.err
     assert "was not confirmed" in refused.err

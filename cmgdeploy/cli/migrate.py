@@ -1,4 +1,4 @@
-"""The ``migrate`` command (registered on the app by :func:`register`).
+"""The ``migrate`` command.
 
 Parses, builds a :class:`~cmgdeploy.ops.migrate.MigrateRequest` and runs it through
 the CLI's own harness (global options, rendering, the one error boundary).
@@ -11,7 +11,10 @@ from typing import Any
 
 import typer
 
-from . import cli as _cli_module
+from .app import app
+from .harness import run
+from .options import TIMEOUT, SpecOption, with_spec_options
+from .session import Session, secret_prompt
 
 MIGRATE_EPILOG = """\b
 Examples:
@@ -29,11 +32,6 @@ systemd timer). Exit codes: 0 progress or done, 1 a phase
 failed (the journal keeps the error; the next run retries), 2 bad input, 3
 authentication failed (ARM or the management certificate), 4 timed out, 5 another
 run holds the lock."""  # noqa: E501
-
-
-# cli.py imports this module at its end (to register the command), so mypy cannot type
-# cli's names across that cycle; they are typer Options and helpers, used as such.
-cli: Any = _cli_module
 
 
 FROM_CLASSIC = typer.Option(
@@ -69,13 +67,13 @@ YES = typer.Option(
 # The target's spec options are up's, but --to names it and the source's values are the
 # defaults of these two.
 TARGET_OPTIONS = (
-    cli._SpecOption(
+    SpecOption(
         "region",
         str,
         typer.Option(None, "--region", help="Target region (default: the source's)."),
         "region",
     ),
-    cli._SpecOption(
+    SpecOption(
         "instances",
         int,
         typer.Option(None, "--instances", help="Target instances, 1–16 (default: the source's)."),
@@ -84,12 +82,8 @@ TARGET_OPTIONS = (
 )
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``migrate`` to ``app``."""
-    command = cli.with_spec_options(*TARGET_OPTIONS, skip=("name",))(migrate)
-    app.command("migrate", epilog=MIGRATE_EPILOG)(command)
-
-
+@app.command("migrate", epilog=MIGRATE_EPILOG)
+@with_spec_options(*TARGET_OPTIONS, skip=("name",))
 def migrate(
     ctx: typer.Context,
     from_classic: str = FROM_CLASSIC,
@@ -103,14 +97,14 @@ def migrate(
     *,
     flags: dict[str, Any],
     yes: bool = YES,
-    timeout: float = cli.TIMEOUT,
+    timeout: float = TIMEOUT,
 ) -> None:
     """Replace a classic (or ARM) CMG by a new ARM CMG; resumable, safe under cron."""
     given = {"to": to, "from_classic": from_classic, "from_arm": from_arm}
 
-    def body(s: Any) -> Any:
-        from .config import load_migrate_settings
-        from .ops.migrate import migrate as do_migrate
+    def body(s: Session) -> Any:
+        from ..config import load_migrate_settings
+        from ..ops.migrate import migrate as do_migrate
 
         settings = load_migrate_settings(
             {**given, "drain_hours": drain_hours, "site_confirmed": site_confirmed},
@@ -121,17 +115,22 @@ def migrate(
             options = {"yes": yes, "dry_run": dry_run, "management_cert": management_cert}
             return do_migrate(op, _request(s, op, settings, flags, options))
 
-    cli.run(ctx, "migrate", body)
+    run(ctx, "migrate", body)
 
 
-def _request(s: Any, op: Any, settings: Any, flags: dict[str, Any], options: dict[str, Any]) -> Any:
+def _request(
+    s: Session, op: Any, settings: Any, flags: dict[str, Any], options: dict[str, Any]
+) -> Any:
     """The MigrateRequest of the parsed command line and the resolved settings."""
-    from .ops.migrate import MigrateRequest
-    from .ops.targetspec import target_spec_loader
+    from ..ops.migrate import MigrateRequest
+    from ..ops.targetspec import target_spec_loader
 
-    prompt = cli._prompt_secret if cli._is_tty() else None
     load = target_spec_loader(
-        flags, s.config, name=settings.to, environment=s.environment_name(), password_prompt=prompt
+        flags,
+        s.config,
+        name=settings.to,
+        environment=s.environment_name(),
+        password_prompt=secret_prompt(),
     )
     cert_flag = options["management_cert"]
     return MigrateRequest(
@@ -147,8 +146,8 @@ def _request(s: Any, op: Any, settings: Any, flags: dict[str, Any], options: dic
     )
 
 
-def _classic_client(s: Any, op: Any, cert_flag: str | None, subscription: str) -> Any:
+def _classic_client(s: Session, op: Any, cert_flag: str | None, subscription: str) -> Any:
     """A Service Management client (see :func:`cmgdeploy.ops.classic.open_classic_client`)."""
-    from .ops.classic import open_classic_client
+    from ..ops.classic import open_classic_client
 
     return open_classic_client(op, s.config, cert_flag, subscription)

@@ -1,4 +1,4 @@
-"""The ``check`` command (registered on the app by :func:`register`)."""
+"""The ``check`` command: expiry and health of a CMG, for monitoring."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from typing import Any
 
 import typer
 
-from . import cli as _cli_module
-
-# cli.py imports this module at its end (to register the command): its names are used
-# through the module object, as cli_migrate does.
-cli: Any = _cli_module
+from .app import app
+from .harness import run
+from .options import NAME, TIMEOUT, name_of
+from .session import Session
 
 CHECK_EPILOG = """\b
 Examples:
@@ -52,30 +51,26 @@ MANAGEMENT_CERT = typer.Option(
 )
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``check`` to ``app``."""
-    app.command("check", epilog=CHECK_EPILOG)(check)
-
-
+@app.command("check", epilog=CHECK_EPILOG)
 def check(
     ctx: typer.Context,
-    name: str = cli.NAME,
+    name: str = NAME,
     warn_days: str = WARN_DAYS,
     critical_days: str = CRITICAL_DAYS,
     connect: bool = CONNECT,
     service_name: str = SERVICE_NAME,
     trust_ca: list[str] = TRUST_CA,
     management_cert: str = MANAGEMENT_CERT,
-    timeout: float = cli.TIMEOUT,
+    timeout: float = TIMEOUT,
 ) -> None:
     """Expiry and health of a CMG (certificates, app secrets, deployment, endpoints)."""
 
-    def body(s: Any) -> Any:
-        from .config import load_management_cert
-        from .ops.check import CheckRequest, check_days
-        from .ops.check import check as do_check
+    def body(s: Session) -> Any:
+        from ..config import load_management_cert
+        from ..ops.check import CheckRequest, check_days
+        from ..ops.check import check as do_check
 
-        cmg = cli._name_of(s, name)
+        cmg = name_of(s, name)
         warn, critical = check_days(warn_days, critical_days)
         mgmt = load_management_cert({"management_cert": management_cert}, os.environ, s.config)
         request = CheckRequest(cmg, warn, critical, connect, mgmt)
@@ -84,15 +79,15 @@ def check(
         with s.op_context(timeout=timeout) as op:
             return do_check(op, request)
 
-    cli.run(ctx, "check", body)
+    run(ctx, "check", body)
 
 
 def _with_analyzer(request: Any, service_name: str | None, trust: list[str]) -> Any:
     """``request`` with the connection analyzer added (inputs checked first)."""
     import dataclasses
 
-    from .ops.connect import Analyzer
-    from .validate import fqdn, readable_file
+    from ..ops.connect import Analyzer
+    from ..validate import fqdn, readable_file
 
     name = fqdn(service_name, "--service-name") if service_name else None
     files = tuple(readable_file(path, "--trust-ca") for path in trust)

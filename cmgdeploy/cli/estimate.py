@@ -1,4 +1,4 @@
-"""The ``estimate`` command (registered on the app by :func:`register`)."""
+"""The ``estimate`` command: size and price a CMG for a client count."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ from typing import Any
 
 import typer
 
-from . import cli as _cli_module
-
-# cli.py imports this module at its end (to register the command): its names are used
-# through the module object, as cli_migrate does.
-cli: Any = _cli_module
+from .app import app
+from .harness import run
+from .session import Session
 
 ESTIMATE_EPILOG = """\b
 Examples:
@@ -37,11 +35,7 @@ HA = typer.Option(
 )
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``estimate`` to ``app``."""
-    app.command("estimate", epilog=ESTIMATE_EPILOG)(estimate)
-
-
+@app.command("estimate", epilog=ESTIMATE_EPILOG)
 def estimate(
     ctx: typer.Context,
     clients: str = CLIENTS,
@@ -52,9 +46,9 @@ def estimate(
 ) -> None:
     """Recommend VM size, instances and connection points, and price them per month."""
 
-    def body(s: Any) -> Any:
-        from .ops.estimate import estimate as do_estimate
-        from .ops.estimate import estimate_request, retail_prices_for
+    def body(s: Session) -> Any:
+        from ..ops.estimate import estimate as do_estimate
+        from ..ops.estimate import estimate_request, retail_prices_for
 
         request = estimate_request(
             clients,
@@ -67,4 +61,4 @@ def estimate(
             prices = retail_prices_for(op.env)
             return do_estimate(prices, request, prices.endpoint)
 
-    cli.run(ctx, "estimate", body)
+    run(ctx, "estimate", body)

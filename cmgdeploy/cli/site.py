@@ -1,8 +1,8 @@
-"""The ``site apps`` command (registered on the ``site`` group by :func:`register`).
+"""``site``: the site database (show, export) and the CMG's Entra apps (apps).
 
-Creating app registrations needs directory rights an ARM deployer often lacks, so it is
-its own step, run once per tenant by someone allowed to (not part of ``up``); the site
-runbook then imports the apps with Import-CMAADServerApplication /
+Creating app registrations needs directory rights an ARM deployer often lacks, so
+``site apps`` is its own step, run once per tenant by someone allowed to (not part of
+``up``); the site runbook then imports the apps with Import-CMAADServerApplication /
 Import-CMAADClientApplication.
 """
 
@@ -12,10 +12,56 @@ from typing import Any
 
 import typer
 
-from . import cli as _cli_module
+from .app import site_app
+from .harness import run
+from .session import Session
 
-# cli.py imports this module at its end; its names are typer helpers used as such.
-cli: Any = _cli_module
+
+@site_app.command("show")
+def site_show(ctx: typer.Context) -> None:
+    """Show the CMG services, connection points and site roles."""
+
+    def body(s: Session) -> Any:
+        from ..results import SiteResult
+
+        with s.site_db() as db:
+            return SiteResult(
+                services=tuple(v.to_dict() for v in db.list_services()),
+                connection_points=tuple(p.to_dict() for p in db.list_connection_points()),
+                site_roles=tuple(r.to_dict() for r in db.list_site_roles()),
+                gateways=tuple(
+                    g.to_dict() for v in db.list_services() if (g := db.get_gateway(v.name))
+                ),
+                entra_apps=tuple(a.to_dict() for a in db.list_entra_apps()),
+            )
+
+    run(ctx, "site show", body)
+
+
+@site_app.command("export")
+def site_export(
+    ctx: typer.Context,
+    format: str = typer.Option(
+        "powershell", "--format", help="Only powershell (ConfigMgr cmdlets)."
+    ),
+) -> None:
+    """Write the ConfigMgr PowerShell that makes a real site match the site database."""
+
+    def body(s: Session) -> Any:
+        from ..errors import InputError
+        from ..results import TextResult
+        from ..runbook import not_ready_warnings, render
+        from ..site import site_runbook
+
+        if format != "powershell":
+            raise InputError("--format", format, "powershell")
+        with s.site_db() as db:
+            book = site_runbook(db)
+        s.warnings.extend(not_ready_warnings(book))
+        return TextResult("powershell", render(book))
+
+    run(ctx, "site export", body)
+
 
 APPS_EPILOG = """\b
 Examples:
@@ -29,11 +75,7 @@ client secret is written once to a 0600 file under CMGDEPLOY_HOME/secrets for th
 ConfigMgr admin; the site database keeps only its key id and expiry."""  # noqa: E501
 
 
-def register(site_app: typer.Typer) -> None:
-    """Add ``apps`` to the ``site`` group."""
-    site_app.command("apps", epilog=APPS_EPILOG)(site_apps)
-
-
+@site_app.command("apps", epilog=APPS_EPILOG)
 def site_apps(
     ctx: typer.Context,
     server_app_name: str = typer.Option(
@@ -65,7 +107,7 @@ def site_apps(
     """Create or reuse the CMG's two Entra app registrations (Microsoft Graph)."""
 
     def body(s: Any) -> Any:
-        from .ops.entra_apps import AppsRequest, ensure_cmg_apps
+        from ..ops.entra_apps import AppsRequest, ensure_cmg_apps
 
         request = AppsRequest(
             server_name=_display_name(server_app_name, "--server-app-name"),
@@ -76,11 +118,11 @@ def site_apps(
         with s.op_context() as op:
             return ensure_cmg_apps(op, request)
 
-    cli.run(ctx, "site apps", body)
+    run(ctx, "site apps", body)
 
 
 def _display_name(value: str, field_name: str) -> str:
-    from .errors import InputError
+    from ..errors import InputError
 
     text = value.strip() if isinstance(value, str) else ""
     if not 1 <= len(text) <= 120 or any(ord(ch) < 32 for ch in text):
@@ -91,8 +133,8 @@ def _display_name(value: str, field_name: str) -> str:
 def _app_id_uri(value: str) -> str:
     """An Application ID URI in a form the identifier URI policy allows (the tenant ID is
     compared once signed in; whether a domain is verified only Graph knows)."""
-    from .errors import InputError
-    from .ops.entra_apps import APP_ID_URI_FORMS, app_id_uri_problem
+    from ..errors import InputError
+    from ..ops.entra_apps import APP_ID_URI_FORMS, app_id_uri_problem
 
     problem = app_id_uri_problem(value) if isinstance(value, str) else "not a string"
     if problem:

@@ -1,6 +1,6 @@
 """The ``fleet`` commands: ``up``, ``status`` and ``scale`` for several CMGs in one run.
 
-Registered on the app by :func:`register`. Parsing and rendering only: the work is
+Parsing and rendering only: the work is
 :mod:`cmgdeploy.ops.fleet`. Output: with ``-o json``, one JSON envelope per CMG, one
 per line (JSON Lines), in the order given; in text, a table of the CMGs and each
 failure on stderr. Exit 0 when every CMG succeeded, else the exit code of the first
@@ -16,12 +16,11 @@ from typing import Any
 
 import typer
 
-from . import cli as _cli_module
-from .errors import CmgError, ExitCode, Interrupted, UsageError
-
-# cli.py imports this module at its end (to register the commands); its names are typer
-# Options and functions, used as such.
-cli: Any = _cli_module
+from ..errors import CmgError, ExitCode, Interrupted, UsageError
+from .app import State, app, group
+from .harness import run
+from .options import NO_WAIT, TIMEOUT, WAIT_LOCK, YES
+from .session import Session, confirmer, secret_prompt
 
 FLEET_EPILOG = """\b
 Examples:
@@ -49,19 +48,12 @@ The CMGs run at the same time (--concurrency, default 8, at most 10) with one si
 and one connection pool. -o json prints one envelope per CMG per line. Exit 0 when all
 succeeded, else the exit code of the first that failed."""
 
-fleet_app = typer.Typer(
-    help="up, status and scale for several CMGs in one run (a fleet file or --name list).",
-    no_args_is_help=True,
-)
+fleet_app = group("up, status and scale for several CMGs in one run (a fleet file or --name list).")
+app.add_typer(fleet_app, name="fleet")
 
 FILE = typer.Argument(None, help="Fleet file (TOML): [defaults] and one [[cmg]] per CMG.")
 NAMES = typer.Option(None, "--name", help="A CMG (repeatable), instead of a fleet file.")
 CONCURRENCY = typer.Option(8, "--concurrency", help="CMGs at a time, 1–10 (default 8).")
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``fleet`` group to ``app``."""
-    app.add_typer(fleet_app, name="fleet")
 
 
 @fleet_app.command("up", epilog=FLEET_EPILOG)
@@ -69,22 +61,22 @@ def fleet_up(
     ctx: typer.Context,
     file: Path = FILE,
     concurrency: int = CONCURRENCY,
-    yes: bool = cli.YES,
-    no_wait: bool = cli.NO_WAIT,
-    timeout: float = cli.TIMEOUT,
-    wait_lock: bool = cli.WAIT_LOCK,
+    yes: bool = YES,
+    no_wait: bool = NO_WAIT,
+    timeout: float = TIMEOUT,
+    wait_lock: bool = WAIT_LOCK,
 ) -> None:
     """Deploy or converge every CMG of a fleet file (each as `cmgdeploy up` would)."""
 
-    def body(s: Any) -> Any:
-        from .ops.fleet import check_concurrency, read_fleet, run_fleet
-        from .ops.up import up as do_up
-        from .spec import load_spec
+    def body(s: Session) -> Any:
+        from ..ops.fleet import check_concurrency, read_fleet, run_fleet
+        from ..ops.up import up as do_up
+        from ..spec import load_spec
 
         if file is None:
             raise UsageError("give the fleet file", hint="see `cmgdeploy fleet up --help`")
         workers = check_concurrency(concurrency)
-        prompt = cli._prompt_secret if cli._is_tty() else None
+        prompt = secret_prompt()
         environment = s.environment_name()
         # Every CMG's inputs are checked before anything reaches Azure.
         specs = {}
@@ -117,13 +109,13 @@ def fleet_status(
     file: Path = FILE,
     names: list[str] = NAMES,
     concurrency: int = CONCURRENCY,
-    timeout: float = cli.TIMEOUT,
+    timeout: float = TIMEOUT,
 ) -> None:
     """The state of every CMG of a fleet file or of the --name list."""
 
-    def body(s: Any) -> Any:
-        from .ops.fleet import check_concurrency, run_fleet
-        from .ops.status import status as do_status
+    def body(s: Session) -> Any:
+        from ..ops.fleet import check_concurrency, run_fleet
+        from ..ops.status import status as do_status
 
         chosen = _names(file, names)
         workers = check_concurrency(concurrency)
@@ -147,17 +139,17 @@ def fleet_scale(
     names: list[str] = NAMES,
     instances: int = typer.Option(..., "--instances", help="New instance count, 1–16."),
     concurrency: int = CONCURRENCY,
-    yes: bool = cli.YES,
-    no_wait: bool = cli.NO_WAIT,
-    timeout: float = cli.TIMEOUT,
-    wait_lock: bool = cli.WAIT_LOCK,
+    yes: bool = YES,
+    no_wait: bool = NO_WAIT,
+    timeout: float = TIMEOUT,
+    wait_lock: bool = WAIT_LOCK,
 ) -> None:
     """Scale every CMG of a fleet file or of the --name list to --instances."""
 
-    def body(s: Any) -> Any:
-        from .ops.fleet import check_concurrency, run_fleet
-        from .ops.scale import scale as do_scale
-        from .validate import instances as check_instances
+    def body(s: Session) -> Any:
+        from ..ops.fleet import check_concurrency, run_fleet
+        from ..ops.scale import scale as do_scale
+        from ..validate import instances as check_instances
 
         chosen = _names(file, names)
         count = check_instances(instances, "--instances")
@@ -179,15 +171,15 @@ def fleet_scale(
 # -- parsing and rendering -----------------------------------------------------------------
 def _merged(config: Any, entry: Any) -> Any:
     """The CMG's settings over the --config file's (the fleet file wins)."""
-    from .config import ConfigFile
+    from ..config import ConfigFile
 
     values = {**dict(config.values), **dict(entry.values)}
     return ConfigFile(path=entry.path, values=values)
 
 
 def _names(file: Path | None, names: list[str] | None) -> list[str]:
-    from .ops.fleet import read_fleet
-    from .validate import cmg_name
+    from ..ops.fleet import read_fleet
+    from ..validate import cmg_name
 
     if file is not None and names:
         raise UsageError("give a fleet file or --name, not both")
@@ -202,11 +194,11 @@ def _names(file: Path | None, names: list[str] | None) -> list[str]:
 
 
 def _confirm(yes: bool, question: str) -> None:
-    if not cli._confirmer(yes)(question):
+    if not confirmer(yes)(question):
         raise UsageError("not confirmed; nothing was changed", hint="answer y, or pass --yes")
 
 
-def _streamer(s: Any, command: str) -> Any:
+def _streamer(s: Session, command: str) -> Any:
     """With -o json: each CMG's envelope as soon as it (and those before it) ended."""
     renderer = s.state.renderer
 
@@ -218,7 +210,7 @@ def _streamer(s: Any, command: str) -> Any:
 
 
 def _envelope(command: str, outcome: Any) -> str:
-    from .redact import redact
+    from ..redact import redact
 
     err = outcome.error
     errors: list[dict[str, Any]] = []
@@ -239,26 +231,25 @@ def _envelope(command: str, outcome: Any) -> str:
 
 
 def _run(ctx: typer.Context, command: str, body: Any) -> None:
-    """The CLI harness for a fleet: errors of the whole run (bad file, sign-in) as one
-    envelope; the CMGs' outcomes as theirs."""
-    from .results import TableResult
+    """A fleet command through the harness: errors of the whole run (bad file, sign-in)
+    as one envelope; the CMGs' outcomes as theirs (:func:`_present`)."""
+    run(ctx, command, body, present=_present, interrupted=_interrupted)
 
-    state = cli._state(ctx)
-    warnings: list[str] = []
-    session = cli._Session(state, warnings)
+
+def _interrupted(session: Session) -> Interrupted:
+    return Interrupted(
+        "interrupted; the Azure operations continue",
+        hint=f"follow them with `cmgdeploy -e {session.environment_name()} fleet status ...`",
+    )
+
+
+def _present(state: State, result: Any, warnings: list[str]) -> int:
+    """With -o json the envelopes were streamed; in text a table of the CMGs, and each
+    failure on stderr. The exit code: the first failure's."""
+    from ..results import TableResult
+
     renderer = state.renderer
-    try:
-        result = body(session)
-    except CmgError as err:
-        renderer.error(command, err, warnings)
-        raise typer.Exit(int(err.exit_code)) from None
-    except KeyboardInterrupt:
-        stopped = Interrupted(
-            "interrupted; the Azure operations continue",
-            hint=f"follow them with `cmgdeploy -e {session.environment_name()} fleet status ...`",
-        )
-        renderer.error(command, stopped, warnings)
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    command = str(state.command)
     if renderer.output != "json":
         for outcome in result.outcomes:
             for item in outcome.warnings:
@@ -267,13 +258,13 @@ def _run(ctx: typer.Context, command: str, body: Any) -> None:
                 _print_error(outcome.name, outcome.error)
         rows = tuple(_row(o) for o in result.outcomes)
         renderer.result(command, TableResult(f"{command}: {len(rows)} CMGs", rows), warnings)
-    raise typer.Exit(result.exit_code)
+    return int(result.exit_code)
 
 
 def _print_error(name: str, err: CmgError) -> None:
     import sys
 
-    from .redact import redact
+    from ..redact import redact
 
     print(f"cmgdeploy: error: {name}: {redact(err.message)}", file=sys.stderr)
     if err.hint:

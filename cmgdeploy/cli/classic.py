@@ -1,0 +1,67 @@
+"""``classic``: classic (cloud service) CMGs through Service Management."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import typer
+
+from .app import classic_app
+from .harness import run
+from .session import Session
+
+MGMT_CERT = typer.Option(
+    None,
+    "--management-cert",
+    help="Management certificate, PEM or PFX (password: CMGDEPLOY_MANAGEMENT_CERT_PASSWORD).",
+)
+CLASSIC_SUB = typer.Option(
+    None, "--subscription", help="Subscription of the cloud services (default: config file)."
+)
+
+
+@contextlib.contextmanager
+def _classic_client(s: Session, cert_flag: str | None, subscription: str | None) -> Iterator[Any]:
+    from ..ops.classic import classic_subscription, open_classic_client
+
+    with s.op_context() as op:
+        sub = classic_subscription(op, subscription, s.config)
+        with open_classic_client(op, s.config, cert_flag, sub) as client:
+            yield client
+
+
+@classic_app.command("list")
+def classic_list(
+    ctx: typer.Context, management_cert: str = MGMT_CERT, subscription: str = CLASSIC_SUB
+) -> None:
+    """List classic cloud services (Service Management)."""
+
+    def body(s: Session) -> Any:
+        from ..ops.classic import list_classic
+
+        with _classic_client(s, management_cert, subscription) as client:
+            return list_classic(client)
+
+    run(ctx, "classic list", body)
+
+
+@classic_app.command("show")
+def classic_show(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Cloud service name."),
+    management_cert: str = MGMT_CERT,
+    subscription: str = CLASSIC_SUB,
+) -> None:
+    """Show one classic cloud service with its role instances."""
+
+    def body(s: Session) -> Any:
+        from ..ops.classic import show_classic
+        from ..validate import classic_service_name
+
+        service = classic_service_name(name, "name")  # before anything touches Azure
+        with _classic_client(s, management_cert, subscription) as client:
+            return show_classic(client, service)
+
+    run(ctx, "classic show", body)

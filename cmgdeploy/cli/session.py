@@ -1,0 +1,131 @@
+"""What one command may need, opened lazily: config, site DB, environment, OpContext."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import typer
+
+from .. import paths
+from .app import State
+
+
+def is_tty() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def prompt_secret(label: str) -> str:
+    from ..render import pause_progress
+
+    pause_progress()
+    return str(typer.prompt(label, hide_input=True))
+
+
+def secret_prompt() -> Callable[[str], str] | None:
+    """A prompt for secrets at a terminal, none elsewhere."""
+    return prompt_secret if is_tty() else None
+
+
+def confirmer(yes: bool) -> Callable[[str], bool]:
+    def confirm(question: str) -> bool:
+        from ..render import pause_progress
+
+        if yes or not is_tty():
+            return True
+        pause_progress()
+        return bool(typer.confirm(question, default=False))
+
+    return confirm
+
+
+class Session:
+    """Lazily opened pieces one command may need (config, site DB, environment, context)."""
+
+    def __init__(self, state: State, warnings: list[str]) -> None:
+        self.state = state
+        self.warnings = warnings
+        self._config: Any = None
+        self.cmg_name: str | None = None  # once known: named in the Ctrl-C hint
+
+    @property
+    def config(self) -> Any:
+        from ..config import read_config
+
+        if self._config is None:
+            self._config = read_config(self.state.config)
+        return self._config
+
+    def environment_name(self) -> str:
+        from ..config import resolve
+        from ..environments import DEFAULT_ENVIRONMENT
+
+        flags = {"environment": self.state.environment}
+        return str(
+            resolve(
+                "environment", flags, os.environ, self.config, default=DEFAULT_ENVIRONMENT
+            ).value
+        )
+
+    def site_db(self) -> Any:
+        import sqlite3
+
+        from ..errors import InputError
+        from ..sitedb import SiteDB
+
+        path = self.state.site_db or paths.site_db_path()
+        try:
+            return SiteDB(path)
+        except (OSError, sqlite3.DatabaseError) as exc:
+            # A directory, an unwritable place or another file given as the site DB.
+            raise InputError(
+                "--site-db", str(path), f"a cmgdeploy site database (SQLite file): {exc}"
+            ) from None
+
+    @contextlib.contextmanager
+    def op_context(
+        self,
+        *,
+        yes: bool = True,
+        timeout: float = 3600.0,
+        no_wait: bool = False,
+        wait_lock: bool = False,
+    ) -> Iterator[Any]:
+        """The OpContext with the resolved environment (the local Azure runs inside).
+
+        ``timeout`` bounds the whole operation: our waits and every HTTP retry in it.
+        """
+        from ..azure.retry import operation_deadline
+        from ..config import load_auth_settings
+        from ..environments import get_environment
+        from ..local import resolve_environment
+        from ..ops.context import OpContext
+
+        auth = load_auth_settings({}, os.environ, self.config, secret_prompt=secret_prompt())
+        with self.site_db() as db:
+            row = get_environment(db, self.environment_name())
+            with resolve_environment(row, paths.local_azure_dir()) as env:
+                for warning in env.warnings:  # e.g. a slowed local Azure: said up front too
+                    self.state.renderer.progress(f"warning: {warning}")
+                    self.warnings.append(warning)
+                ctx = OpContext(
+                    env=env,
+                    db=db,
+                    home=paths.cmgdeploy_home(),
+                    auth=auth,
+                    progress=self.state.renderer.progress,
+                    show_progress=self.state.renderer.shows_progress,
+                    confirm=confirmer(yes),
+                    interactive=not yes and is_tty(),
+                    timeout=timeout,
+                    no_wait=no_wait,
+                    wait_lock=wait_lock,
+                )
+                try:
+                    with operation_deadline(timeout):
+                        yield ctx
+                finally:
+                    self.warnings.extend(w for w in ctx.warnings.items if w not in self.warnings)
