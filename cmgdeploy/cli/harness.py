@@ -23,7 +23,7 @@ import typer
 
 from ..errors import CmgError, ExitCode, Interrupted, UsageError
 from ..render import Renderer
-from .app import MissingCommand, State, command, global_params, is_global_copy, state_of
+from .app import MissingCommand, State, command, is_global_copy, state_of
 from .session import Session
 
 
@@ -109,15 +109,27 @@ def _name(state: State) -> str:
     return state.command or " ".join(state.words)
 
 
+_GIVEN = typer.Typer(add_completion=False)
+
+
+@_GIVEN.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def _global_options_anywhere(
+    environment: str = typer.Option(None, "--environment", "-e"),
+    config: str = typer.Option(None, "--config", "-c"),
+    output: list[str] = typer.Option([], "--output", "-o"),
+    verbose: bool = typer.Option(False, "--verbose"),
+    debug: bool = typer.Option(False, "--debug"),
+    site_db: str = typer.Option(None, "--site-db"),
+) -> None:
+    """The global options as plain strings; ``output`` every value given."""
+
+
 def _given_globals(args: list[str]) -> dict[str, Any]:
     """The global options anywhere in ``args``, as Click parses them, other options and
     words ignored: what an error outside a command's body is rendered with (a usage
-    error can stop Click before it reached ``-o json``)."""
-    probe = typer.core.TyperCommand(
-        "cmgdeploy",
-        params=global_params(command()),
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    )
+    error can stop Click before it reached ``-o json``). ``output`` is every value
+    given, unchecked: one ``-o json`` asks for the envelope, even beside a bad ``-o``."""
+    probe = typer.main.get_command(_GIVEN)
     try:
         with probe.make_context("cmgdeploy", list(args), resilient_parsing=True) as ctx:
             return dict(ctx.params)
@@ -126,8 +138,8 @@ def _given_globals(args: list[str]) -> dict[str, Any]:
 
 
 def _renderer(args: list[str]) -> Renderer:
-    output = _given_globals(args).get("output")
-    return Renderer(output="json" if str(getattr(output, "value", output)) == "json" else "text")
+    wants_json = "json" in (_given_globals(args).get("output") or ())
+    return Renderer(output="json" if wants_json else "text")
 
 
 def _no_command(exc: MissingCommand, args: list[str], state: State) -> int:
