@@ -634,7 +634,10 @@ def _create_private(path: Path) -> None:
         # A file that did not exist has no SQLite connections in this process to lose.
         os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
-        if stat.S_IMODE(os.stat(path).st_mode) != 0o600:
+        mode = os.stat(path).st_mode
+        # Only a regular file is made private: a directory (or device) given by mistake
+        # is left as it is, and opening it fails with the site database's own error.
+        if stat.S_ISREG(mode) and stat.S_IMODE(mode) != 0o600:
             os.chmod(path, 0o600)
 
 

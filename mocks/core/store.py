@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -316,7 +317,9 @@ def create_private(path: Path) -> None:
         # A file that did not exist has no SQLite connections in this process to lose.
         os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
-        if os.stat(path).st_mode & 0o777 != 0o600:
+        mode = os.stat(path).st_mode
+        # Only a regular file is made private, never a directory given by mistake.
+        if stat.S_ISREG(mode) and mode & 0o777 != 0o600:
             os.chmod(path, 0o600)
 
 

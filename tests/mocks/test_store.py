@@ -80,3 +80,14 @@ def test_a_concurrent_read_never_deletes_a_recreated_resource(tmp_path: Path) ->
     assert vanished == []
     store.resource_put(body(0, "Deleting"), ready_at=time.time())
     assert store.resource_get(RID) is None  # with nobody racing, the deletion completes
+
+
+def test_a_directory_in_place_of_the_store_keeps_its_mode(tmp_path: Path) -> None:
+    """The store makes its database file private, never a directory by the same name."""
+    from mocks.core.store import create_private
+
+    folder = tmp_path / "cloud.db"
+    folder.mkdir()
+    folder.chmod(0o755)
+    create_private(folder)
+    assert folder.stat().st_mode & 0o777 == 0o755

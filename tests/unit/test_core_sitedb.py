@@ -215,3 +215,13 @@ def test_open_waits_for_another_process_holding_the_lock(
         db.upsert_service(CmgService("a", "local", "westeurope", 1, "Ready"))
     assert waits and not other.in_transaction
     other.close()
+
+
+def test_a_directory_given_as_the_site_database_keeps_its_mode(tmp_path: Path) -> None:
+    """A directory passed by mistake (``--site-db /tmp``) is refused, never made 0600."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o755)
+    with pytest.raises(Exception):  # noqa: B017 - whichever error, the mode must stay
+        SiteDB(folder)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
