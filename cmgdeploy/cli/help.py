@@ -130,13 +130,14 @@ def polish(command: Any, path: str = "") -> Any:
     if examples and not command.epilog:
         command.epilog = "\b\nExamples:\n" + "\n".join(f"  {line}" for line in examples)
     for name, sub in (getattr(command, "commands", None) or {}).items():
-        summary = SUMMARIES.get(name)
+        full = f"{path} {name}".strip()
+        summary = SUMMARIES.get(full)  # by the whole path: `check` is not `auth check`
         if summary is None and not sub.short_help and sub.help:
             # The first paragraph, whole (Click would cut it at 45 characters).
             summary = " ".join(sub.help.split("\n\n")[0].split())
         if summary is not None:
             sub.short_help = summary
-        polish(sub, f"{path} {name}".strip())
+        polish(sub, full)
     return command
 
 
