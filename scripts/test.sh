@@ -7,4 +7,6 @@ PY=.venv/bin/python
 $PY -m ruff check cmgdeploy mocks tests scripts
 $PY -m ruff format --check cmgdeploy mocks tests scripts
 $PY -m mypy
-$PY -m pytest -n 2 -m "not azcli" "$@"
+# Four workers on two cores: most tests wait on the local Azure's clocks (provisioning,
+# Retry-After, lease expiry), not on the CPU.
+$PY -m pytest -n 4 -m "not azcli" "$@"
