@@ -122,6 +122,10 @@ def probe(
         chain_error = str(exc.verify_message or exc)
     except (OSError, ssl.SSLError) as exc:
         return Probe(shown, failure=f"no TLS connection to {shown}: {exc}")
+    # The verified handshake failed: read the certificate once more without verification
+    # only to report what the endpoint serves (subject, expiry) next to the chain error,
+    # as the console's connection analyzer does. Nothing is sent over this connection and
+    # the endpoint is reported as failing.
     unverified = ssl.create_default_context()
     unverified.check_hostname, unverified.verify_mode = False, ssl.CERT_NONE
     try:

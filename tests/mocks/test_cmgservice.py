@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,12 +24,13 @@ def _map(az: Any) -> list[dict[str, Any]]:
     return list(answer.json()["endpoints"])
 
 
-def _served_cn(port: int) -> str:
-    context = ssl.create_default_context()
-    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+def _served_cn(port: int, host: str, trusted: Path) -> str:
+    """The CN of the certificate served on ``port``, verified (chain and name) against
+    ``trusted``: the CMG's own lab certificate, which is self-signed."""
+    context = ssl.create_default_context(cafile=str(trusted))
     with (
         socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
-        context.wrap_socket(raw) as tls,
+        context.wrap_socket(raw, server_hostname=host) as tls,
     ):
         der = tls.getpeercert(binary_form=True)
     from cryptography import x509
@@ -45,7 +47,7 @@ def test_ports_follow_the_planning_document() -> None:
 
 
 def test_endpoints_open_for_a_deployed_cmg_and_close_when_it_goes(
-    cli: Any, local_azure_factory: Any, monkeypatch: pytest.MonkeyPatch
+    cli: Any, home: Path, local_azure_factory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     az = local_azure_factory()
     add_environment_row(cli, az, monkeypatch, "svccloud")
@@ -55,7 +57,7 @@ def test_endpoints_open_for_a_deployed_cmg_and_close_when_it_goes(
     entries = [e for e in _map(az) if e["host"] == fqdn]
     assert sorted(e["port"] for e in entries) == [443, 10124, 10125]
     assert all(e["address"] == "127.0.0.1" for e in entries)
-    assert _served_cn(entries[0]["local_port"]) == fqdn
+    assert _served_cn(entries[0]["local_port"], fqdn, home / "certs" / "svccmg.pem") == fqdn
     assert _map(az) == _map(az)  # stable while nothing changes
 
     assert cli("-e", "svccloud", "down", "--name", "svccmg", "--yes").code == 0
