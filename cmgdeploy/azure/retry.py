@@ -25,8 +25,8 @@
 * **Waiting for a long operation** — our polling loop (``ops/progress.py``) sleeps for
   the server's ``Retry-After`` when given, else :func:`poll_delay`'s growing interval,
   and stops at the operation's deadline (exit 4).
-* **Read-your-write gaps** (``DeploymentNotFound`` just after the PUT):
-  :func:`read_after_write` retries a read that found nothing, a bounded number of times.
+* **Read-your-write gaps** (``DeploymentNotFound`` just after the PUT): the deployment
+  poll reads a missing deployment as ``Accepted`` and polls again, until the deadline.
 
 Every retry is logged at DEBUG on the ``cmgdeploy.retry`` logger (method, path, cause,
 wait; never headers or bodies) and counted in :data:`RETRY_COUNTS`.
@@ -43,10 +43,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlparse
 
-T = TypeVar("T")
 LOG = logging.getLogger("cmgdeploy.retry")
 
 FIRST_POLL_DELAY = 0.2  # seconds; the local Azure provisions in well under a second
@@ -328,14 +327,3 @@ def poll_delay(attempt: int, retry_after: float | None, remaining: float) -> flo
         delay = min(MAX_POLL_DELAY, FIRST_POLL_DELAY * POLL_GROWTH**attempt)
         delay *= 1 + random.uniform(0, 0.1)  # jitter: parallel runs do not poll in step
     return max(0.0, min(delay, remaining))
-
-
-def read_after_write(fn: Callable[[], T | None], attempts: int = 5) -> T | None:
-    """Call ``fn`` until it returns something (ARM's read-your-write gap), bounded:
-    ``attempts`` calls, 0.2 s growing ×2 (at most 2 s) between them."""
-    for attempt in range(attempts):
-        found = fn()
-        if found is not None or attempt == attempts - 1:
-            return found
-        time.sleep(min(2.0, 0.2 * 2**attempt))
-    return None
