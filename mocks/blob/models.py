@@ -145,6 +145,26 @@ def _parse_http_date(name: str, value: str) -> float:
         raise InvalidHeaderValue(extra={"HeaderName": name, "HeaderValue": value}) from None
 
 
+def _check_lease_and_conditions(
+    cloud: Cloud,
+    record: dict[str, Any],
+    headers: dict[str, str],
+    *,
+    container: bool,
+    write: bool,
+    read: bool = False,
+) -> None:
+    """The request's lease id against the record's lease, then its conditional headers."""
+    leases.check_access(
+        record.get("lease"),
+        headers.get("x-ms-lease-id", ""),
+        cloud.now(),
+        container=container,
+        write=write,
+    )
+    check_conditions(record, headers, read=read)
+
+
 def check_conditions(
     record: dict[str, Any] | None, headers: dict[str, str], *, read: bool, create: bool = False
 ) -> None:
@@ -222,10 +242,7 @@ def set_container_metadata(
     with cloud.store.tx():
         record = get_container(cloud, account, container)
         now = cloud.now()
-        leases.check_access(
-            record["lease"], headers.get("x-ms-lease-id", ""), now, container=True, write=False
-        )
-        check_conditions(record, headers, read=False)
+        _check_lease_and_conditions(cloud, record, headers, container=True, write=False)
         record.update(metadata=metadata_from(headers), last_modified=now, etag=new_etag())
         cloud.store.doc_put(CONTAINERS, _container_key(account, container), record)
     return record
@@ -234,14 +251,7 @@ def set_container_metadata(
 def delete_container(cloud: Cloud, account: str, container: str, headers: dict[str, str]) -> None:
     with cloud.store.tx():
         record = get_container(cloud, account, container)
-        leases.check_access(
-            record["lease"],
-            headers.get("x-ms-lease-id", ""),
-            cloud.now(),
-            container=True,
-            write=True,
-        )
-        check_conditions(record, headers, read=False)
+        _check_lease_and_conditions(cloud, record, headers, container=True, write=True)
         prefix = f"{account}/{container}/"
         for collection in (BLOBS, CONTENT, BLOCKS):
             for key, _ in cloud.store.doc_list(collection, prefix):
@@ -511,14 +521,7 @@ def read_blob(
     cloud: Cloud, account: str, container: str, name: str, headers: dict[str, str]
 ) -> tuple[dict[str, Any], bytes]:
     record = get_blob(cloud, account, container, name)
-    leases.check_access(
-        record.get("lease"),
-        headers.get("x-ms-lease-id", ""),
-        cloud.now(),
-        container=False,
-        write=False,
-    )
-    check_conditions(record, headers, read=True)
+    _check_lease_and_conditions(cloud, record, headers, container=False, write=False, read=True)
     return record, read_content(cloud, account, container, name)
 
 
@@ -576,14 +579,7 @@ def delete_blob(
 ) -> None:
     with cloud.store.tx():
         record = get_blob(cloud, account, container, name)
-        leases.check_access(
-            record.get("lease"),
-            headers.get("x-ms-lease-id", ""),
-            cloud.now(),
-            container=False,
-            write=True,
-        )
-        check_conditions(record, headers, read=False)
+        _check_lease_and_conditions(cloud, record, headers, container=False, write=True)
         key = _blob_key(account, container, name)
         cloud.store.doc_delete(BLOBS, key)
         cloud.store.doc_delete(CONTENT, key)
