@@ -1,7 +1,12 @@
-"""Test configuration shared by every area: the local Azure fixtures, and the chaos
-suite's options and figures.
+"""Test configuration shared by every area: the local Azure fixtures, the suites'
+markers, and the chaos suite's options and figures.
 
-Areas add their own fixtures in ``tests/<area>/conftest.py``. The chaos options live
+The tree mirrors the code: ``tests/unit/<layer>/`` for the product's packages
+(cli, commands, services, domain), ``tests/local_azure/`` for the ``mocks`` package, and
+the marked suites ``integration``, ``reliability``, ``chaos``, ``inputs`` (and ``azcli``,
+outside the default run). Every test carries the marker of its top folder, so
+``pytest -m unit`` or ``pytest -m "not chaos"`` selects by suite. Areas add their own
+fixtures in ``tests/<area>/conftest.py``. The chaos options live
 here, not in ``tests/chaos/conftest.py``: with xdist the controller never collects, so
 it loads only this (root) conftest; a ``pytest_configure`` or ``pytest_terminal_summary``
 below the root would never run there, and the workers would get no results directory.
@@ -19,6 +24,16 @@ import pytest
 pytest_plugins = ["mocks.pytest_plugin", "clifixtures"]
 
 CHAOS_RESULTS_ENV = "CMGDEPLOY_CHAOS_RESULTS"
+TESTS = Path(__file__).parent
+SUITES = ("unit", "local_azure", "integration", "reliability", "chaos", "inputs", "azcli")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its suite: the first folder under ``tests/``."""
+    for item in items:
+        parts = item.path.relative_to(TESTS).parts
+        if len(parts) > 1 and parts[0] in SUITES:
+            item.add_marker(parts[0])
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,20 +14,20 @@ from __future__ import annotations
 # The command modules register their commands on the app as they are imported: the
 # order here is the order of the commands in --help.
 # isort: off
-from . import deploy as deploy
-from . import migrate as migrate
-from . import estimate as estimate
-from . import check as check
-from . import auth as auth
-from . import environments as environments
-from . import site as site
-from . import classic as classic
-from . import fleet as fleet
+from cmgdeploy.cli import deploy as deploy
+from cmgdeploy.cli import migrate as migrate
+from cmgdeploy.cli import estimate as estimate
+from cmgdeploy.cli import check as check
+from cmgdeploy.cli import auth as auth
+from cmgdeploy.cli import environments as environments
+from cmgdeploy.cli import site as site
+from cmgdeploy.cli import classic as classic
+from cmgdeploy.cli import fleet as fleet
 
 # isort: on
-from .app import app as app
-from .app import command as command
-from .harness import console_main as console_main
-from .harness import main as main
+from cmgdeploy.cli.app import app as app
+from cmgdeploy.cli.app import command as command
+from cmgdeploy.cli.harness import console_main as console_main
+from cmgdeploy.cli.harness import main as main
 
 __all__ = ["app", "command", "console_main", "main"]

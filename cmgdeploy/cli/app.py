@@ -22,7 +22,7 @@ from typing import Any
 import typer
 import typer.core
 
-from ..render import Renderer
+from cmgdeploy.cli.render import Renderer
 
 EPILOG = """\b
 Examples:
@@ -235,7 +235,7 @@ def command() -> Any:
     """The Click command tree of ``app`` (its commands are registered by importing
     :mod:`cmgdeploy.cli`): help polished (:mod:`.help`), the global options accepted
     after the command too."""
-    from .help import polish
+    from cmgdeploy.cli.help import polish
 
     root = polish(typer.main.get_command(app))
     _accept_global_options(root, global_params(root))
@@ -245,7 +245,7 @@ def command() -> Any:
 # -- logging -------------------------------------------------------------------------------------
 class _RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        from ..redact import redact
+        from cmgdeploy.domain.redact import redact
 
         return redact(super().format(record))
 

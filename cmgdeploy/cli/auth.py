@@ -6,10 +6,10 @@ from typing import Any
 
 import typer
 
-from .app import auth_app
-from .harness import run
-from .options import SUB
-from .session import Session
+from cmgdeploy.cli.app import auth_app
+from cmgdeploy.cli.harness import run
+from cmgdeploy.cli.options import SUB
+from cmgdeploy.cli.session import Session
 
 
 @auth_app.command("check")
@@ -17,8 +17,8 @@ def auth_check(ctx: typer.Context, subscription: str = SUB) -> None:
     """Sign in and show tenant, subscription and principal (no secret shown)."""
 
     def body(s: Session) -> Any:
-        from ..ops.auth_check import auth_check as do_check
-        from ..validate import guid
+        from cmgdeploy.commands.auth_check import auth_check as do_check
+        from cmgdeploy.domain.validate import guid
 
         if subscription is not None:
             guid(subscription, "--subscription")  # before anything touches Azure

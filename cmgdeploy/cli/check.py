@@ -7,10 +7,10 @@ from typing import Any
 
 import typer
 
-from .app import app
-from .harness import run
-from .options import NAME, TIMEOUT, name_of
-from .session import Session
+from cmgdeploy.cli.app import app
+from cmgdeploy.cli.harness import run
+from cmgdeploy.cli.options import NAME, TIMEOUT, name_of
+from cmgdeploy.cli.session import Session
 
 CHECK_EPILOG = """\b
 Examples:
@@ -66,9 +66,9 @@ def check(
     """Expiry and health of a CMG (certificates, app secrets, deployment, endpoints)."""
 
     def body(s: Session) -> Any:
-        from ..config import load_management_cert
-        from ..ops.check import CheckRequest, check_days
-        from ..ops.check import check as do_check
+        from cmgdeploy.commands.check import CheckRequest, check_days
+        from cmgdeploy.commands.check import check as do_check
+        from cmgdeploy.services.config import load_management_cert
 
         cmg = name_of(s, name)
         warn, critical = check_days(warn_days, critical_days)
@@ -86,8 +86,8 @@ def _with_analyzer(request: Any, service_name: str | None, trust: list[str]) -> 
     """``request`` with the connection analyzer added (inputs checked first)."""
     import dataclasses
 
-    from ..ops.connect import Analyzer
-    from ..validate import fqdn, readable_file
+    from cmgdeploy.commands.connect import Analyzer
+    from cmgdeploy.domain.validate import fqdn, readable_file
 
     name = fqdn(service_name, "--service-name") if service_name else None
     files = tuple(readable_file(path, "--trust-ca") for path in trust)

@@ -8,9 +8,9 @@ from typing import Any
 
 import typer
 
-from .app import classic_app
-from .harness import run
-from .session import Session
+from cmgdeploy.cli.app import classic_app
+from cmgdeploy.cli.harness import run
+from cmgdeploy.cli.session import Session
 
 MGMT_CERT = typer.Option(
     None,
@@ -24,7 +24,7 @@ CLASSIC_SUB = typer.Option(
 
 @contextlib.contextmanager
 def _classic_client(s: Session, cert_flag: str | None, subscription: str | None) -> Iterator[Any]:
-    from ..ops.classic import classic_subscription, open_classic_client
+    from cmgdeploy.commands.classic import classic_subscription, open_classic_client
 
     with s.op_context() as op:
         sub = classic_subscription(op, subscription, s.config)
@@ -39,7 +39,7 @@ def classic_list(
     """List classic cloud services (Service Management)."""
 
     def body(s: Session) -> Any:
-        from ..ops.classic import list_classic
+        from cmgdeploy.commands.classic import list_classic
 
         with _classic_client(s, management_cert, subscription) as client:
             return list_classic(client)
@@ -57,8 +57,8 @@ def classic_show(
     """Show one classic cloud service with its role instances."""
 
     def body(s: Session) -> Any:
-        from ..ops.classic import show_classic
-        from ..validate import classic_service_name
+        from cmgdeploy.commands.classic import show_classic
+        from cmgdeploy.domain.validate import classic_service_name
 
         service = classic_service_name(name, "name")  # before anything touches Azure
         with _classic_client(s, management_cert, subscription) as client:

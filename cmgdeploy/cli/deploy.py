@@ -8,10 +8,9 @@ from typing import Any
 
 import typer
 
-from ..errors import UsageError
-from .app import app
-from .harness import run
-from .options import (
+from cmgdeploy.cli.app import app
+from cmgdeploy.cli.harness import run
+from cmgdeploy.cli.options import (
     NAME,
     NO_WAIT,
     TIMEOUT,
@@ -21,7 +20,8 @@ from .options import (
     name_of,
     with_spec_options,
 )
-from .session import Session, is_tty, secret_prompt
+from cmgdeploy.cli.session import Session, is_tty, secret_prompt
+from cmgdeploy.domain.errors import UsageError
 
 
 @app.command()
@@ -37,7 +37,7 @@ def up(
     """Deploy the CMG (preflight, deploy, register the site, wait until Ready)."""
 
     def body(s: Session) -> Any:
-        from ..ops.up import up as do_up
+        from cmgdeploy.commands.up import up as do_up
 
         spec = load_spec(s, flags)
         with s.op_context(yes=yes, timeout=timeout, no_wait=no_wait, wait_lock=wait_lock) as op:
@@ -52,7 +52,7 @@ def plan(ctx: typer.Context, flags: dict[str, Any], timeout: float = TIMEOUT) ->
     """Show what `up` would change (ARM what-if + site database diff); writes nothing."""
 
     def body(s: Session) -> Any:
-        from ..ops.plan import plan as do_plan
+        from cmgdeploy.commands.plan import plan as do_plan
 
         spec = load_spec(s, flags)
         with s.op_context(timeout=timeout) as op:
@@ -71,7 +71,7 @@ def status(
     """Show the CMG's state in Azure and in the site database."""
 
     def body(s: Session) -> Any:
-        from ..ops.status import status as do_status
+        from cmgdeploy.commands.status import status as do_status
 
         cmg = name_of(s, name)
         with s.op_context(timeout=timeout) as op:
@@ -113,8 +113,8 @@ def scale(
     CMGDEPLOY_SERVER_CERT_PASSWORD is read, or asked for at a terminal)."""
 
     def body(s: Session) -> Any:
-        from ..ops.scale import scale as do_scale
-        from ..validate import instances as check_instances
+        from cmgdeploy.commands.scale import scale as do_scale
+        from cmgdeploy.domain.validate import instances as check_instances
 
         cmg = name_of(s, name)
         check_instances(instances, "--instances")  # before anything touches Azure
@@ -135,7 +135,7 @@ def down(
     """Delete what cmgdeploy created for the CMG, and its site records."""
 
     def body(s: Session) -> Any:
-        from ..ops.down import down as do_down
+        from cmgdeploy.commands.down import down as do_down
 
         cmg = name_of(s, name)
         if not yes and not is_tty():

@@ -6,9 +6,9 @@ from typing import Any
 
 import typer
 
-from .app import env_app
-from .harness import run
-from .session import Session
+from cmgdeploy.cli.app import env_app
+from cmgdeploy.cli.harness import run
+from cmgdeploy.cli.session import Session
 
 
 @env_app.command("list")
@@ -16,8 +16,8 @@ def env_list(ctx: typer.Context) -> None:
     """List the AzureEnvironments rows."""
 
     def body(s: Session) -> Any:
-        from ..environments import list_environments
-        from ..results import TableResult
+        from cmgdeploy.commands.environments import list_environments
+        from cmgdeploy.domain.results import TableResult
 
         with s.site_db() as db:
             rows = tuple(_env_row(e) for e in list_environments(db))
@@ -38,7 +38,7 @@ def env_show(ctx: typer.Context, name: str = typer.Argument(..., help="Row name.
     """Show one AzureEnvironments row."""
 
     def body(s: Session) -> Any:
-        from ..environments import get_environment
+        from cmgdeploy.commands.environments import get_environment
 
         with s.site_db() as db:
             return get_environment(db, name)
@@ -98,7 +98,8 @@ def env_add(
     }
 
     def body(s: Session) -> Any:
-        from ..environments import add_environment, build_environment
+        from cmgdeploy.commands.environments import add_environment
+        from cmgdeploy.domain.environments import build_environment
 
         env = build_environment(name, **settings)
         with s.site_db() as db:
@@ -112,7 +113,7 @@ def env_remove(ctx: typer.Context, name: str = typer.Argument(..., help="Row nam
     """Remove a row you added (built-in rows cannot be removed)."""
 
     def body(s: Session) -> Any:
-        from ..environments import remove_environment
+        from cmgdeploy.commands.environments import remove_environment
 
         with s.site_db() as db:
             return remove_environment(db, name)

@@ -6,9 +6,9 @@ from typing import Any
 
 import typer
 
-from .app import app
-from .harness import run
-from .session import Session
+from cmgdeploy.cli.app import app
+from cmgdeploy.cli.harness import run
+from cmgdeploy.cli.session import Session
 
 ESTIMATE_EPILOG = """\b
 Examples:
@@ -47,8 +47,8 @@ def estimate(
     """Recommend VM size, instances and connection points, and price them per month."""
 
     def body(s: Session) -> Any:
-        from ..ops.estimate import estimate as do_estimate
-        from ..ops.estimate import estimate_request, retail_prices_for
+        from cmgdeploy.commands.estimate import estimate as do_estimate
+        from cmgdeploy.commands.estimate import estimate_request, retail_prices_for
 
         request = estimate_request(
             clients,

@@ -1,7 +1,7 @@
 """The ``fleet`` commands: ``up``, ``status`` and ``scale`` for several CMGs in one run.
 
 Parsing and rendering only: the work is
-:mod:`cmgdeploy.ops.fleet`. Output: with ``-o json``, one JSON envelope per CMG, one
+:mod:`cmgdeploy.commands.fleet`. Output: with ``-o json``, one JSON envelope per CMG, one
 per line (JSON Lines), in the order given; in text, a table of the CMGs and each
 failure on stderr. Exit 0 when every CMG succeeded, else the exit code of the first
 that failed (2 for a bad fleet file: nothing is written to Azure then).
@@ -16,11 +16,11 @@ from typing import Any
 
 import typer
 
-from ..errors import CmgError, ExitCode, Interrupted, UsageError
-from .app import State, app, group
-from .harness import run
-from .options import NO_WAIT, TIMEOUT, WAIT_LOCK, YES
-from .session import Session, confirmer, secret_prompt
+from cmgdeploy.cli.app import State, app, group
+from cmgdeploy.cli.harness import run
+from cmgdeploy.cli.options import NO_WAIT, TIMEOUT, WAIT_LOCK, YES
+from cmgdeploy.cli.session import Session, confirmer, secret_prompt
+from cmgdeploy.domain.errors import CmgError, ExitCode, Interrupted, UsageError
 
 FLEET_EPILOG = """\b
 Examples:
@@ -69,9 +69,9 @@ def fleet_up(
     """Deploy or converge every CMG of a fleet file (each as `cmgdeploy up` would)."""
 
     def body(s: Session) -> Any:
-        from ..ops.fleet import check_concurrency, read_fleet, run_fleet
-        from ..ops.up import up as do_up
-        from ..spec import load_spec
+        from cmgdeploy.commands.fleet import check_concurrency, read_fleet, run_fleet
+        from cmgdeploy.commands.up import up as do_up
+        from cmgdeploy.services.spec import load_spec
 
         if file is None:
             raise UsageError("give the fleet file", hint="see `cmgdeploy fleet up --help`")
@@ -114,8 +114,8 @@ def fleet_status(
     """The state of every CMG of a fleet file or of the --name list."""
 
     def body(s: Session) -> Any:
-        from ..ops.fleet import check_concurrency, run_fleet
-        from ..ops.status import status as do_status
+        from cmgdeploy.commands.fleet import check_concurrency, run_fleet
+        from cmgdeploy.commands.status import status as do_status
 
         chosen = _names(file, names)
         workers = check_concurrency(concurrency)
@@ -147,9 +147,9 @@ def fleet_scale(
     """Scale every CMG of a fleet file or of the --name list to --instances."""
 
     def body(s: Session) -> Any:
-        from ..ops.fleet import check_concurrency, run_fleet
-        from ..ops.scale import scale as do_scale
-        from ..validate import instances as check_instances
+        from cmgdeploy.commands.fleet import check_concurrency, run_fleet
+        from cmgdeploy.commands.scale import scale as do_scale
+        from cmgdeploy.domain.validate import instances as check_instances
 
         chosen = _names(file, names)
         count = check_instances(instances, "--instances")
@@ -171,15 +171,15 @@ def fleet_scale(
 # -- parsing and rendering -----------------------------------------------------------------
 def _merged(config: Any, entry: Any) -> Any:
     """The CMG's settings over the --config file's (the fleet file wins)."""
-    from ..config import ConfigFile
+    from cmgdeploy.services.config import ConfigFile
 
     values = {**dict(config.values), **dict(entry.values)}
     return ConfigFile(path=entry.path, values=values)
 
 
 def _names(file: Path | None, names: list[str] | None) -> list[str]:
-    from ..ops.fleet import read_fleet
-    from ..validate import cmg_name
+    from cmgdeploy.commands.fleet import read_fleet
+    from cmgdeploy.domain.validate import cmg_name
 
     if file is not None and names:
         raise UsageError("give a fleet file or --name, not both")
@@ -210,7 +210,7 @@ def _streamer(s: Session, command: str) -> Any:
 
 
 def _envelope(command: str, outcome: Any) -> str:
-    from ..redact import redact
+    from cmgdeploy.domain.redact import redact
 
     err = outcome.error
     errors: list[dict[str, Any]] = []
@@ -246,7 +246,7 @@ def _interrupted(session: Session) -> Interrupted:
 def _present(state: State, result: Any, warnings: list[str]) -> int:
     """With -o json the envelopes were streamed; in text a table of the CMGs, and each
     failure on stderr. The exit code: the first failure's."""
-    from ..results import TableResult
+    from cmgdeploy.domain.results import TableResult
 
     renderer = state.renderer
     command = str(state.command)
@@ -264,7 +264,7 @@ def _present(state: State, result: Any, warnings: list[str]) -> int:
 def _print_error(name: str, err: CmgError) -> None:
     import sys
 
-    from ..redact import redact
+    from cmgdeploy.domain.redact import redact
 
     print(f"cmgdeploy: error: {name}: {redact(err.message)}", file=sys.stderr)
     if err.hint:

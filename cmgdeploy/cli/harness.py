@@ -21,10 +21,10 @@ from typing import Any
 
 import typer
 
-from ..errors import CmgError, ExitCode, Interrupted, UsageError
-from ..render import Renderer
-from .app import MissingCommand, State, command, is_global_copy, state_of
-from .session import Session
+from cmgdeploy.cli.app import MissingCommand, State, command, is_global_copy, state_of
+from cmgdeploy.cli.render import Renderer
+from cmgdeploy.cli.session import Session
+from cmgdeploy.domain.errors import CmgError, ExitCode, Interrupted, UsageError
 
 
 def _interrupted_run(session: Session) -> Interrupted:
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         return _unexpected(exc, args, state)
     finally:
-        from ..render import pause_progress
+        from cmgdeploy.cli.render import pause_progress
 
         pause_progress()  # never leave a live line (and a hidden cursor) behind
 
@@ -175,7 +175,7 @@ def _interrupted(args: list[str], state: State) -> int:
 def _unexpected(exc: Exception, args: list[str], state: State) -> int:
     """A bug or an unforeseen failure: exit 1, with the traceback only under --debug."""
     if state.debug or _given_globals(args).get("debug"):
-        from ..redact import redact
+        from cmgdeploy.domain.redact import redact
 
         # Exception texts can quote a request or a setting: redacted like all output.
         print(redact(traceback.format_exc()), file=sys.stderr, end="")

@@ -1,6 +1,6 @@
 """The ``migrate`` command.
 
-Parses, builds a :class:`~cmgdeploy.ops.migrate.MigrateRequest` and runs it through
+Parses, builds a :class:`~cmgdeploy.commands.migrate.MigrateRequest` and runs it through
 the CLI's own harness (global options, rendering, the one error boundary).
 """
 
@@ -11,10 +11,10 @@ from typing import Any
 
 import typer
 
-from .app import app
-from .harness import run
-from .options import TIMEOUT, SpecOption, with_spec_options
-from .session import Session, secret_prompt
+from cmgdeploy.cli.app import app
+from cmgdeploy.cli.harness import run
+from cmgdeploy.cli.options import TIMEOUT, SpecOption, with_spec_options
+from cmgdeploy.cli.session import Session, secret_prompt
 
 MIGRATE_EPILOG = """\b
 Examples:
@@ -103,8 +103,8 @@ def migrate(
     given = {"to": to, "from_classic": from_classic, "from_arm": from_arm}
 
     def body(s: Session) -> Any:
-        from ..config import load_migrate_settings
-        from ..ops.migrate import migrate as do_migrate
+        from cmgdeploy.commands.migrate import migrate as do_migrate
+        from cmgdeploy.services.config import load_migrate_settings
 
         settings = load_migrate_settings(
             {**given, "drain_hours": drain_hours, "site_confirmed": site_confirmed},
@@ -122,8 +122,8 @@ def _request(
     s: Session, op: Any, settings: Any, flags: dict[str, Any], options: dict[str, Any]
 ) -> Any:
     """The MigrateRequest of the parsed command line and the resolved settings."""
-    from ..ops.migrate import MigrateRequest
-    from ..ops.targetspec import target_spec_loader
+    from cmgdeploy.commands.migrate import MigrateRequest
+    from cmgdeploy.services.targetspec import target_spec_loader
 
     load = target_spec_loader(
         flags,
@@ -147,7 +147,7 @@ def _request(
 
 
 def _classic_client(s: Session, op: Any, cert_flag: str | None, subscription: str) -> Any:
-    """A Service Management client (see :func:`cmgdeploy.ops.classic.open_classic_client`)."""
-    from ..ops.classic import open_classic_client
+    """A Service Management client (see :func:`cmgdeploy.commands.classic.open_classic_client`)."""
+    from cmgdeploy.commands.classic import open_classic_client
 
     return open_classic_client(op, s.config, cert_flag, subscription)

@@ -12,8 +12,8 @@ from typing import Any
 
 import typer
 
-from ..errors import UsageError
-from .session import Session, secret_prompt
+from cmgdeploy.cli.session import Session, secret_prompt
+from cmgdeploy.domain.errors import UsageError
 
 NAME = typer.Option(
     None, "--name", help="CMG name (prefix): 3–24 lowercase letters/digits, a letter first."
@@ -85,7 +85,7 @@ WAIT_LOCK = typer.Option(
 @dataclass(frozen=True)
 class SpecOption:
     """One option of the CMG spec (up, plan): its parameter, type, Typer option and the
-    key :func:`cmgdeploy.spec.load_spec` reads it under."""
+    key :func:`cmgdeploy.services.spec.load_spec` reads it under."""
 
     param: str
     annotation: Any
@@ -157,7 +157,7 @@ def spec_flags(**given: Any) -> dict[str, Any]:
 
 
 def load_spec(s: Session, flags: dict[str, Any]) -> Any:
-    from ..spec import load_spec as load
+    from cmgdeploy.services.spec import load_spec as load
 
     flags["environment"] = s.environment_name()
     spec = load(flags, os.environ, s.config, password_prompt=secret_prompt())
@@ -167,8 +167,8 @@ def load_spec(s: Session, flags: dict[str, Any]) -> Any:
 
 def name_of(s: Session, name: str | None) -> str:
     """The CMG name: --name, CMGDEPLOY_NAME or the config file, checked."""
-    from ..config import resolve
-    from ..validate import cmg_name
+    from cmgdeploy.domain.validate import cmg_name
+    from cmgdeploy.services.config import resolve
 
     setting = resolve("name", {"name": name}, os.environ, s.config)
     if setting.value is None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import typer
 
-from .. import paths
-from .app import State
+from cmgdeploy.cli.app import State
+from cmgdeploy.services import paths
 
 
 def is_tty() -> bool:
@@ -19,7 +19,7 @@ def is_tty() -> bool:
 
 
 def prompt_secret(label: str) -> str:
-    from ..render import pause_progress
+    from cmgdeploy.cli.render import pause_progress
 
     pause_progress()
     return str(typer.prompt(label, hide_input=True))
@@ -32,7 +32,7 @@ def secret_prompt() -> Callable[[str], str] | None:
 
 def confirmer(yes: bool) -> Callable[[str], bool]:
     def confirm(question: str) -> bool:
-        from ..render import pause_progress
+        from cmgdeploy.cli.render import pause_progress
 
         if yes or not is_tty():
             return True
@@ -53,15 +53,15 @@ class Session:
 
     @property
     def config(self) -> Any:
-        from ..config import read_config
+        from cmgdeploy.services.config import read_config
 
         if self._config is None:
             self._config = read_config(self.state.config)
         return self._config
 
     def environment_name(self) -> str:
-        from ..config import resolve
-        from ..environments import DEFAULT_ENVIRONMENT
+        from cmgdeploy.domain.environments import DEFAULT_ENVIRONMENT
+        from cmgdeploy.services.config import resolve
 
         flags = {"environment": self.state.environment}
         return str(
@@ -73,8 +73,8 @@ class Session:
     def site_db(self) -> Any:
         import sqlite3
 
-        from ..errors import InputError
-        from ..sitedb import SiteDB
+        from cmgdeploy.domain.errors import InputError
+        from cmgdeploy.services.sitedb import SiteDB
 
         path = self.state.site_db or paths.site_db_path()
         try:
@@ -98,11 +98,11 @@ class Session:
 
         ``timeout`` bounds the whole operation: our waits and every HTTP retry in it.
         """
-        from ..azure.retry import operation_deadline
-        from ..config import load_auth_settings
-        from ..environments import get_environment
-        from ..local import resolve_environment
-        from ..ops.context import OpContext
+        from cmgdeploy.commands.environments import get_environment
+        from cmgdeploy.services.azure.retry import operation_deadline
+        from cmgdeploy.services.config import load_auth_settings
+        from cmgdeploy.services.context import OpContext
+        from cmgdeploy.services.local import resolve_environment
 
         auth = load_auth_settings({}, os.environ, self.config, secret_prompt=secret_prompt())
         with self.site_db() as db:

@@ -12,9 +12,9 @@ from typing import Any
 
 import typer
 
-from .app import site_app
-from .harness import run
-from .session import Session
+from cmgdeploy.cli.app import site_app
+from cmgdeploy.cli.harness import run
+from cmgdeploy.cli.session import Session
 
 
 @site_app.command("show")
@@ -22,7 +22,7 @@ def site_show(ctx: typer.Context) -> None:
     """Show the CMG services, connection points and site roles."""
 
     def body(s: Session) -> Any:
-        from ..results import SiteResult
+        from cmgdeploy.domain.results import SiteResult
 
         with s.site_db() as db:
             return SiteResult(
@@ -48,10 +48,10 @@ def site_export(
     """Write the ConfigMgr PowerShell that makes a real site match the site database."""
 
     def body(s: Session) -> Any:
-        from ..errors import InputError
-        from ..results import TextResult
-        from ..runbook import not_ready_warnings, render
-        from ..site import site_runbook
+        from cmgdeploy.domain.errors import InputError
+        from cmgdeploy.domain.results import TextResult
+        from cmgdeploy.domain.runbook import not_ready_warnings, render
+        from cmgdeploy.services.site import site_runbook
 
         if format != "powershell":
             raise InputError("--format", format, "powershell")
@@ -107,7 +107,7 @@ def site_apps(
     """Create or reuse the CMG's two Entra app registrations (Microsoft Graph)."""
 
     def body(s: Any) -> Any:
-        from ..ops.entra_apps import AppsRequest, ensure_cmg_apps
+        from cmgdeploy.commands.entra_apps import AppsRequest, ensure_cmg_apps
 
         request = AppsRequest(
             server_name=_display_name(server_app_name, "--server-app-name"),
@@ -122,7 +122,7 @@ def site_apps(
 
 
 def _display_name(value: str, field_name: str) -> str:
-    from ..errors import InputError
+    from cmgdeploy.domain.errors import InputError
 
     text = value.strip() if isinstance(value, str) else ""
     if not 1 <= len(text) <= 120 or any(ord(ch) < 32 for ch in text):
@@ -133,8 +133,8 @@ def _display_name(value: str, field_name: str) -> str:
 def _app_id_uri(value: str) -> str:
     """An Application ID URI in a form the identifier URI policy allows (the tenant ID is
     compared once signed in; whether a domain is verified only Graph knows)."""
-    from ..errors import InputError
-    from ..ops.entra_apps import APP_ID_URI_FORMS, app_id_uri_problem
+    from cmgdeploy.commands.entra_apps import APP_ID_URI_FORMS, app_id_uri_problem
+    from cmgdeploy.domain.errors import InputError
 
     problem = app_id_uri_problem(value) if isinstance(value, str) else "not a string"
     if problem:

@@ -14,8 +14,9 @@ import pytest
 from clifixtures import write_dsc_package
 from requestlog import Request, RequestLog  # noqa: F401  (re-exported for the tests)
 
-from cmgdeploy.environments import add_environment, build_environment
-from cmgdeploy.sitedb import SiteDB
+from cmgdeploy.commands.environments import add_environment
+from cmgdeploy.domain.environments import build_environment
+from cmgdeploy.services.sitedb import SiteDB
 
 # Variables that would leak the developer's settings into a case.
 AMBIENT = (

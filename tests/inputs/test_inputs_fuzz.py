@@ -19,11 +19,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cmgdeploy.config import SECRET_KEYS, SPEC_KEYS, TABLES, TOP_KEYS, load_migrate_settings
-from cmgdeploy.config import read_config as read_config_file
-from cmgdeploy.errors import InputError
-from cmgdeploy.spec import CmgSpec, load_spec
-from cmgdeploy.validate import MAX_INSTANCES, MIN_INSTANCES, NAME_RE, VM_SIZES
+from cmgdeploy.domain.errors import InputError
+from cmgdeploy.domain.validate import MAX_INSTANCES, MIN_INSTANCES, NAME_RE, VM_SIZES
+from cmgdeploy.services.config import (
+    SECRET_KEYS,
+    SPEC_KEYS,
+    TABLES,
+    TOP_KEYS,
+    load_migrate_settings,
+)
+from cmgdeploy.services.config import read_config as read_config_file
+from cmgdeploy.services.spec import CmgSpec, load_spec
 
 # Paths would probe the file system; they have their own cases in the corpus.
 VALUE_KEYS = sorted({*SPEC_KEYS, "environment"} - {"server_cert", "trusted_cas"})

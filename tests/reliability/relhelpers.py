@@ -14,8 +14,8 @@ from typing import Any
 
 from clifixtures import write_dsc_package
 
-from cmgdeploy.azure.arm import ArmSession
-from cmgdeploy.azure.auth import make_credential
+from cmgdeploy.services.azure.arm import ArmSession
+from cmgdeploy.services.azure.auth import make_credential
 from mocks import LocalAzure
 from mocks.core import requestlog
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from relhelpers import UP_ARGS, VMSS_TYPE, CliLab, cli_lab, slow_vmss
 
-from cmgdeploy.locks import CmgLock
+from cmgdeploy.services.locks import CmgLock
 from mocks import LocalAzure
 from mocks.core import requestlog
 

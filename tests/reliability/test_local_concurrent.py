@@ -13,7 +13,7 @@ from pathlib import Path
 
 from relhelpers import UP_ARGS, slow_vmss
 
-from cmgdeploy.local import find_running
+from cmgdeploy.services.local import find_running
 from mocks import LocalAzure
 from mocks.core import requestlog
 

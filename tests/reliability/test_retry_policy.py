@@ -17,8 +17,13 @@ from azure.core.credentials import AccessToken
 from azure.core.rest import HttpRequest
 from relhelpers import Scripted, arm_session
 
-from cmgdeploy.azure.retry import RETRY_COUNTS, RetryPolicy, RetrySettings, operation_deadline
-from cmgdeploy.errors import AzureError
+from cmgdeploy.domain.errors import AzureError
+from cmgdeploy.services.azure.retry import (
+    RETRY_COUNTS,
+    RetryPolicy,
+    RetrySettings,
+    operation_deadline,
+)
 from mocks import LocalAzure
 from mocks.core import requestlog
 

@@ -1,1 +1,0 @@
-"""The ``migrate`` state machine's parts: the journal (tags) and the sources it retires."""

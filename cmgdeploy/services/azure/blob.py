@@ -1,0 +1,101 @@
+"""The CMG's DSC package in its storage account, over the Blob service (azure-storage-blob).
+
+Authorised with the account's Shared Key (from ARM ``listKeys``): the package is put as
+one block blob with its Content-MD5, and skipped when the blob already holds the same
+MD5. The scale set's DSC extension reads it through a read-only service SAS for that
+one blob (the extension documents SAS tokens, no managed-identity download).
+Retries: azure-storage-blob's own policy (it carries the Storage pipeline's host
+options, so cmgdeploy's ARM ``RetryPolicy`` cannot replace it): 408 and 5xx but 501/505
+— Storage throttles with 503 ``ServerBusy`` — with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from cmgdeploy.domain.errors import AzureError
+
+
+@contextlib.contextmanager
+def _storage_call(doing: str) -> Iterator[None]:
+    """Blob service errors as AzureError with the service's code and message."""
+    from azure.core.exceptions import AzureError as SdkError
+    from azure.core.exceptions import HttpResponseError
+
+    try:
+        yield
+    except HttpResponseError as exc:
+        code = getattr(exc, "error_code", None) or f"HTTP{exc.status_code}"
+        message = str(exc.message or exc).splitlines()[0]
+        raise AzureError(f"{doing} failed: {message} ({code})", code=str(code)) from None
+    except SdkError as exc:
+        raise AzureError(f"{doing} failed: {exc}", code="StorageRequestFailed") from None
+
+
+def _container(endpoint: str, account: str, key: str, container: str, ca_bundle: str | None) -> Any:
+    from azure.storage.blob import BlobServiceClient
+
+    kwargs: dict[str, Any] = {"connection_verify": ca_bundle} if ca_bundle else {}
+    service = BlobServiceClient(
+        endpoint, credential={"account_name": account, "account_key": key}, **kwargs
+    )
+    return service.get_container_client(container)
+
+
+def upload_if_changed(
+    endpoint: str,
+    account: str,
+    key: str,
+    container: str,
+    blob: str,
+    data: bytes,
+    content_md5: bytes,
+    *,
+    ca_bundle: str | None = None,
+    new_account: bool = False,
+) -> bool:
+    """Put ``data`` at ``container/blob`` unless the blob already has ``content_md5``
+    (True when it uploaded). The container is created when missing; in an account this
+    run just created (``new_account``) nothing is there to read first."""
+    from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+    from azure.storage.blob import ContentSettings
+
+    where = f"{container}/{blob} in storage account {account}"
+    client = _container(endpoint, account, key, container, ca_bundle)
+    blob_client = client.get_blob_client(blob)
+    with _storage_call(f"reading {where}"):
+        try:
+            if new_account:
+                raise ResourceNotFoundError("a new account holds no blob")
+            held = blob_client.get_blob_properties().content_settings.content_md5
+            if held is not None and bytes(held) == content_md5:
+                return False
+        except ResourceNotFoundError:
+            try:
+                client.create_container()
+            except ResourceExistsError:
+                pass
+    settings = ContentSettings(content_type="application/zip", content_md5=bytearray(content_md5))
+    with _storage_call(f"uploading {where}"):
+        blob_client.upload_blob(data, overwrite=True, content_settings=settings)
+    return True
+
+
+def read_sas(account: str, key: str, container: str, blob: str, expiry: dt.datetime) -> str:
+    """A read-only service SAS for ``container/blob``, HTTPS only, valid until ``expiry``."""
+    from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+
+    return str(
+        generate_blob_sas(
+            account,
+            container,
+            blob,
+            account_key=key,
+            permission=BlobSasPermissions(read=True),
+            expiry=expiry,
+            protocol="https",
+        )
+    )
