@@ -12,7 +12,7 @@ someone must look. Items:
   records the apps),
 - the classic management certificate, when one is configured,
 - the deployment's state (Ready ok, Provisioning warning, anything else critical),
-- with ``connect``, each endpoint the connection analyzer reaches (``ops/connect.py``).
+- with ``connect``, each endpoint the connection analyzer reaches (``commands/connect.py``).
 """
 
 from __future__ import annotations

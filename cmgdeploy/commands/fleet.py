@@ -1,12 +1,12 @@
 """Several CMGs in one run: ``up``, ``status`` or ``scale`` over a fleet file or a list.
 
-Each CMG runs the very operation its own command runs (``ops.up.up``,
-``ops.status.status``, ``ops.scale.scale``) on a worker thread, at most ``concurrency``
-at a time; they share one sign-in (one credential, one token) and one ArmSession per
-subscription (one connection pool), so N CMGs cost little more than the slowest one.
-Each worker has its own site-database connection, warnings and progress prefix; a
-failing CMG does not stop the others. Every input of every CMG is validated before the
-first Azure call.
+Each CMG runs the very operation its own command runs (``commands.up.up``,
+``commands.status.status``, ``commands.scale.scale``) on a worker thread, at most
+``concurrency`` at a time; they share one sign-in (one credential, one token) and one
+ArmSession per subscription (one connection pool), so N CMGs cost little more than the
+slowest one. Each worker has its own site-database connection, warnings and progress
+prefix; a failing CMG does not stop the others. Every input of every CMG is validated
+before the first Azure call.
 
 The fleet file (TOML)::
 

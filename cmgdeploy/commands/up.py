@@ -79,7 +79,7 @@ def _recorded_subscription(ctx: OpContext, spec: Any) -> str | None:
 def converge(ctx: OpContext, session: Any, prepared: Prepared, command: str = "up") -> CmgStatus:
     """Make Azure and the site database match ``prepared`` (the body of up and scale).
 
-    A run that changes something holds the CMG's lease in Azure (``ops/lease.py``) as
+    A run that changes something holds the CMG's lease in Azure (``services/lease.py``) as
     soon as its storage account exists; one with nothing to change takes none."""
     from cmgdeploy.services.lease import run_lease
 

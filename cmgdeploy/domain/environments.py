@@ -2,7 +2,7 @@
 
 Rows live in the site database; the built-ins are (re)written there on every open so
 their values follow the code. ``local`` has no fixed URLs: they come from the running
-local Azure (``cmgdeploy/local.py``) when the environment is resolved.
+local Azure (``cmgdeploy/services/local.py``) when the environment is resolved.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Fuzzing the spec loader through its real inputs: TOML text, TOML values of every
-type, ``CMGDEPLOY_*`` strings, and their precedence. (``tests/unit/test_core_spec_fuzz.py``
+type, ``CMGDEPLOY_*`` strings, and their precedence. (``tests/unit/services/test_spec_fuzz.py``
 fuzzes flag values; these go through files and environment variables.)
 
 Every property: ``load_spec`` / ``read_config`` / ``load_migrate_settings`` give a

@@ -1,7 +1,7 @@
 """Classic Service Management handlers, called directly with a Cloud and a Request.
 
 These cover the XML shapes and the clock-driven state machine without a socket;
-tests/mocks/test_classic.py drives the same routes through the real HTTPS server.
+tests/local_azure/test_classic.py drives the same routes through the real HTTPS server.
 """
 
 from __future__ import annotations

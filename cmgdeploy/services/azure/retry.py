@@ -22,7 +22,7 @@
   registration, Key Vault purge (a repeat finds nothing: 404), Entra token requests:
   repeating them creates nothing). Any other POST
   is sent once.
-* **Waiting for a long operation** — our polling loop (``ops/progress.py``) sleeps for
+* **Waiting for a long operation** — our polling loop (``services/progress.py``) sleeps for
   the server's ``Retry-After`` when given, else :func:`poll_delay`'s growing interval,
   and stops at the operation's deadline (exit 4).
 * **Read-your-write gaps** (``DeploymentNotFound`` just after the PUT): the deployment
