@@ -1,10 +1,10 @@
 """A blob lease (azure-storage-blob), the Azure primitive for "one holder at a time".
 
 :class:`BlobLease` works on one blob of one storage account, authorised with the
-account's Shared Key (from ARM ``listKeys``): creates its container and the empty blob
-when missing, acquires a fixed-duration lease and writes who holds it into the blob's
-metadata, renews it from a daemon thread, releases it. A lease that is not renewed
-expires by itself after its duration (15–60 s), so a holder that dies frees it.
+account's Shared Key (from ARM ``listKeys``): acquires a fixed-duration lease (creating
+its container and the empty blob only when the acquire finds them missing) and writes who
+holds it into the blob's metadata, renews it from a daemon thread, releases it. A lease
+that is not renewed expires by itself after its duration (15–60 s), so a holder that dies frees it.
 """
 
 from __future__ import annotations
@@ -54,28 +54,58 @@ class BlobLease:
 
     def acquire(self, seconds: int, holder: dict[str, str]) -> bool:
         """Take the lease for ``seconds`` and name ``holder`` in the blob's metadata;
-        False when another holder has it."""
+        False when another holder has it. The container and the empty blob are created
+        only when the acquire finds the blob missing (404): a blob this call creates
+        carries the holder from the start, so no separate metadata write follows."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            got = self._acquire(seconds)
+        except ResourceNotFoundError as exc:
+            created = self._create(holder, getattr(exc, "error_code", None) == "BlobNotFound")
+            with _storage_call(f"acquiring the lease on {self.where}"):
+                got = self._acquire(seconds)
+            if got and created:
+                return True  # the blob was created naming this holder
+        if got:
+            with _storage_call(f"writing the holder of {self.where}"):
+                self.blob.set_blob_metadata(holder, lease=self._lease)
+        return got
+
+    def _create(self, holder: dict[str, str], container_exists: bool) -> bool:
+        """Create the container (unless the 404 said only the blob is missing) and the
+        empty blob naming ``holder``; False when another run created the blob first."""
         from azure.core.exceptions import HttpResponseError, ResourceExistsError
 
         with _storage_call(f"preparing {self.where}"):
             try:
-                self.container.create_container()
+                if not container_exists:
+                    self.container.create_container()
             except ResourceExistsError:
                 pass
             try:
-                self.blob.upload_blob(b"", overwrite=False)
+                self.blob.upload_blob(b"", overwrite=False, metadata=holder)
             except ResourceExistsError:
-                pass  # there already
+                return False  # there already
             except HttpResponseError as exc:
                 if getattr(exc, "error_code", None) != "LeaseIdMissing":
                     raise
-                # there already, and leased: a write needs the lease id
+                return False  # there already, and leased: a write needs the lease id
+        return True
+
+    def _acquire(self, seconds: int) -> bool:
+        """One Lease Blob acquire; False when another holder has the lease, 404 raised
+        as is (the blob or its container is missing)."""
+        from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
         # A proposed lease id: an acquire retried after a lost answer finds the lease
         # held under that same id and succeeds (Lease Blob's outcomes table).
         try:
             self._lease = self.blob.acquire_lease(
                 lease_duration=seconds, lease_id=str(uuid.uuid4())
             )
+        except ResourceNotFoundError:
+            raise
         except HttpResponseError as exc:
             if (
                 getattr(exc, "error_code", None) in ("LeaseAlreadyPresent",)
@@ -83,8 +113,6 @@ class BlobLease:
             ):
                 return False
             raise _storage_error(f"acquiring the lease on {self.where}", exc) from None
-        with _storage_call(f"writing the holder of {self.where}"):
-            self.blob.set_blob_metadata(holder, lease=self._lease)
         return True
 
     def break_now(self) -> None:

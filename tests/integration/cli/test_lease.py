@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from clifixtures import add_environment_row
 
+from mocks.core import requestlog
+
 SITE = ("--region", "westeurope", "--self-signed-cert", "--site-code", "PS1", "--yes")
 
 
@@ -31,9 +33,17 @@ def test_lease_is_released_so_another_machine_proceeds(
     az.cloud.faults.set({})
 
     monkeypatch.setenv("CMGDEPLOY_HOME", str(homes[1]))
+    mark = len(requestlog.read(az.state_dir))
     second = cli("-e", "shared", "--verbose", "up", "--name", "leasecmg", "--instances", "2", *SITE)
     assert second.code == 0, second.err  # no exit 5: the first run released its lease
     assert "holding the lease on leasecmg" in second.err
+    # The lease blob exists: acquire, name the holder, release; nothing created again.
+    lease_ops = [
+        e["operation"]
+        for e in requestlog.read(az.state_dir, mark)
+        if e["operation"].startswith("Blob_") and "/cmgdeploy-lease/" in e["path"]
+    ]
+    assert lease_ops == ["Blob_LeaseBlob", "Blob_SetBlobMetadata", "Blob_LeaseBlob"], lease_ops
 
     again = cli("-e", "shared", "--verbose", "up", "--name", "leasecmg", "--instances", "2", *SITE)
     assert again.code == 0 and "no changes" in again.out
