@@ -21,6 +21,12 @@ Measures (az equivalent in brackets):
   up/status/scale/down --help  [az deployment group create/show --help, az vmss scale --help,
                                 az group delete --help]
   fresh deploy                 [az group create + az deployment group create]
+  fresh deploy, same job       [az group create, the storage stage (deployment group create
+                                of the template's storage account alone), storage account
+                                keys list, storage container create, storage blob upload of
+                                the DSC package (account key, --blob-endpoint of the local
+                                Blob service), storage blob generate-sas, then deployment
+                                group create with that SAS]
   no-change re-run             [az deployment group create, same parameters]
   status                       [az deployment group show + vmss show + vmss get-instance-view
                                 + network public-ip show]
@@ -99,6 +105,12 @@ class Measure:
 # -- processes ---------------------------------------------------------------------------
 def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, int, int, str]:
     """(wall seconds, exit code, the child's own peak RSS in KiB from ``wait4``, output tail)."""
+    seconds, code, kib, out, err = run_child(argv, env)
+    return seconds, code, kib, (out + err)[-800:]
+
+
+def run_child(argv: list[str], env: dict[str, str]) -> tuple[float, int, int, str, str]:
+    """(wall seconds, exit code, peak RSS in KiB from ``wait4``, stdout, stderr)."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
@@ -106,12 +118,13 @@ def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, int, int,
     # Read the pipes on threads so a chatty child never blocks; reap with wait4 for rusage.
     import threading
 
-    chunks: list[bytes] = []
+    chunks: dict[int, bytes] = {}
 
-    def drain(stream: Any) -> None:
-        chunks.append(stream.read())
+    def drain(index: int, stream: Any) -> None:
+        chunks[index] = stream.read()
 
-    readers = [threading.Thread(target=drain, args=(s,)) for s in (proc.stdout, proc.stderr)]
+    streams = (proc.stdout, proc.stderr)
+    readers = [threading.Thread(target=drain, args=(i, s)) for i, s in enumerate(streams)]
     for reader in readers:
         reader.start()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -119,8 +132,8 @@ def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, int, int,
     for reader in readers:
         reader.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    text = b"".join(chunks).decode(errors="replace")
-    return seconds, proc.returncode, int(usage.ru_maxrss), text[-800:]
+    out, err = (chunks.get(i, b"").decode(errors="replace") for i in (0, 1))
+    return seconds, proc.returncode, int(usage.ru_maxrss), out, err
 
 
 class Server:
@@ -167,6 +180,27 @@ def measured(server: Server, commands: list[tuple[list[str], dict[str, str]]]) -
         peak = max(peak, kib)
         if code != 0:
             ok, detail = False, f"{' '.join(argv[:4])}… exit {code}: {text}"
+    return Run(total, len(server.since(mark)), peak, ok, detail)
+
+
+Script = list[Any]  # steps: (argv, env) or a callable(outputs so far) -> (argv, env)
+
+
+def measured_script(server: Server, steps: Script) -> Run:
+    """Run ``steps`` one after another as one measure; a callable step gets the stdout of
+    the steps before it (e.g. a key or a SAS that a later command needs)."""
+    mark = server.mark()
+    total, peak, ok, detail = 0.0, 0, True, ""
+    outputs: list[str] = []
+    for step in steps:
+        argv, env = step(outputs) if callable(step) else step
+        seconds, code, kib, out, err = run_child(argv, env)
+        total += seconds
+        peak = max(peak, kib)
+        outputs.append(out.strip())
+        if code != 0:
+            ok, detail = False, f"{' '.join(argv[:4])}… exit {code}: {err[-800:]}"
+            break
     return Run(total, len(server.since(mark)), peak, ok, detail)
 
 
@@ -326,6 +360,66 @@ class AzureCli:
             f"@{self.parameters(name, instances)}",
         )
 
+    def same_job(self, name: str, blob_url: str) -> Script:
+        """What a fresh ``up`` does, with az: the group, the template's storage account
+        alone (the same stage template cmgdeploy deploys), the account key, the package
+        container, the DSC package upload (account key in ``AZURE_STORAGE_KEY``, the local
+        Blob service as ``--blob-endpoint``), a read-only SAS for it valid a year, then the
+        CMG deployment with that SAS."""
+        from cmgdeploy.services.template import load_template, storage_stage
+
+        rg = f"{name}-rg"
+        full = self.parameters(name, 1)
+        stage = storage_stage(load_template(Path(self.template)))
+        stage_file = self.work / f"{name}.storage.json"
+        stage_file.write_text(json.dumps(stage.body))
+        params = json.loads(Path(full).read_text())
+        stage_params = {k: v for k, v in params["parameters"].items() if k in stage.declared}
+        stage_params_file = self.work / f"{name}.storage.parameters.json"
+        doc = {"contentVersion": "1.0.0.0", "parameters": stage_params}
+        stage_params_file.write_text(json.dumps(doc))
+        endpoint = f"{blob_url}/{name}"
+        package = str(dsc_package(self.work))
+        expiry = (dt.datetime.now(dt.UTC) + dt.timedelta(days=365)).strftime("%Y-%m-%dT%H:%MZ")
+        where = ["--blob-endpoint", endpoint, "--container-name", "cmgdsc"]
+
+        def with_key(outputs: list[str]) -> dict[str, str]:
+            return {**self.env, "AZURE_STORAGE_KEY": outputs[2]}
+
+        def cmg(outputs: list[str]) -> tuple[list[str], dict[str, str]]:
+            document = json.loads(Path(full).read_text())
+            document["parameters"]["dscPackageSasToken"] = {"value": outputs[5]}
+            path = self.work / f"{name}.sas.parameters.json"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.write(fd, json.dumps(document).encode())
+            os.close(fd)
+            return self.cmd(
+                "deployment", "group", "create", "-g", rg, "-n", name,
+                "--template-file", self.template, "--parameters", f"@{path}",
+            )  # fmt: skip
+
+        stage_deploy = self.cmd(
+            "deployment", "group", "create", "-g", rg, "-n", f"{name}-storage",
+            "--template-file", str(stage_file), "--parameters", f"@{stage_params_file}",
+        )  # fmt: skip
+        key = [self.az, "storage", "account", "keys", "list", "-g", rg, "-n", name,
+               "--query", "[0].value", "-o", "tsv"]  # fmt: skip
+        container = self.cmd("storage", "container", "create", "-n", "cmgdsc",
+                             "--blob-endpoint", endpoint)[0]  # fmt: skip
+        upload = self.cmd("storage", "blob", "upload", *where, "--name", "cmgdsc.zip",
+                          "--file", package, "--overwrite")[0]  # fmt: skip
+        sas = [self.az, "storage", "blob", "generate-sas", *where, "--name", "cmgdsc.zip",
+               "--permissions", "r", "--expiry", expiry, "--https-only", "-o", "tsv"]  # fmt: skip
+        return [
+            self.group(name),
+            stage_deploy,
+            (key, self.env),
+            lambda o: (container, with_key(o)),
+            lambda o: (upload, with_key(o)),
+            lambda o: (sas, with_key(o)),
+            cmg,
+        ]
+
     def group(self, name: str) -> tuple[list[str], dict[str, str]]:
         return self.cmd("group", "create", "-n", f"{name}-rg", "-l", REGION)
 
@@ -480,6 +574,12 @@ PARTS = ("help", "lifecycle", "parallel")
 def _lifecycle(server: Server, cmg: Cmgdeploy, az: AzureCli | None, rounds: int) -> list[Measure]:
     """Fresh deploy, no-change re-run, status and scale of one CMG per round."""
     fresh = Measure("fresh deploy", note="az group create + deployment group create")
+    same = Measure(
+        "fresh deploy, same job",
+        note="az group create, storage stage deployment, storage account keys list, "
+        "storage container create, storage blob upload, storage blob generate-sas, "
+        "deployment group create",
+    )
     again = Measure("no-change re-run", note="az deployment group create, same parameters")
     status = Measure(
         "status",
@@ -501,6 +601,11 @@ def _lifecycle(server: Server, cmg: Cmgdeploy, az: AzureCli | None, rounds: int)
         took = server_deployment_seconds(server, ours)
         if took is not None:
             server_times.append(took)
+        if az is not None:  # cmgdeploy's side is the fresh up above, run once
+            same.ours.append(fresh.ours[-1])
+            same.theirs.append(
+                measured_script(server, az.same_job(f"bs{tag}{i}", server.endpoint["blob_url"]))
+            )
         both(
             again,
             first,
@@ -522,7 +627,7 @@ def _lifecycle(server: Server, cmg: Cmgdeploy, az: AzureCli | None, rounds: int)
         )
     if server_times:
         fresh.note += f"; the server's own deployment time: {statistics.median(server_times):.2f} s"
-    return [fresh, again, status, scale]
+    return [fresh, *([same] if az is not None else []), again, status, scale]
 
 
 HELPS = [
