@@ -18,7 +18,7 @@ def azure_changes(
             PlanChange("azure", r.get("type", "") + " (new resource group)", "Create")
             for r in prepared.template.body.get("resources") or []
         )
-    if "scaleSetPrincipalId" not in prepared.parameters:  # as up passes it (see up.py)
+    if "scaleSetPrincipalId" not in prepared.parameters:  # as up passes it (commands/up.py)
         mine = [r for r in session.list_group_resources(spec.resource_group) if ours(r, spec.name)]
         prepared = with_principal(prepared, scale_set_principal(mine))
     result = session.what_if(
