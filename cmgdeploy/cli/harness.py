@@ -50,6 +50,12 @@ def run(
     state = state_of(ctx)
     warnings: list[str] = []
     state.command, state.session = name, Session(state, warnings)
+    if state.renderer.output == "text":
+        # The text renderer is imported while the command waits on the server, if it does.
+        from cmgdeploy.cli.render import warm_up
+        from cmgdeploy.services.warmup import later
+
+        later("text-renderer", warm_up)
     try:
         result = body(state.session)
     except KeyboardInterrupt:

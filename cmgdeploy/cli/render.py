@@ -22,12 +22,20 @@ from typing import Any, TextIO
 from cmgdeploy.cli.tables import UNLIMITED_WIDTH, _escape, _table
 from cmgdeploy.domain.errors import CmgError, ExitCode
 from cmgdeploy.domain.redact import redact
-from cmgdeploy.domain.results import delta_text, resource_label, value_text
 
 STATUS_KEYS = (
     "name", "state", "fqdn", "public_ip", "region", "resource_group", "instances",
     "vm_size", "deployment_name", "deployment_state", "vmss_state", "environment",
 )  # fmt: skip
+
+
+def warm_up() -> None:
+    """Import what the text output uses (rich), ahead of the result."""
+    import rich.console
+    import rich.markup
+    import rich.measure
+    import rich.table
+    import rich.text  # noqa: F401
 
 
 @dataclass
@@ -257,6 +265,8 @@ def _status_text(data: dict[str, Any], console: Any) -> None:
 def _plan_text(data: dict[str, Any], console: Any) -> None:
     """One row per resource or site record (named, never a raw id), then each changed
     property with its full path, before → after."""
+    from cmgdeploy.domain.results import delta_text, resource_label
+
     rows, details = [], []
     for change in data["changes"]:
         rtype, name = resource_label(str(change["target"]))
@@ -314,6 +324,8 @@ def _site_text(data: dict[str, Any], console: Any) -> None:
 
 def _down_text(data: dict[str, Any], console: Any) -> None:
     """``down``: what was deleted and kept, by type and name."""
+    from cmgdeploy.domain.results import resource_label
+
     deleted = [list(resource_label(r))[::-1] for r in data.get("deleted_resources") or []]
     kept = [list(resource_label(r))[::-1] for r in data.get("kept_resources") or []]
     group = data.get("resource_group") or "-"
@@ -356,6 +368,8 @@ def _classic_show_text(data: dict[str, Any], console: Any) -> None:
 
 
 def _mapping_text(data: Any, console: Any) -> None:
+    from cmgdeploy.domain.results import value_text
+
     if not isinstance(data, dict):
         console.out(redact(str(data)))
         return

@@ -76,7 +76,12 @@ def _storage_account(
         session.begin_deployment(
             spec.resource_group, name, stage.body, select_declared(stage, prepared.parameters)
         )
-    # Its outputs are not needed: the account itself is read next (blob endpoint).
+    # Its outputs are not needed: the account itself is read next (blob endpoint). The
+    # Blob SDK the upload needs is imported while the stage's Retry-After runs.
+    from cmgdeploy.services.azure.blob import warm_up
+    from cmgdeploy.services.warmup import later
+
+    later("blob-sdk", warm_up)
     wait_for_deployment(ctx, session, spec.resource_group, name, spec.name, outputs=False)
     account = session.storage_account(rid)
     if not _ready(account):

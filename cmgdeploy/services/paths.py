@@ -10,8 +10,6 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-import platformdirs
-
 HOME_ENV = "CMGDEPLOY_HOME"
 
 
@@ -30,11 +28,7 @@ def ensure_private_dir(path: Path) -> Path:
 def cmgdeploy_home(env: Mapping[str, str] | None = None) -> Path:
     """``$CMGDEPLOY_HOME`` if set and not empty, else ``platformdirs.user_data_dir``."""
     configured = _env(env).get(HOME_ENV, "").strip()
-    home = (
-        Path(configured).expanduser()
-        if configured
-        else Path(platformdirs.user_data_dir("cmgdeploy"))
-    )
+    home = Path(configured).expanduser() if configured else Path(_user_data_dir())
     return ensure_private_dir(home.absolute())
 
 
@@ -65,3 +59,9 @@ def write_private_file(path: Path, data: bytes) -> Path:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     return path
+
+
+def _user_data_dir() -> str:
+    import platformdirs  # only without CMGDEPLOY_HOME (and not for --help)
+
+    return str(platformdirs.user_data_dir("cmgdeploy"))

@@ -16,6 +16,7 @@ from cmgdeploy.services.cmgstate import (
     resource_states,
 )
 from cmgdeploy.services.context import OpContext
+from cmgdeploy.services.warmup import pause
 
 
 class Deadline:
@@ -99,7 +100,7 @@ def _follow_status(
     """Poll the operation status URL until it is terminal; the status (lower-case)."""
     retry_after, attempt = started.retry_after, 0
     while True:
-        ctx.sleep(poll_delay(attempt, retry_after, deadline.remaining()))
+        pause(ctx, poll_delay(attempt, retry_after, deadline.remaining()))
         status, _, retry_after = session.poll_status(started.status_url, name)
         if status.lower() in TERMINAL:
             return status.lower()
@@ -122,7 +123,7 @@ def _follow_deployment(
         if ctx.show_progress and dep:
             _report(ctx, resource_states(session.deployment_operations(group, name)), seen)
         deadline.check()
-        ctx.sleep(poll_delay(attempt, retry_after, deadline.remaining()))
+        pause(ctx, poll_delay(attempt, retry_after, deadline.remaining()))
         attempt += 1
 
 

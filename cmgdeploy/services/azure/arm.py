@@ -304,7 +304,8 @@ class ArmSession:
             kept = self._storage.get(key)
         if kept is not None:
             return kept
-        found = self.get_resource(rid, STORAGE_API)
+        # A raw call: no generated client (and its import) for one GET.
+        found = self._read(rid, STORAGE_API, f"reading storage account {rid}")
         if ((found or {}).get("properties") or {}).get("provisioningState") == "Succeeded":
             with self._lock:
                 self._storage[key] = found or {}

@@ -19,6 +19,11 @@ from typing import Any
 from cmgdeploy.domain.errors import AzureError
 
 
+def warm_up() -> None:
+    """Import the Blob SDK ahead of its first use (while a deployment is waited for)."""
+    import azure.storage.blob  # noqa: F401
+
+
 @contextlib.contextmanager
 def _storage_call(doing: str) -> Iterator[None]:
     """Blob service errors as AzureError with the service's code and message."""

@@ -9,7 +9,7 @@ from typing import Any
 from armcheck import arm, group_path, tagged_resources
 from requestlog import RequestLog
 
-from cmgdeploy.cli.render import resource_label
+from cmgdeploy.domain.results import resource_label
 
 UP = ("--region", "westeurope", "--self-signed-cert", "--site-code", "PS1",
       "--connection-point", "cp1.contoso.com", "--management-point", "mp1.contoso.com", "--yes")  # fmt: skip

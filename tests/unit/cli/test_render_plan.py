@@ -6,7 +6,8 @@ import io
 
 from rich.console import Console
 
-from cmgdeploy.cli.render import _plan_text, resource_label
+from cmgdeploy.cli.render import _plan_text
+from cmgdeploy.domain.results import resource_label
 
 SUB = "/subscriptions/0b1c/resourceGroups/rg/providers"
 
