@@ -17,12 +17,15 @@ import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import typer
 import typer.core
 
 from cmgdeploy.cli.render import Renderer
+
+if TYPE_CHECKING:
+    from typer import _click  # the Click Typer carries (its classes' own types)
 
 EPILOG = """\b
 Examples:
@@ -70,7 +73,7 @@ class State:
     words: list[str] = field(default_factory=list)
     # Set by the harness once a command's body runs (see harness.run).
     command: str | None = None
-    session: Any = None
+    session: RunSession | None = None
 
     def settle(self) -> None:
         """Apply the options: the renderer and the debug logging follow them."""
@@ -80,7 +83,13 @@ class State:
         _log_debug_to_stderr(self.debug)
 
 
-def state_of(ctx: typer.Context) -> State:
+class RunSession(Protocol):
+    """What the error boundary reads of a running command's session."""
+
+    warnings: list[str]
+
+
+def state_of(ctx: _click.Context) -> State:
     obj = ctx.find_root().obj
     return obj if isinstance(obj, State) else State()
 
@@ -94,7 +103,9 @@ def _require_command(ctx: typer.Context) -> None:
 class _ResolvingGroup(typer.core.TyperGroup):
     """A group that notes each command word it resolves (see :attr:`State.words`)."""
 
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
         if args and not ctx.resilient_parsing:
             state_of(ctx).words.append(args[0])
         return super().resolve_command(ctx, args)

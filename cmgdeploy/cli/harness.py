@@ -49,7 +49,8 @@ def run(
     operation (and Typer would turn a bare KeyboardInterrupt into a silent exit 130)."""
     state = state_of(ctx)
     warnings: list[str] = []
-    state.command, state.session = name, Session(state, warnings)
+    session = Session(state, warnings)
+    state.command, state.session = name, session
     if state.renderer.output == "text":
         # The text renderer is imported while the command waits on the server, if it does.
         from cmgdeploy.cli.render import warm_up
@@ -57,9 +58,9 @@ def run(
 
         later("text-renderer", warm_up)
     try:
-        result = body(state.session)
+        result = body(session)
     except KeyboardInterrupt:
-        raise interrupted(state.session) from None
+        raise interrupted(session) from None
     if present is not None:
         raise typer.Exit(present(state, result, warnings))
     # A report (check) carries its own exit code: a monitoring system reads it.

@@ -10,17 +10,14 @@ def auth_check(ctx: OpContext, subscription: str | None = None) -> AuthCheckResu
     """Sign in with the configured method; no secret or token in the result."""
     from cmgdeploy.services.azure.auth import who_am_i
 
-    session = open_session(ctx, subscription)
-    try:
+    with open_session(ctx, subscription) as session:
         me = who_am_i(session.credential, ctx.env)
         sub = session.get_subscription()
-    finally:
-        session.close()
     return AuthCheckResult(
         environment=ctx.env.name,
-        tenant_id=me.tenant_id or str(sub.get("tenantId", "")),
+        tenant_id=me.tenant_id or sub.tenant_id,
         subscription_id=session.subscription_id,
-        subscription_name=str(sub.get("displayName", "")),
+        subscription_name=sub.display_name,
         principal=me.principal,
         principal_type=me.principal_type,
         token_expires_on=me.expires_on,

@@ -23,7 +23,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from cmgdeploy.domain.arm_views import Deployment
 from cmgdeploy.domain.errors import CmgError, ExitCode, InputError
+from cmgdeploy.domain.results import CmgStatus
+from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.certrecord import load_certificate_record
 from cmgdeploy.services.context import OpContext, open_session
 
@@ -80,7 +83,7 @@ class CheckRequest:
     critical_days: int = DEFAULT_CRITICAL_DAYS
     connect: bool = False
     management_cert: Any = None  # config.ManagementCertSettings (path, password) or None
-    extra: tuple[Callable[[OpContext, Any, Any], list[CheckItem]], ...] = field(default=())
+    extra: tuple[Callable[[OpContext, ArmApi, CmgStatus], list[CheckItem]], ...] = field(default=())
 
 
 def worst(statuses: Any) -> str:
@@ -126,8 +129,7 @@ def check(ctx: OpContext, request: CheckRequest, now: dt.datetime | None = None)
 
     now = now or dt.datetime.now(dt.UTC)
     svc = ctx.db.get_service(request.name)
-    session = open_session(ctx, svc.subscription if svc else None)
-    try:
+    with open_session(ctx, svc.subscription if svc else None) as session:
         svc = svc or find_in_azure(ctx, session, request.name)
         if svc is None:
             raise InputError(
@@ -148,15 +150,13 @@ def check(ctx: OpContext, request: CheckRequest, now: dt.datetime | None = None)
         ]
         for extra in request.extra:
             items.extend(extra(ctx, session, status))
-    finally:
-        session.close()
     return CheckResult(
         request.name, ctx.env.name, now.isoformat(timespec="seconds"),
         request.warn_days, request.critical_days, tuple(items), request.connect,
     )  # fmt: skip
 
 
-def deployment_item(status: Any) -> CheckItem:
+def deployment_item(status: CmgStatus) -> CheckItem:
     """The CMG's overall state: Ready ok, Provisioning warning, anything else critical."""
     state = str(status.state)
     level = OK if state == "Ready" else WARNING if state == "Provisioning" else CRITICAL
@@ -166,13 +166,12 @@ def deployment_item(status: Any) -> CheckItem:
     return CheckItem("deployment", status.deployment_name or status.name, level, detail)
 
 
-def _deployed(dep: dict[str, Any] | None, parameter: str) -> Any:
-    params = ((dep or {}).get("properties") or {}).get("parameters") or {}
-    return (params.get(parameter) or {}).get("value")
+def _deployed(dep: Deployment | None, parameter: str) -> Any:
+    return dep.parameters.get(parameter) if dep is not None else None
 
 
 def certificate_items(
-    ctx: OpContext, request: CheckRequest, dep: dict[str, Any] | None, now: dt.datetime
+    ctx: OpContext, request: CheckRequest, dep: Deployment | None, now: dt.datetime
 ) -> list[CheckItem]:
     """The server certificate and trusted CAs this machine recorded, against Azure's."""
     record = load_certificate_record(ctx.home, request.name)
@@ -214,7 +213,7 @@ def _recorded(
 
 
 def app_secret_items(
-    ctx: OpContext, session: Any, request: CheckRequest, now: dt.datetime
+    ctx: OpContext, session: ArmApi, request: CheckRequest, now: dt.datetime
 ) -> list[CheckItem]:
     """The client secrets of the Entra apps the site database records for this
     environment, as Microsoft Graph shows them now (the recorded end time when Graph

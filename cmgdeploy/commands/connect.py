@@ -27,6 +27,8 @@ from cmgdeploy.commands.check import (
     expiry_item,
     worst,
 )
+from cmgdeploy.domain.results import CmgStatus
+from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.context import OpContext
 
 CONNECT_TIMEOUT = 10.0
@@ -60,11 +62,11 @@ class Analyzer:
     service_name: str | None = None
     trust_files: tuple[Path, ...] = ()
 
-    def __call__(self, ctx: OpContext, session: Any, status: Any) -> list[CheckItem]:
+    def __call__(self, ctx: OpContext, session: ArmApi, status: CmgStatus) -> list[CheckItem]:
         return endpoint_items(ctx, status, self)
 
 
-def endpoint_items(ctx: OpContext, status: Any, analyzer: Analyzer) -> list[CheckItem]:
+def endpoint_items(ctx: OpContext, status: CmgStatus, analyzer: Analyzer) -> list[CheckItem]:
     """One item per endpoint of the CMG ``status`` describes."""
     if not status.fqdn:
         return [CheckItem("endpoint", status.name, CRITICAL, "the CMG has no DNS name in Azure")]

@@ -7,10 +7,10 @@ the site-database records and the kept inputs.
 
 from __future__ import annotations
 
-from typing import Any
-
+from cmgdeploy.domain.arm_views import DeletedVault, GroupResource
 from cmgdeploy.domain.errors import NotFound, UsageError
 from cmgdeploy.domain.results import DownResult
+from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.cmgstate import locate_in_azure, ours
 from cmgdeploy.services.context import OpContext, cmg_lock, open_session
 from cmgdeploy.services.progress import Deadline
@@ -29,8 +29,8 @@ DELETE_ORDER = (
 )
 
 
-def _order(resource: dict[str, Any]) -> int:
-    rtype = str(resource.get("type", "")).lower()
+def _order(resource: GroupResource) -> int:
+    rtype = resource.type.lower()
     return DELETE_ORDER.index(rtype) if rtype in DELETE_ORDER else len(DELETE_ORDER)
 
 
@@ -48,11 +48,8 @@ def down(ctx: OpContext, name: str) -> DownResult:
     if not ctx.confirm(f"delete CMG {name} and its resources in {svc.resource_group}?"):
         raise UsageError("not confirmed; nothing was deleted", hint="answer y, or pass --yes")
     with cmg_lock(ctx, name, "down"):
-        session = open_session(ctx, svc.subscription)
-        try:
+        with open_session(ctx, svc.subscription) as session:
             result = _delete_azure(ctx, session, name, svc.resource_group or "", svc.created_rg)
-        finally:
-            session.close()
         # Local files first, the site row last: a run killed in between leaves the row,
         # so the next `down` finds the CMG and finishes (it is what names the work left).
         remove_lab_cert(ctx.home, name)
@@ -63,7 +60,7 @@ def down(ctx: OpContext, name: str) -> DownResult:
 
 
 def _delete_azure(
-    ctx: OpContext, session: Any, name: str, group: str, created_rg: bool
+    ctx: OpContext, session: ArmApi, name: str, group: str, created_rg: bool
 ) -> DownResult:
     deadline = Deadline(ctx, name, resume=f"`cmgdeploy down --name {name} --yes`")
     # One list answers both: the group's resources, or (404) that the group is gone.
@@ -74,13 +71,13 @@ def _delete_azure(
     versions = load_template().api_versions()
     mine = sorted((r for r in everything if ours(r, name)), key=_order)
     for res in _without_children(mine):
-        ctx.progress(f"deleting {res.get('type')} {res.get('name')}")
+        ctx.progress(f"deleting {res.type} {res.name}")
         deadline.check()
-        api = versions.get(str(res.get("type", "")).lower(), "2021-04-01")
-        if not session.delete_resource(res["id"], api, timeout=deadline.remaining()):
+        api = versions.get(res.type.lower(), "2021-04-01")
+        if not session.delete_resource(res.id, api, timeout=deadline.remaining()):
             deadline.expire()
     _purge_deleted_vaults(ctx, session, name, group, deadline)
-    left = [str(r.get("id")) for r in session.list_group_resources(group)]
+    left = [r.id for r in session.list_group_resources(group)]
     deleted_group = created_rg and not left
     if deleted_group:
         ctx.progress(f"deleting resource group {group}")
@@ -89,7 +86,7 @@ def _delete_azure(
             deadline.expire()
     return DownResult(
         name,
-        deleted_resources=tuple(str(r["id"]) for r in mine),
+        deleted_resources=tuple(r.id for r in mine),
         kept_resources=tuple(left),
         deleted_group=deleted_group,
         resource_group=group,
@@ -97,10 +94,10 @@ def _delete_azure(
     )
 
 
-def _without_children(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _without_children(resources: list[GroupResource]) -> list[GroupResource]:
     """Resources whose parent is not in the list too (deleting a vault deletes its
     secrets; a DELETE of the child afterwards would change nothing)."""
-    ids = [str(r.get("id", "")).lower() for r in resources]
+    ids = [r.id.lower() for r in resources]
     return [
         r
         for r, rid in zip(resources, ids, strict=True)
@@ -109,7 +106,7 @@ def _without_children(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _purge_deleted_vaults(
-    ctx: OpContext, session: Any, name: str, group: str, deadline: Deadline
+    ctx: OpContext, session: ArmApi, name: str, group: str, deadline: Deadline
 ) -> None:
     """Purge the soft-deleted key vaults of this CMG (ours by tag, from this group).
 
@@ -117,27 +114,22 @@ def _purge_deleted_vaults(
     name could not be deployed again. Found by listing, so a `down` killed between
     the delete and the purge finishes the purge when run again."""
     for vault in deleted_vaults_of(session, name):
-        props = vault.get("properties") or {}
-        if f"/resourcegroups/{group.lower()}/" not in str(props.get("vaultId", "")).lower():
+        if f"/resourcegroups/{group.lower()}/" not in vault.vault_id.lower():
             continue
-        if props.get("purgeProtectionEnabled"):
+        if vault.purge_protection:
             ctx.warnings.add(
-                f"key vault {vault.get('name')} has purge protection: it stays soft-deleted "
-                f"until {props.get('scheduledPurgeDate')}, and holds its name until then"
+                f"key vault {vault.name} has purge protection: it stays soft-deleted "
+                f"until {vault.scheduled_purge_date}, and holds its name until then"
             )
             continue
-        ctx.progress(f"purging deleted key vault {vault.get('name')}")
+        ctx.progress(f"purging deleted key vault {vault.name}")
         deadline.check()
         if not session.purge_deleted_vault(
-            str(props.get("location") or ""), str(vault.get("name")), timeout=deadline.remaining()
+            vault.location, vault.name, timeout=deadline.remaining()
         ):
             deadline.expire()
 
 
-def deleted_vaults_of(session: Any, name: str) -> list[dict[str, Any]]:
+def deleted_vaults_of(session: ArmApi, name: str) -> list[DeletedVault]:
     """The subscription's soft-deleted key vaults tagged for CMG ``name``."""
-    return [
-        v
-        for v in session.list_deleted_vaults()
-        if ((v.get("properties") or {}).get("tags") or {}).get(CMG_TAG) == name
-    ]
+    return [v for v in session.list_deleted_vaults() if v.tags.get(CMG_TAG) == name]

@@ -34,12 +34,16 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmgdeploy.domain.errors import CmgError, InputError, Warnings
 from cmgdeploy.domain.results import CmgStatus
+from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.config import SPEC_KEYS, ConfigFile
 from cmgdeploy.services.context import OpContext
+
+if TYPE_CHECKING:
+    from cmgdeploy.services.azure.arm import ArmSession
 
 MAX_CONCURRENCY = 10  # the shared connection pool keeps 10 connections per host
 DEFAULT_CONCURRENCY = 8
@@ -154,13 +158,13 @@ def check_concurrency(value: int) -> int:
 # -- shared sign-in ------------------------------------------------------------------------
 class SharedSessions:
     """One credential (one token) and one ArmSession per subscription for all the CMGs
-    of a run; sessions are handed out with a ``close`` that does nothing (the run closes
-    them at its end)."""
+    of a run; ``open_session`` hands an operation its subscription's session without
+    closing it at the end of the operation's block (the run closes them at its end)."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._credential: Any = None
-        self._sessions: dict[str | None, Any] = {}
+        self._sessions: dict[str | None, ArmSession] = {}
         self._error: CmgError | None = None
 
     def sign_in(self, ctx: OpContext) -> None:
@@ -180,14 +184,14 @@ class SharedSessions:
                     raise
                 self._credential = credential
 
-    def get(self, ctx: OpContext, subscription: str | None) -> Any:
+    def get(self, ctx: OpContext, subscription: str | None) -> ArmApi:
         key = subscription or getattr(ctx.auth, "subscription_id", None) or ctx.env.subscription_id
         with self._lock:
             if key not in self._sessions:
                 self._sessions[key] = self._open(ctx, key)
-            return _Borrowed(self._sessions[key])
+            return self._sessions[key]
 
-    def _open(self, ctx: OpContext, subscription: str | None) -> Any:
+    def _open(self, ctx: OpContext, subscription: str | None) -> ArmSession:
         from cmgdeploy.services.azure.arm import ArmSession
         from cmgdeploy.services.context import _only_subscription
 
@@ -200,19 +204,6 @@ class SharedSessions:
     def close(self) -> None:
         for session in self._sessions.values():
             session.close()
-
-
-class _Borrowed:
-    """A shared ArmSession as one operation sees it: everything but ``close``."""
-
-    def __init__(self, session: Any) -> None:
-        self._session = session
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
-
-    def close(self) -> None:
-        return None
 
 
 # -- running ---------------------------------------------------------------------------------

@@ -19,17 +19,19 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cmgdeploy.commands import up as up_op
 from cmgdeploy.commands.migrate_sources import ArmSource, ClassicSource, SourceFacts
+from cmgdeploy.domain.arm_views import ResourceGroup
 from cmgdeploy.domain.environments import require_cmg_supported
 from cmgdeploy.domain.errors import AzureError, CmgError, InputError, UsageError
 from cmgdeploy.domain.redact import redact
 from cmgdeploy.domain.site_records import CmgService
 from cmgdeploy.services import site
+from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.cmgstate import read_status
 from cmgdeploy.services.context import OpContext, cmg_lock, open_session
 from cmgdeploy.services.journal import PHASES, Journal, from_tags, iso, mirror, parse_iso, utc_now
@@ -137,12 +139,9 @@ def _spec_from_journal(
     ctx: OpContext, req: MigrateRequest, given: SpecLoader, base: Any
 ) -> tuple[MigrateRequest, Any]:
     """The request and base spec with the target spec the journal's tags hold (reads only)."""
-    session = open_session(ctx, base.subscription)
-    try:
+    with open_session(ctx, base.subscription) as session:
         group = session.get_group(base.resource_group)
-    finally:
-        session.close()
-    journal = from_tags((group or {}).get("tags"))
+    journal = from_tags(group.tags if group else None)
     if journal is None or not journal.spec:
         return req, base
     try:
@@ -158,12 +157,11 @@ def _with_saved(load: SpecLoader, saved: dict[str, Any]) -> SpecLoader:
     return lambda defaults, require_region: load({**saved, **defaults}, require_region)
 
 
-def _with_session(ctx: OpContext, base: Any, body: Callable[[Any], MigrationResult]) -> Any:
-    session = open_session(ctx, base.subscription)
-    try:
+def _with_session(
+    ctx: OpContext, base: Any, body: Callable[[ArmApi], MigrationResult]
+) -> MigrationResult:
+    with open_session(ctx, base.subscription) as session:
         return body(session)
-    finally:
-        session.close()
 
 
 def _check_site_code(spec: Any) -> None:
@@ -197,10 +195,10 @@ def _check_request(ctx: OpContext, req: MigrateRequest) -> None:
 class Migration:
     """One run of the state machine for one target."""
 
-    def __init__(self, ctx: OpContext, req: MigrateRequest, session: Any, base: Any) -> None:
+    def __init__(self, ctx: OpContext, req: MigrateRequest, session: ArmApi, base: Any) -> None:
         self.ctx, self.req, self.session, self.base = ctx, req, session, base
-        self.group: dict[str, Any] | None = session.get_group(base.resource_group)
-        found = from_tags((self.group or {}).get("tags"))
+        self.group: ResourceGroup | None = session.get_group(base.resource_group)
+        found = from_tags(self.group.tags if self.group else None)
         self.journal = found or Journal(req.source, req.source_kind)
         if found is not None and (found.source, found.source_kind) != (
             req.source,
@@ -394,13 +392,13 @@ class Migration:
     def _save(self, journal: Journal, create_in: Any = None) -> None:
         """Write ``journal`` to the group's tags (only when it changed) and the mirror."""
         self.journal = journal
-        tags = {**foreign_tags((self.group or {}).get("tags")), **journal.to_tags()}
+        tags = {**foreign_tags(self.group.tags if self.group else None), **journal.to_tags()}
         if self.group is None and create_in is not None:
             tags = {**cmg_tags(create_in.name, tuple(create_in.tags)), **tags}
             self.ctx.progress(f"creating resource group {create_in.resource_group}")
             self.group = self.session.ensure_group(create_in.resource_group, create_in.region, tags)
-        elif self.group is not None and _changed(self.group.get("tags"), tags):
-            where = str(self.group.get("location") or "")
+        elif self.group is not None and _changed(self.group.tags, tags):
+            where = self.group.location
             self.group = self.session.ensure_group(self.base.resource_group, where, tags)
         mirror(self.ctx.db, self.base.name, journal, self.wait_until)
 
@@ -488,7 +486,7 @@ class Migration:
         svc = self.ctx.db.get_service(spec.name)
         if svc is not None:
             return svc
-        ours = ((self.group or {}).get("tags") or {}).get(CMG_TAG) == spec.name
+        ours = (self.group.tags if self.group else {}).get(CMG_TAG) == spec.name
         return self.ctx.db.upsert_service(
             CmgService(
                 name=spec.name, environment=self.ctx.env.name, region=spec.region,
@@ -525,7 +523,7 @@ def _defaults(region: str | None, instances: int | None, vm_size: str | None) ->
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _changed(current: dict[str, Any] | None, wanted: dict[str, str]) -> bool:
+def _changed(current: Mapping[str, Any] | None, wanted: dict[str, str]) -> bool:
     """Whether the tags differ in more than the ``updated`` time stamp."""
     stamp = "cmgdeploy-migration-updated"
     now = {k: str(v) for k, v in (current or {}).items() if k != stamp}

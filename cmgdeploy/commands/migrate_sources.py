@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cmgdeploy.domain.arm_views import ResourceGroup
 from cmgdeploy.domain.errors import AzureError, InputError
 from cmgdeploy.domain.site_records import CmgService
+from cmgdeploy.services.context import OpContext
 from cmgdeploy.services.journal import Journal, from_tags
 
 
@@ -71,7 +73,7 @@ class ClassicSource:
 
     kind = "classic"
 
-    def __init__(self, name: str, client_factory: ClientFactory, ctx: Any) -> None:
+    def __init__(self, name: str, client_factory: ClientFactory, ctx: OpContext) -> None:
         self.name = name
         self._factory = client_factory
         self._ctx = ctx
@@ -191,10 +193,10 @@ class ClassicSource:
 
 
 # -- ARM ----------------------------------------------------------------------------------------
-def _refuse_unfinished_migration_target(name: str, group: dict[str, Any] | None) -> None:
+def _refuse_unfinished_migration_target(name: str, group: ResourceGroup | None) -> None:
     """A CMG that is itself the target of a migration still under way cannot be a source:
     retiring it would delete the journal the scheduled run of that migration relies on."""
-    journal = from_tags((group or {}).get("tags"))
+    journal = from_tags(group.tags if group else None)
     if journal is not None and journal.phase != "done":
         raise InputError(
             "--from",
@@ -209,7 +211,7 @@ class ArmSource:
 
     kind = "arm"
 
-    def __init__(self, name: str, ctx: Any, journal: Journal | None) -> None:
+    def __init__(self, name: str, ctx: OpContext, journal: Journal | None) -> None:
         self.name = name
         self._ctx = ctx
         self._journal = journal
@@ -226,8 +228,9 @@ class ArmSource:
         svc = self._ctx.db.get_service(self.name)
         if svc is None or svc.kind != "arm":
             raise InputError("--from", self.name, "an ARM CMG in the site database")
-        with _session(open_session(self._ctx, svc.subscription)) as session:
-            _refuse_unfinished_migration_target(self.name, session.get_group(svc.resource_group))
+        with open_session(self._ctx, svc.subscription) as session:
+            group = session.get_group(svc.resource_group) if svc.resource_group else None
+            _refuse_unfinished_migration_target(self.name, group)
             status = read_status(self._ctx, session, svc)
         record_status(self._ctx, status)  # the site DB follows what Azure says of the source
         if status.state != "Ready":
@@ -269,11 +272,3 @@ class ArmSource:
             instances=0, state="Unknown", subscription=journal.source_subscription,
             resource_group=journal.source_group, created_rg=False,
         )  # fmt: skip
-
-
-@contextlib.contextmanager
-def _session(session: Any) -> Iterator[Any]:
-    try:
-        yield session
-    finally:
-        session.close()

@@ -17,12 +17,9 @@ def plan(ctx: OpContext, spec: Any) -> PlanResult:
     a lab certificate not kept yet is a throwaway one)."""
     require_cmg_supported(ctx.env)
     prepared = prepare(ctx, spec, keep_cert=False)
-    session = open_session(ctx, spec.subscription)
-    try:
+    with open_session(ctx, spec.subscription) as session:
         exists = session.get_group(spec.resource_group) is not None
         azure = azure_changes(session, spec, prepared, group_exists=exists)
-    finally:
-        session.close()
     current = site.SiteConfig(
         spec.name, ctx.db.list_connection_points(spec.name), ctx.db.list_site_roles(spec.name)
     )

@@ -23,8 +23,7 @@ def status(
     Incomplete, NotFound). A CMG the site database does not know is looked up in Azure
     (by its tag or default group), so another machine's CMG is still seen."""
     svc = ctx.db.get_service(name)
-    session = open_session(ctx, svc.subscription if svc else None)
-    try:
+    with open_session(ctx, svc.subscription if svc else None) as session:
         svc = svc or find_in_azure(ctx, session, name)
         if svc is None:
             return not_found(ctx, name)
@@ -40,5 +39,3 @@ def status(
             current = read_status(ctx, session, svc)
             record_status(ctx, current)
         return current
-    finally:
-        session.close()

@@ -14,16 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from cmgdeploy.domain import validate
+from cmgdeploy.domain.arm_views import DeletedVault, Deployment, ResourceGroup
 from cmgdeploy.domain.environments import require_cmg_supported
 from cmgdeploy.domain.errors import AuthError, AzureError, ErrorDetail, InputError, UsageError
 from cmgdeploy.domain.results import CmgStatus
 from cmgdeploy.domain.site_records import CmgService
 from cmgdeploy.domain.validate import IMAGE_GENERATIONS
+from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.cmgstate import (
     VMSS_TYPE,
     Prefetch,
     deployment_state,
-    find_owned,
+    instance_errors,
     ours,
     owned_resources,
 )
@@ -60,11 +62,9 @@ def up(ctx: OpContext, spec: Any, command: str = "up") -> CmgStatus:
     with discard_unless_recorded(ctx, spec.name):
         prepared = prepare(ctx, spec)
         with cmg_lock(ctx, spec.name, command):
-            session = open_session(ctx, spec.subscription or _recorded_subscription(ctx, spec))
-            try:
+            subscription = spec.subscription or _recorded_subscription(ctx, spec)
+            with open_session(ctx, subscription) as session:
                 return converge(ctx, session, prepared, command)
-            finally:
-                session.close()
 
 
 def _recorded_subscription(ctx: OpContext, spec: Any) -> str | None:
@@ -76,7 +76,7 @@ def _recorded_subscription(ctx: OpContext, spec: Any) -> str | None:
     return svc.subscription or None
 
 
-def converge(ctx: OpContext, session: Any, prepared: Prepared, command: str = "up") -> CmgStatus:
+def converge(ctx: OpContext, session: ArmApi, prepared: Prepared, command: str = "up") -> CmgStatus:
     """Make Azure and the site database match ``prepared`` (the body of up and scale).
 
     A run that changes something holds the CMG's lease in Azure (``services/lease.py``) as
@@ -98,9 +98,9 @@ def converge(ctx: OpContext, session: Any, prepared: Prepared, command: str = "u
 
 def _converge_changes(
     ctx: OpContext,
-    session: Any,
+    session: ArmApi,
     prepared: Prepared,
-    dep: Any,
+    dep: Deployment | None,
     svc: CmgService | None,
     group_exists: bool,
 ) -> CmgStatus:
@@ -121,7 +121,7 @@ def _converge_changes(
 
 
 def _unchanged(
-    session: Any, spec: Any, prepared: Prepared, dep: Any, svc: CmgService | None
+    session: ArmApi, spec: Any, prepared: Prepared, dep: Deployment | None, svc: CmgService | None
 ) -> Prefetch | None:
     """What was read, when Azure already holds exactly these inputs; else None."""
     if (deployment_state(dep) or "").lower() != "succeeded":
@@ -132,7 +132,7 @@ def _unchanged(
     if not expected_types(spec) <= owned.keys():
         return None  # a resource was deleted behind our back: deploy again to restore it
     vmss = owned.get(VMSS_TYPE)
-    capacity = int(((vmss or {}).get("sku") or {}).get("capacity") or 0)
+    capacity = (vmss.capacity if vmss else None) or 0
     return Prefetch(dep, owned) if vmss is not None and capacity == spec.instances else None
 
 
@@ -143,7 +143,7 @@ def expected_types(spec: Any) -> set[str]:
 
 
 def _no_changes(
-    ctx: OpContext, session: Any, prepared: Prepared, svc: CmgService | None, known: Prefetch
+    ctx: OpContext, session: ArmApi, prepared: Prepared, svc: CmgService | None, known: Prefetch
 ) -> CmgStatus:
     svc = _record(ctx, session, prepared, svc, created_rg=bool(svc and svc.created_rg))
     _register_site(ctx, prepared)
@@ -155,9 +155,9 @@ def _no_changes(
 
 def _deploy(
     ctx: OpContext,
-    session: Any,
+    session: ArmApi,
     prepared: Prepared,
-    group: Any,
+    group: ResourceGroup | None,
     svc: CmgService | None,
     checked: Preflight,
 ) -> CmgService:
@@ -200,7 +200,11 @@ def _record_certificates(ctx: OpContext, prepared: Prepared) -> None:
 
 
 def _question(
-    ctx: OpContext, session: Any, prepared: Prepared, group: Any, svc: CmgService | None = None
+    ctx: OpContext,
+    session: ArmApi,
+    prepared: Prepared,
+    group: ResourceGroup | None,
+    svc: CmgService | None = None,
 ) -> str:
     """The confirmation question, about what changes (a scale asks about the scale);
     for a person at a terminal it shows the plan first (ARM what-if, one line per
@@ -235,7 +239,7 @@ def _question(
 
 
 def _record(
-    ctx: OpContext, session: Any, prepared: Prepared, svc: CmgService | None, created_rg: bool
+    ctx: OpContext, session: ArmApi, prepared: Prepared, svc: CmgService | None, created_rg: bool
 ) -> CmgService:
     spec = prepared.spec
     row = CmgService(
@@ -255,7 +259,7 @@ def _record(
     return ctx.db.upsert_service(row)
 
 
-def _wait(ctx: OpContext, session: Any, prepared: Prepared, svc: CmgService) -> CmgStatus:
+def _wait(ctx: OpContext, session: ArmApi, prepared: Prepared, svc: CmgService) -> CmgStatus:
     spec = prepared.spec
     try:
         dep = wait_for_deployment(ctx, session, spec.resource_group, prepared.deployment, spec.name)
@@ -268,13 +272,13 @@ def _wait(ctx: OpContext, session: Any, prepared: Prepared, svc: CmgService) -> 
     return dataclasses.replace(status, changed=True, summary=f"deployed {prepared.deployment}")
 
 
-def _fail_if_error(session: Any, status: CmgStatus) -> None:
+def _fail_if_error(session: ArmApi, status: CmgStatus) -> None:
     """A CMG that ended in Error is a failure (exit 1), not a result: raise with the
     deployment's errors and each failed instance's own status, innermost last."""
     if status.state != "Error":
         return
     details = [ErrorDetail(e["code"], e["message"], e.get("target")) for e in status.errors]
-    details += _instance_errors(session, status)
+    details += instance_errors(session, status.resource_group or "", status.name)
     if not details:
         details = [ErrorDetail("ScaleSetFailed", f"scale set state {status.vmss_state}")]
     inner = details[-1]
@@ -289,24 +293,7 @@ def _fail_if_error(session: Any, status: CmgStatus) -> None:
     )
 
 
-def _instance_errors(session: Any, status: CmgStatus) -> list[ErrorDetail]:
-    """The error-level instance-view statuses of the scale set's failed instances."""
-    vmss = find_owned(session, status.resource_group or "", status.name, VMSS_TYPE)
-    if vmss is None:
-        return []
-    found = []
-    for inst in session.vmss_instances(status.resource_group or "", vmss["name"]):
-        props = inst.get("properties") or {}
-        view = props.get("instanceView") or inst.get("instanceView") or {}
-        target = str(inst.get("name") or f"{vmss['name']}_{inst.get('instanceId', '')}")
-        for st in view.get("statuses") or []:
-            if str(st.get("level", "")).lower() == "error":
-                message = st.get("message") or st.get("displayStatus") or "failed"
-                found.append(ErrorDetail(str(st.get("code", "")), str(message), target))
-    return found
-
-
-def _status_now(ctx: OpContext, session: Any, svc: CmgService, summary: str) -> CmgStatus:
+def _status_now(ctx: OpContext, session: ArmApi, svc: CmgService, summary: str) -> CmgStatus:
     from cmgdeploy.services.cmgstate import read_status
     from cmgdeploy.services.observed import record_status
 
@@ -332,15 +319,15 @@ class Preflight:
     # Namespaces whose name check Azure refused as not registered for the subscription
     # (MissingSubscriptionRegistration): registered after the confirmation, then checked.
     unregistered: tuple[str, ...] = ()
-    deleted_vault: dict[str, Any] | None = None  # our soft-deleted vault holding the name
+    deleted_vault: DeletedVault | None = None  # our soft-deleted vault holding the name
     principal: str = ""  # the existing scale set's managed identity, if it exists
 
 
 def preflight(
     ctx: OpContext,
-    session: Any,
+    session: ArmApi,
     spec: Any,
-    group: dict[str, Any] | None,
+    group: ResourceGroup | None,
     svc: CmgService | None = None,
 ) -> Preflight:
     """Every read-only check (provider registration, a write, comes after
@@ -354,9 +341,9 @@ def preflight(
         and svc.vm_size == spec.vm_size
     )
     # Generation 1 boots on every size: only a Generation 2 image needs the SKU's answer.
-    if known_place and IMAGE_GENERATIONS[spec.image_sku] == "V1":
-        reason, generations = None, ("V1",)
-    else:
+    reason: str | None = None
+    generations: tuple[str, ...] = ("V1",)
+    if not known_place or IMAGE_GENERATIONS[spec.image_sku] != "V1":
         reason, generations = session.vm_size_offer(spec.region, spec.vm_size)
     if reason:
         # One list of sizes answers both; the regions are read only to say which is wrong.
@@ -370,11 +357,11 @@ def preflight(
             )
         raise InputError("vm_size", spec.vm_size, f"a size offered here: {reason}")
     check_image_generation(spec.image_sku, spec.vm_size, generations)
-    if group is not None and _norm(group.get("location")) != spec.region:
+    if group is not None and _norm(group.location) != spec.region:
         raise InputError(
             "resource_group",
             spec.resource_group,
-            f"a group in the CMG's region {spec.region} (it is in {group.get('location')})",
+            f"a group in the CMG's region {spec.region} (it is in {group.location})",
         )
     return _check_names(session, spec, group)
 
@@ -394,12 +381,12 @@ def check_image_generation(image_sku: str, vm_size: str, generations: tuple[str,
         )
 
 
-def _norm(location: Any) -> str:
+def _norm(location: str | None) -> str:
     return str(location or "").replace(" ", "").lower()
 
 
 def _check_names(
-    session: Any, spec: Any, group: dict[str, Any] | None, only: tuple[str, ...] = ()
+    session: ArmApi, spec: Any, group: ResourceGroup | None, only: tuple[str, ...] = ()
 ) -> Preflight:
     """Global names (vault, storage account, DNS label) not yet ours must be free; our
     own soft-deleted vault does not block (it is purged). ``only``: re-check these
@@ -407,7 +394,7 @@ def _check_names(
     mine = []
     if group is not None:
         mine = [r for r in session.list_group_resources(spec.resource_group) if ours(r, spec.name)]
-    owned = {str(r.get("type", "")).lower() for r in mine}
+    owned = {r.type.lower() for r in mine}
     checks = [
         (VAULT_TYPE, session.check_vault_name, "VaultAlreadyExists"),
         (
@@ -448,30 +435,27 @@ _NAMESPACES = {
 }
 
 
-def _our_deleted_vault(session: Any, spec: Any) -> dict[str, Any] | None:
+def _our_deleted_vault(session: ArmApi, spec: Any) -> DeletedVault | None:
     """Our own soft-deleted vault holding the name (tagged for this CMG, by an earlier
     `down` that could not purge it, or by hand): ``_deploy`` purges it, so it does not
     block the name. One with purge protection cannot be purged: not ours to reuse."""
     from cmgdeploy.commands.down import deleted_vaults_of
 
     for vault in deleted_vaults_of(session, spec.name):
-        props = vault.get("properties") or {}
-        if str(vault.get("name", "")).lower() == spec.name.lower():
-            return None if props.get("purgeProtectionEnabled") else vault
+        if vault.name.lower() == spec.name.lower():
+            return None if vault.purge_protection else vault
     return None
 
 
 def _purge_our_deleted_vault(
-    ctx: OpContext, session: Any, spec: Any, vault: dict[str, Any]
+    ctx: OpContext, session: ArmApi, spec: Any, vault: DeletedVault
 ) -> None:
     """Free the vault name from our soft-deleted vault (see :func:`_our_deleted_vault`)."""
     from cmgdeploy.services.progress import Deadline
 
-    ctx.progress(
-        f"purging the soft-deleted key vault {vault.get('name')} of an earlier {spec.name}"
-    )
+    ctx.progress(f"purging the soft-deleted key vault {vault.name} of an earlier {spec.name}")
     deadline = Deadline(ctx, spec.name)
-    location = str((vault.get("properties") or {}).get("location") or spec.region)
+    location = vault.location or spec.region
     if not session.purge_deleted_vault(location, spec.name, timeout=deadline.remaining()):
         deadline.expire()
 
@@ -485,7 +469,7 @@ def _name_taken(name: str, what: str, code: str, why: str) -> AzureError:
     )
 
 
-def _register_providers(ctx: OpContext, session: Any, namespaces: list[str], cmg: str) -> None:
+def _register_providers(ctx: OpContext, session: ArmApi, namespaces: list[str], cmg: str) -> None:
     """Register namespaces Azure said are not registered (the template deployment
     registers the ones its resources use by itself; the name checks need them first)."""
     for ns in namespaces:
@@ -498,7 +482,7 @@ def _register_providers(ctx: OpContext, session: Any, namespaces: list[str], cmg
     _wait_registered(ctx, session, namespaces, cmg)
 
 
-def _wait_registered(ctx: OpContext, session: Any, namespaces: list[str], cmg: str) -> None:
+def _wait_registered(ctx: OpContext, session: ArmApi, namespaces: list[str], cmg: str) -> None:
     from cmgdeploy.services.azure.retry import poll_delay
     from cmgdeploy.services.progress import Deadline
 

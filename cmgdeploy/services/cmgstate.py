@@ -5,38 +5,47 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cmgdeploy.domain.arm_views import (
+    Deployment,
+    DeploymentOperation,
+    GroupResource,
+    Instance,
+    PublicIp,
+    ResourceGroup,
+    ScaleSet,
+)
+from cmgdeploy.domain.errors import ErrorDetail
 from cmgdeploy.domain.results import CmgStatus, ResourceState
 from cmgdeploy.domain.site_records import CmgService
+from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.context import OpContext, open_session
 from cmgdeploy.services.template import CMG_TAG
 
 VMSS_TYPE = "microsoft.compute/virtualmachinescalesets"
 PUBLIC_IP_TYPE = "microsoft.network/publicipaddresses"
 TERMINAL = {"succeeded", "failed", "canceled"}
-GROUPS_API = "2021-04-01"
 # States ``status --watch`` stops at: nothing more will happen without another command.
 SETTLED_STATES = ("Ready", "Error", "NotFound", "Incomplete")
 
 
-def ours(resource: dict[str, Any], cmg: str) -> bool:
+def ours(resource: GroupResource | ResourceGroup, cmg: str) -> bool:
     """True when ``resource`` carries cmgdeploy's tag for CMG ``cmg``."""
-    return (resource.get("tags") or {}).get(CMG_TAG) == cmg
+    return resource.tags.get(CMG_TAG) == cmg
 
 
 def owned_resources(
-    session: Any, group: str, cmg: str, *, group_known: bool = False
-) -> dict[str, dict[str, Any]]:
+    session: ArmApi, group: str, cmg: str, *, group_known: bool = False
+) -> dict[str, GroupResource]:
     """cmgdeploy's resources for ``cmg`` in ``group`` by lower-case type: one list call
     ({} when the group does not exist; ``group_known``: the caller knows it does)."""
-    owned: dict[str, dict[str, Any]] = {}
-    listed = session.list_group_resources(group, missing_ok=not group_known)
-    for res in listed or []:
+    owned: dict[str, GroupResource] = {}
+    for res in session.list_group_resources(group, missing_ok=not group_known):
         if ours(res, cmg):
-            owned.setdefault(str(res.get("type", "")).lower(), res)
+            owned.setdefault(res.type.lower(), res)
     return owned
 
 
-def find_owned(session: Any, group: str, cmg: str, type_lower: str) -> dict[str, Any] | None:
+def find_owned(session: ArmApi, group: str, cmg: str, type_lower: str) -> GroupResource | None:
     """The first resource of ``type_lower`` in ``group`` tagged for ``cmg``."""
     return owned_resources(session, group, cmg).get(type_lower)
 
@@ -48,38 +57,34 @@ class Prefetch:
     group (None after a deployment this run just watched succeed — its outputs and
     parameters hold the scale set's name and capacity and the public IP)."""
 
-    deployment: dict[str, Any] | None
-    owned: dict[str, dict[str, Any]] | None
+    deployment: Deployment | None
+    owned: dict[str, GroupResource] | None
 
 
-def deployment_state(deployment: dict[str, Any] | None) -> str | None:
+def deployment_state(deployment: Deployment | None) -> str | None:
     if deployment is None:
         return None
-    return str((deployment.get("properties") or {}).get("provisioningState") or "") or None
+    return deployment.provisioning_state or None
 
 
-def resource_states(operations: list[dict[str, Any]]) -> tuple[ResourceState, ...]:
+def resource_states(operations: list[DeploymentOperation]) -> tuple[ResourceState, ...]:
     """Each target resource's latest provisioning state from deployment operations."""
     states: dict[str, ResourceState] = {}
     for op in operations:
-        props = op.get("properties") or {}
-        target = props.get("targetResource") or {}
-        if not target.get("id"):
+        if not op.resource_id:
             continue
-        error = ((props.get("statusMessage") or {}).get("error") or {}).get("message")
-        states[str(target["id"]).lower()] = ResourceState(
-            type=str(target.get("resourceType", "")),
-            name=str(target.get("resourceName", "")),
-            state=str(props.get("provisioningState", "")),
-            error=error,
+        states[op.resource_id.lower()] = ResourceState(
+            type=op.resource_type,
+            name=op.resource_name,
+            state=op.provisioning_state,
+            error=op.status_message,
         )
     return tuple(states.values())
 
 
-def overall_state(dep_state: str | None, vmss: dict[str, Any] | None, instances: list[Any]) -> str:
+def overall_state(dep_state: str | None, vmss: ScaleSet | None, instances: list[Instance]) -> str:
     """Ready | Provisioning | Error | Deleting | Incomplete | NotFound from what Azure
     shows (Incomplete: the deployment succeeded but its scale set is gone)."""
-    vmss_state = _prov(vmss)
     if dep_state and dep_state.lower() in ("failed", "canceled"):
         return "Error"
     if vmss is None:
@@ -88,31 +93,33 @@ def overall_state(dep_state: str | None, vmss: dict[str, Any] | None, instances:
         if dep_state and dep_state.lower() == "succeeded":
             return "Incomplete"
         return "Provisioning" if dep_state else "NotFound"
-    if vmss_state.lower() == "deleting":
+    vmss_state = vmss.provisioning_state.lower()
+    if vmss_state == "deleting":
         return "Deleting"
-    if vmss_state.lower() == "failed" or any(_prov(i).lower() == "failed" for i in instances):
+    if vmss_state == "failed" or any(i.provisioning_state.lower() == "failed" for i in instances):
         return "Error"
     settled = dep_state is None or dep_state.lower() == "succeeded"
-    if settled and vmss_state.lower() == "succeeded" and _all_running(instances, vmss):
+    if settled and vmss_state == "succeeded" and _all_running(instances, vmss):
         return "Ready"
     return "Provisioning"
 
 
-def _prov(resource: dict[str, Any] | None) -> str:
-    """The provisioning state of a full resource body, or of a list entry read with
-    ``$expand=provisioningState`` (where ARM puts it beside the id, not in properties)."""
-    found = ((resource or {}).get("properties") or {}).get("provisioningState")
-    return str(found or (resource or {}).get("provisioningState") or "")
+def _all_running(instances: list[Instance], vmss: ScaleSet) -> bool:
+    ok = [i for i in instances if i.provisioning_state.lower() == "succeeded"]
+    return len(ok) >= vmss.capacity
 
 
-def _all_running(instances: list[dict[str, Any]], vmss: dict[str, Any]) -> bool:
-    capacity = int((vmss.get("sku") or {}).get("capacity") or 0)
-    ok = [i for i in instances if _prov(i).lower() == "succeeded"]
-    return len(ok) >= capacity
+def instance_errors(session: ArmApi, group: str, cmg: str) -> list[ErrorDetail]:
+    """The error-level instance-view statuses of the CMG's scale set's instances, each
+    naming its instance; [] without a scale set."""
+    vmss = find_owned(session, group, cmg, VMSS_TYPE)
+    if vmss is None:
+        return []
+    return [err for inst in session.vmss_instances(group, vmss.name) for err in inst.errors]
 
 
 def read_status(
-    ctx: OpContext, session: Any, svc: CmgService, known: Prefetch | None = None
+    ctx: OpContext, session: ArmApi, svc: CmgService, known: Prefetch | None = None
 ) -> CmgStatus:
     """Azure's and the site database's view of ``svc``, with the overall state.
 
@@ -128,17 +135,16 @@ def read_status(
         dep = session.get_deployment(group, svc.deployment_name) if svc.deployment_name else None
         owned = owned_resources(session, group, svc.name, group_known=dep is not None)
     succeeded = (deployment_state(dep) or "").lower() == "succeeded"
-    vmss = owned.get(VMSS_TYPE) if owned is not None else _vmss_from_outputs(dep)
-    instances = session.vmss_instances(group, vmss["name"]) if vmss else []
-    outputs = _outputs(dep)
-    ip: dict[str, Any] | None = None
+    vmss = _scale_set(owned.get(VMSS_TYPE)) if owned is not None else _vmss_from_outputs(dep)
+    instances = session.vmss_instances(group, vmss.name) if vmss else []
+    outputs = dep.outputs if dep is not None else {}
+    ip: PublicIp | None
     if not outputs.get("fqdn") and owned and owned.get(PUBLIC_IP_TYPE):
-        ip = session.get_public_ip(group, owned[PUBLIC_IP_TYPE]["name"])  # no outputs yet
+        ip = session.get_public_ip(group, owned[PUBLIC_IP_TYPE].name)  # no outputs yet
     else:
-        ip = {"properties": {"ipAddress": outputs.get("publicIpAddress") or None,
-                             "dnsSettings": {"fqdn": outputs.get("fqdn") or None}}}  # fmt: skip
+        ip = PublicIp(outputs.get("publicIpAddress") or None, outputs.get("fqdn") or None)
     if dep is not None and not succeeded:
-        resources = resource_states(session.deployment_operations(group, svc.deployment_name))
+        resources = resource_states(session.deployment_operations(group, svc.deployment_name or ""))
     elif owned is not None:
         resources = _owned_states(owned)
     else:
@@ -146,44 +152,49 @@ def read_status(
     return _status(ctx, svc, dep, vmss, instances, ip, resources)
 
 
-def _outputs(dep: dict[str, Any] | None) -> dict[str, Any]:
-    """The deployment's output values by name ({} before it succeeds)."""
-    raw = ((dep or {}).get("properties") or {}).get("outputs") or {}
-    return {k: (v or {}).get("value") for k, v in raw.items() if isinstance(v, dict)}
+def _scale_set(res: GroupResource | None) -> ScaleSet | None:
+    """The scale set as the group's resource list shows it."""
+    if res is None:
+        return None
+    return ScaleSet(
+        name=res.name,
+        capacity=res.capacity or 0,
+        size=res.sku_name,
+        provisioning_state=res.provisioning_state,
+        principal_id=res.principal_id,
+    )
 
 
-def _parameter(dep: dict[str, Any] | None, name: str) -> Any:
-    raw = ((dep or {}).get("properties") or {}).get("parameters") or {}
-    return (raw.get(name) or {}).get("value")
-
-
-def _vmss_from_outputs(dep: dict[str, Any] | None) -> dict[str, Any] | None:
+def _vmss_from_outputs(dep: Deployment | None) -> ScaleSet | None:
     """The scale set as a succeeded deployment left it: its name (output), capacity and
     size (parameters), provisioning state Succeeded (a deployment succeeds only when
     each of its resources did)."""
-    name = _outputs(dep).get("vmssName")
-    if (deployment_state(dep) or "").lower() != "succeeded" or not name:
+    if dep is None or dep.provisioning_state.lower() != "succeeded":
         return None
-    sku = {"name": _parameter(dep, "vmSize"), "capacity": _parameter(dep, "instanceCount")}
-    return {"name": name, "sku": sku, "properties": {"provisioningState": "Succeeded"}}
+    name = dep.outputs.get("vmssName")
+    if not name:
+        return None
+    size = dep.parameters.get("vmSize")
+    return ScaleSet(
+        name=str(name),
+        capacity=int(dep.parameters.get("instanceCount") or 0),
+        size=str(size) if size is not None else None,
+        provisioning_state="Succeeded",
+    )
 
 
-def _owned_states(owned: dict[str, dict[str, Any]]) -> tuple[ResourceState, ...]:
+def _owned_states(owned: dict[str, GroupResource]) -> tuple[ResourceState, ...]:
     return tuple(
-        ResourceState(
-            type=str(res.get("type", "")),
-            name=str(res.get("name", "")),
-            state=_prov(res),
-        )
+        ResourceState(type=res.type, name=res.name, state=res.provisioning_state)
         for res in owned.values()
     )
 
 
-def _output_resource_states(dep: dict[str, Any] | None) -> tuple[ResourceState, ...]:
+def _output_resource_states(dep: Deployment | None) -> tuple[ResourceState, ...]:
     """Each resource a succeeded deployment wrote (``outputResources``), Succeeded."""
     found = []
-    for ref in ((dep or {}).get("properties") or {}).get("outputResources") or []:
-        parts = str(ref.get("id", "")).split("/providers/", 1)[-1].split("/")
+    for rid in dep.output_resources if dep is not None else ():
+        parts = rid.split("/providers/", 1)[-1].split("/")
         if len(parts) < 3:
             continue
         rtype = "/".join([parts[0], *parts[1::2]])
@@ -194,15 +205,13 @@ def _output_resource_states(dep: dict[str, Any] | None) -> tuple[ResourceState, 
 def _status(
     ctx: OpContext,
     svc: CmgService,
-    dep: dict[str, Any] | None,
-    vmss: dict[str, Any] | None,
-    instances: list[dict[str, Any]],
-    ip: dict[str, Any] | None,
+    dep: Deployment | None,
+    vmss: ScaleSet | None,
+    instances: list[Instance],
+    ip: PublicIp | None,
     resources: tuple[ResourceState, ...],
 ) -> CmgStatus:
     dep_state = deployment_state(dep)
-    ip_props = (ip or {}).get("properties") or {}
-    errors = _deployment_errors(dep)
     return CmgStatus(
         name=svc.name,
         state=overall_state(dep_state, vmss, instances),
@@ -210,26 +219,19 @@ def _status(
         region=svc.region,
         resource_group=svc.resource_group,
         subscription=svc.subscription,
-        instances=int((vmss.get("sku") or {}).get("capacity") or 0) if vmss else svc.instances,
-        vm_size=str((vmss.get("sku") or {}).get("name")) if vmss else svc.vm_size,
-        fqdn=(ip_props.get("dnsSettings") or {}).get("fqdn") or svc.fqdn,
-        public_ip=ip_props.get("ipAddress"),
+        instances=vmss.capacity if vmss else svc.instances,
+        vm_size=vmss.size if vmss else svc.vm_size,
+        fqdn=(ip.fqdn if ip else None) or svc.fqdn,
+        public_ip=ip.address if ip else None,
         deployment_name=svc.deployment_name,
         deployment_state=dep_state,
-        vmss_state=_prov(vmss) or None,
-        instance_states=tuple((str(i.get("instanceId", "")), _prov(i)) for i in instances),
+        vmss_state=(vmss.provisioning_state if vmss else "") or None,
+        instance_states=tuple((i.instance_id, i.provisioning_state) for i in instances),
         connection_points=_points(ctx, svc.name),
         site_roles=_roles(ctx, svc.name),
         resources=resources,
-        errors=errors,
+        errors=tuple(d.to_dict() for d in dep.error) if dep is not None else (),
     )
-
-
-def _deployment_errors(dep: dict[str, Any] | None) -> tuple[dict[str, Any], ...]:
-    from cmgdeploy.services.azure.translate import detail_chain
-
-    error = ((dep or {}).get("properties") or {}).get("error")
-    return tuple(d.to_dict() for d in detail_chain(error)) if error else ()
 
 
 def _points(ctx: OpContext, cmg: str) -> tuple[dict[str, Any], ...]:
@@ -265,70 +267,49 @@ def locate_in_azure(ctx: OpContext, name: str) -> CmgService | None:
     """CMG ``name`` as Azure shows it (another machine's or a lost site database):
     found by the ``cmgdeploy-cmg=<name>`` tag on a group or a resource, else by the
     default group ``<name>-cmg-rg``; None when Azure has nothing of it."""
-    session = open_session(ctx, None)
-    try:
+    with open_session(ctx, None) as session:
         return find_in_azure(ctx, session, name)
-    finally:
-        session.close()
 
 
-def find_in_azure(ctx: OpContext, session: Any, name: str) -> CmgService | None:
+def find_in_azure(ctx: OpContext, session: ArmApi, name: str) -> CmgService | None:
     """:func:`locate_in_azure` on an open session."""
     group = _tagged_group(session, name) or _group_of_tagged_resource(session, name)
     if group is None:
         group = session.get_group(f"{name}-cmg-rg")
-        if group is None or not _has_owned(session, group["name"], name):
+        if group is None or not _has_owned(session, group.name, name):
             return None
-    rg = str(group["name"])
     return CmgService(
         name=name,
         environment=ctx.env.name,
-        region=str(group.get("location") or ""),
+        region=group.location,
         instances=0,
         state="Unknown",
         subscription=session.subscription_id,
-        resource_group=rg,
-        deployment_name=_latest_deployment(session, rg, name),
+        resource_group=group.name,
+        deployment_name=_latest_deployment(session, group.name, name),
         created_rg=ours(group, name),
     )
 
 
-def _tag_filter(name: str) -> str:
-    return f"tagName eq '{CMG_TAG}' and tagValue eq '{name}'"
-
-
-def _tagged_group(session: Any, name: str) -> dict[str, Any] | None:
-    path = f"/subscriptions/{session.subscription_id}/resourcegroups"
-    _, body, _ = session.raw("GET", path, GROUPS_API, **{"$filter": _tag_filter(name)})
-    groups = [g for g in body.get("value") or [] if ours(g, name)]
+def _tagged_group(session: ArmApi, name: str) -> ResourceGroup | None:
+    groups = [g for g in session.tagged_groups(CMG_TAG, name) if ours(g, name)]
     return groups[0] if groups else None
 
 
-def _group_of_tagged_resource(session: Any, name: str) -> dict[str, Any] | None:
-    path = f"/subscriptions/{session.subscription_id}/resources"
-    _, body, _ = session.raw("GET", path, GROUPS_API, **{"$filter": _tag_filter(name)})
-    for res in body.get("value") or []:
-        parts = str(res.get("id", "")).split("/")
+def _group_of_tagged_resource(session: ArmApi, name: str) -> ResourceGroup | None:
+    for res in session.tagged_resources(CMG_TAG, name):
+        parts = res.id.split("/")
         if ours(res, name) and len(parts) > 4 and parts[3].lower() == "resourcegroups":
             return session.get_group(parts[4])
     return None
 
 
-def _has_owned(session: Any, group: str, name: str) -> bool:
+def _has_owned(session: ArmApi, group: str, name: str) -> bool:
     return any(ours(r, name) for r in session.list_group_resources(group))
 
 
-def _latest_deployment(session: Any, group: str, name: str) -> str | None:
+def _latest_deployment(session: ArmApi, group: str, name: str) -> str | None:
     """The newest ``cmgdeploy-<name>-…`` deployment in ``group`` (up names them so)."""
-    path = (
-        f"/subscriptions/{session.subscription_id}/resourcegroups/{group}"
-        "/providers/Microsoft.Resources/deployments"
-    )
-    _, body, _ = session.raw("GET", path, GROUPS_API)
-    ours_ = [
-        d
-        for d in body.get("value") or []
-        if str(d.get("name", "")).startswith(f"cmgdeploy-{name}-")
-    ]
-    ours_.sort(key=lambda d: str((d.get("properties") or {}).get("timestamp") or ""))
-    return str(ours_[-1]["name"]) if ours_ else None
+    ours_ = [d for d in session.list_deployments(group) if d.name.startswith(f"cmgdeploy-{name}-")]
+    ours_.sort(key=lambda d: d.timestamp)
+    return ours_[-1].name if ours_ else None

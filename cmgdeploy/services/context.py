@@ -7,9 +7,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cmgdeploy.domain.errors import AuthError, UsageError, Warnings
+from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.local import ResolvedEnvironment
 from cmgdeploy.services.locks import CmgLock
 from cmgdeploy.services.paths import lock_dir
@@ -44,7 +45,14 @@ class OpContext:
     sleep: Callable[[float], None] = time.sleep
     # Signed-in sessions shared by several CMGs of one run (a fleet): one token, one
     # connection pool; None: each operation signs in for itself.
-    sessions: Any = None
+    sessions: SessionPool | None = None
+
+
+class SessionPool(Protocol):
+    """Signed-in sessions a run shares between its operations (one per subscription);
+    the run closes them at its end."""
+
+    def get(self, ctx: OpContext, subscription: str | None) -> ArmApi: ...
 
 
 @contextlib.contextmanager
@@ -76,25 +84,28 @@ def cmg_lock(ctx: OpContext, name: str, command: str) -> Iterator[CmgLock]:
         yield lock
 
 
-def open_session(ctx: OpContext, subscription: str | None) -> Any:
-    """Sign in and return an ArmSession on ``subscription`` (or the only/default one);
-    in a fleet run, the run's shared session for that subscription."""
+@contextlib.contextmanager
+def open_session(ctx: OpContext, subscription: str | None) -> Iterator[ArmApi]:
+    """Sign in and hold an ArmSession on ``subscription`` (or the only/default one) for
+    the block, closing it (its clients and connections) at the end; in a fleet run,
+    the run's shared session for that subscription (the run closes it)."""
     if ctx.sessions is not None:
-        return ctx.sessions.get(ctx, subscription)
+        yield ctx.sessions.get(ctx, subscription)
+        return
     from cmgdeploy.services.azure.arm import ArmSession
     from cmgdeploy.services.azure.auth import get_token, make_credential
 
     credential = make_credential(ctx.env, ctx.auth)
     get_token(credential, ctx.env)  # a wrong secret fails here, with Entra's message
     chosen = subscription or getattr(ctx.auth, "subscription_id", None) or ctx.env.subscription_id
-    session = ArmSession(ctx.env, credential, chosen or "")
-    if not chosen:
-        session.use_subscription(_only_subscription(session))
-    return session
+    with ArmSession(ctx.env, credential, chosen or "") as session:
+        if not chosen:
+            session.use_subscription(_only_subscription(session))
+        yield session
 
 
-def _only_subscription(session: Any) -> str:
-    subs = [s.get("subscriptionId", "") for s in session.list_subscriptions()]
+def _only_subscription(session: ArmApi) -> str:
+    subs = [s.subscription_id for s in session.list_subscriptions()]
     if not subs:
         raise AuthError("the signed-in principal sees no subscription", code="NoSubscription")
     if len(subs) > 1:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,7 +112,7 @@ def spec_tags(spec: str | None) -> dict[str, str]:
     return {f"{SPEC_PREFIX}{i}": chunk for i, chunk in enumerate(chunks)}
 
 
-def spec_from_tags(tags: dict[str, Any]) -> str | None:
+def spec_from_tags(tags: Mapping[str, Any]) -> str | None:
     """The spec JSON the tags hold (their chunks joined in order), or None."""
     chunks = []
     for i in range(SPEC_MAX_TAGS):
@@ -127,7 +128,7 @@ def truncate(text: str) -> str:
     return text if len(text) <= TAG_LIMIT else text[: TAG_LIMIT - 1] + "…"
 
 
-def from_tags(tags: dict[str, Any] | None) -> Journal | None:
+def from_tags(tags: Mapping[str, Any] | None) -> Journal | None:
     """The journal recorded in ``tags``, or None when the group carries none."""
     tags = tags or {}
     values: dict[str, Any] = {attr: tags.get(PREFIX + suffix) for attr, suffix in FIELDS.items()}
@@ -142,7 +143,7 @@ def from_tags(tags: dict[str, Any] | None) -> Journal | None:
     return Journal(**values, spec=spec_from_tags(tags))
 
 
-def without_journal(tags: dict[str, Any] | None) -> dict[str, str]:
+def without_journal(tags: Mapping[str, Any] | None) -> dict[str, str]:
     """``tags`` minus every journal tag (so a rewrite drops fields that became empty)."""
     return {k: str(v) for k, v in (tags or {}).items() if not k.startswith(PREFIX)}
 

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cmgdeploy.domain.errors import InputError, LockHeld
+from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.azure.retry import poll_delay
 from cmgdeploy.services.context import OpContext
 
@@ -62,7 +63,9 @@ def lease_seconds(env: Any = None) -> int:
 class RunLease:
     """The lease of one run on CMG ``name`` (storage account ``name`` in ``group``)."""
 
-    def __init__(self, ctx: OpContext, session: Any, name: str, group: str, command: str) -> None:
+    def __init__(
+        self, ctx: OpContext, session: ArmApi, name: str, group: str, command: str
+    ) -> None:
         self.ctx, self.session = ctx, session
         self.name, self.group, self.command = name, group, command
         self.seconds = lease_seconds()
@@ -141,16 +144,13 @@ class RunLease:
         """The lease client on the account's blob endpoint, or None (no account yet)."""
         from cmgdeploy.services.azure.lease import BlobLease
 
-        rid = (
-            f"/subscriptions/{self.session.subscription_id}/resourceGroups/{self.group}"
-            f"/providers/{STORAGE_TYPE}/{self.name}"
-        )
-        account = self.session.storage_account(rid)
-        props = (account or {}).get("properties") or {}
-        endpoint = (props.get("primaryEndpoints") or {}).get("blob")
-        if not endpoint or props.get("provisioningState") != "Succeeded":
+        account = self.session.storage_account(self.group, self.name)
+        if account is None or account.provisioning_state != "Succeeded":
             return None
-        key = self.session.storage_key(rid)  # read once per ArmSession; a registered secret
+        endpoint = account.blob_endpoint
+        if not endpoint:
+            return None
+        key = self.session.storage_key(account.id)  # read once per ArmSession; a registered secret
         return BlobLease(
             endpoint, self.name, key, CONTAINER, BLOB, ca_bundle=self.ctx.env.ca_bundle
         )
@@ -189,7 +189,7 @@ def _who(holder: dict[str, str]) -> str:
 
 @contextlib.contextmanager
 def run_lease(
-    ctx: OpContext, session: Any, name: str, group: str, command: str, *, new_group: bool = False
+    ctx: OpContext, session: ArmApi, name: str, group: str, command: str, *, new_group: bool = False
 ) -> Iterator[RunLease]:
     """Hold CMG ``name``'s lease for the block, once its account exists (re-entrant: an
     inner block of the same run shares the outer one's). ``new_group``: the group does

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
 
+from cmgdeploy.domain.arm_views import StorageAccount
 from cmgdeploy.domain.errors import AzureError
 from cmgdeploy.domain.redact import register_secret
+from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.cmgstate import deployment_state
 from cmgdeploy.services.context import OpContext
 from cmgdeploy.services.dscpackage import BLOB, CONTAINER
+from cmgdeploy.services.prepared import Prepared
 from cmgdeploy.services.progress import wait_for_deployment
 from cmgdeploy.services.template import select_declared, storage_stage
 
@@ -27,13 +29,15 @@ RUNNING = ("accepted", "running", "creating", "updating", "deploying")
 SAS_DAYS = 365
 
 
-def stage_package(ctx: OpContext, session: Any, prepared: Any, *, new_group: bool = False) -> Any:
+def stage_package(
+    ctx: OpContext, session: ArmApi, prepared: Prepared, *, new_group: bool = False
+) -> Prepared:
     """``prepared`` with ``dscPackageSasToken`` set, once the package is in the account
     (``new_group``: the group was just created, so the account is not there yet)."""
     spec, package = prepared.spec, prepared.spec.package
     account, created = _storage_account(ctx, session, prepared, new_group)
-    endpoint = str(((account.get("properties") or {}).get("primaryEndpoints") or {}).get("blob"))
-    key = session.storage_key(str(account["id"]))  # read once per ArmSession; a registered secret
+    endpoint = str(account.blob_endpoint)
+    key = session.storage_key(account.id)  # read once per ArmSession; a registered secret
     from cmgdeploy.services.azure.blob import read_sas, upload_if_changed
 
     ca_bundle = ctx.env.ca_bundle
@@ -52,18 +56,14 @@ def stage_package(ctx: OpContext, session: Any, prepared: Any, *, new_group: boo
 
 
 def _storage_account(
-    ctx: OpContext, session: Any, prepared: Any, new_group: bool
-) -> tuple[dict[str, Any], bool]:
+    ctx: OpContext, session: ArmApi, prepared: Prepared, new_group: bool
+) -> tuple[StorageAccount, bool]:
     """The CMG's storage account, deploying the template's storage stage if needed; and
     whether this run created it."""
     spec = prepared.spec
-    rid = (
-        f"/subscriptions/{session.subscription_id}/resourceGroups/{spec.resource_group}"
-        f"/providers/Microsoft.Storage/storageAccounts/{spec.name}"
-    )
-    account = None if new_group else session.storage_account(rid)
-    if _ready(account):
-        return dict(account or {}), False
+    account = None if new_group else session.storage_account(spec.resource_group, spec.name)
+    if account is not None and _ready(account):
+        return account, False
     stage = storage_stage(prepared.template)
     name = f"{prepared.deployment}-storage"
     # A run stopped while this stage ran left it running: follow it (ARM refuses to
@@ -83,16 +83,15 @@ def _storage_account(
 
     later("blob-sdk", warm_up)
     wait_for_deployment(ctx, session, spec.resource_group, name, spec.name, outputs=False)
-    account = session.storage_account(rid)
-    if not _ready(account):
+    account = session.storage_account(spec.resource_group, spec.name)
+    if account is None or not _ready(account):
         raise AzureError(
             f"storage account {spec.name} is not ready after deployment {name}",
             code="StorageAccountNotReady",
-            target=rid,
+            target=account.id if account else spec.name,
         )
-    return dict(account or {}), True
+    return account, True
 
 
-def _ready(account: dict[str, Any] | None) -> bool:
-    props = (account or {}).get("properties") or {}
-    return bool(account) and props.get("provisioningState") == "Succeeded"
+def _ready(account: StorageAccount) -> bool:
+    return account.provisioning_state == "Succeeded"

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from cmgdeploy.domain.arm_views import GroupResource
 from cmgdeploy.domain.errors import InputError
 from cmgdeploy.domain.redact import register_secret
 from cmgdeploy.services import site
@@ -75,12 +76,12 @@ def generate_admin_password() -> str:
     return password
 
 
-def scale_set_principal(resources: list[dict[str, Any]]) -> str:
+def scale_set_principal(resources: list[GroupResource]) -> str:
     """The managed identity (principal id) of the CMG's scale set among ``resources``
     (a group listing, which carries each resource's ``identity``); "" when none."""
     for res in resources:
-        if str(res.get("type", "")).lower() == VMSS_TYPE:
-            return str((res.get("identity") or {}).get("principalId") or "")
+        if res.type.lower() == VMSS_TYPE:
+            return res.principal_id
     return ""
 
 

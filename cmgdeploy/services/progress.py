@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from cmgdeploy.domain.arm_views import Deployment, DeploymentOperation, Started
 from cmgdeploy.domain.errors import AzureError, ErrorDetail, WaitTimeout
 from cmgdeploy.domain.results import CmgStatus, ResourceState
 from cmgdeploy.domain.site_records import CmgService
+from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.azure.retry import poll_delay
 from cmgdeploy.services.cmgstate import (
     TERMINAL,
@@ -60,38 +60,39 @@ def _report(ctx: OpContext, states: tuple[ResourceState, ...], seen: dict[str, s
 
 
 def wait_for_deployment(
-    ctx: OpContext, session: Any, group: str, name: str, cmg: str, *, outputs: bool = True
-) -> dict[str, Any]:
-    """Wait until deployment ``name`` ends and return it (its outputs); Failed →
-    AzureError with each failed resource.
+    ctx: OpContext, session: ArmApi, group: str, name: str, cmg: str, *, outputs: bool = True
+) -> Deployment | None:
+    """Wait until deployment ``name`` ends and return it (its outputs; None when
+    ``outputs`` is False and the status said all); Failed → AzureError with each
+    failed resource.
 
     A deployment this ArmSession started is followed on its ``Azure-AsyncOperation``
     status URL, sleeping exactly the server's Retry-After (the PUT's first); one it
     attached to is followed on the deployment itself. The deployment operations are
     read only when progress is shown (one line per resource) or on failure."""
     deadline = Deadline(ctx, cmg)
-    started = session.started.get((group.lower(), name))
+    started = session.started(group, name)
     seen: dict[str, str] = {}
     if started is not None and started.status_url:
         status = _follow_status(ctx, session, started, group, name, deadline, seen)
         if not outputs and status == "succeeded" and not ctx.show_progress:
-            return {}  # the caller needs no outputs: the status said all
+            return None  # the caller needs no outputs: the status said all
         dep = session.get_deployment(group, name)
     else:
         dep = _follow_deployment(ctx, session, group, name, deadline, seen)
     if (deployment_state(dep) or "").lower() != "succeeded":
         ops = session.deployment_operations(group, name) if dep else []
         _report(ctx, resource_states(ops), seen)
-        raise deployment_failed(name, dep or {}, ops)
+        raise deployment_failed(name, dep, ops)
     if ctx.show_progress:
         _report(ctx, resource_states(session.deployment_operations(group, name)), seen)
-    return dep or {}
+    return dep
 
 
 def _follow_status(
     ctx: OpContext,
-    session: Any,
-    started: Any,
+    session: ArmApi,
+    started: Started,
     group: str,
     name: str,
     deadline: Deadline,
@@ -99,9 +100,10 @@ def _follow_status(
 ) -> str:
     """Poll the operation status URL until it is terminal; the status (lower-case)."""
     retry_after, attempt = started.retry_after, 0
+    url = started.status_url or ""
     while True:
         pause(ctx, poll_delay(attempt, retry_after, deadline.remaining()))
-        status, _, retry_after = session.poll_status(started.status_url, name)
+        status, retry_after = session.poll_status(url, name)
         if status.lower() in TERMINAL:
             return status.lower()
         if ctx.show_progress:
@@ -111,8 +113,13 @@ def _follow_status(
 
 
 def _follow_deployment(
-    ctx: OpContext, session: Any, group: str, name: str, deadline: Deadline, seen: dict[str, str]
-) -> dict[str, Any] | None:
+    ctx: OpContext,
+    session: ArmApi,
+    group: str,
+    name: str,
+    deadline: Deadline,
+    seen: dict[str, str],
+) -> Deployment | None:
     """Poll the deployment resource (a run attached to it has no status URL)."""
     attempt = 0
     while True:
@@ -127,16 +134,16 @@ def _follow_deployment(
         attempt += 1
 
 
-def deployment_failed(name: str, dep: dict[str, Any], ops: list[dict[str, Any]]) -> AzureError:
+def deployment_failed(
+    name: str, dep: Deployment | None, ops: list[DeploymentOperation]
+) -> AzureError:
     """The deployment's error with, innermost last, each failed resource's own error."""
-    from cmgdeploy.services.azure.translate import detail_chain
-
-    props = dep.get("properties") or {}
-    outer = detail_chain(props.get("error")) or [ErrorDetail("DeploymentFailed", "", None)]
+    outer = list(dep.error if dep else ()) or [ErrorDetail("DeploymentFailed", "", None)]
     causes = _failed_operations(ops)
     inner = causes[-1] if causes else outer[-1]
+    state = dep.provisioning_state if dep and dep.provisioning_state else "failed"
     return AzureError(
-        f"deployment {name} {props.get('provisioningState', 'failed')}: "
+        f"deployment {name} {state}: "
         f"{inner.message} ({inner.code}{', ' + inner.target if inner.target else ''})",
         code=outer[0].code,
         target=outer[0].target,
@@ -145,23 +152,23 @@ def deployment_failed(name: str, dep: dict[str, Any], ops: list[dict[str, Any]])
     )
 
 
-def _failed_operations(ops: list[dict[str, Any]]) -> list[ErrorDetail]:
-    from cmgdeploy.services.azure.translate import detail_chain
-
+def _failed_operations(ops: list[DeploymentOperation]) -> list[ErrorDetail]:
     causes: list[ErrorDetail] = []
     for op in ops:
-        props = op.get("properties") or {}
-        if str(props.get("provisioningState", "")).lower() != "failed":
+        if op.provisioning_state.lower() != "failed":
             continue
-        target = (props.get("targetResource") or {}).get("id")
-        error = (props.get("statusMessage") or {}).get("error") or {}
-        for detail in detail_chain(error):
+        target = op.resource_id or None
+        for detail in op.error or _EMPTY_ERROR:
             causes.append(ErrorDetail(detail.code, detail.message, detail.target or target))
     return causes
 
 
+# A failed operation without an error says so all the same (ARM's "Unknown" code).
+_EMPTY_ERROR = (ErrorDetail("Unknown", "", None),)
+
+
 def wait_until_ready(
-    ctx: OpContext, session: Any, svc: CmgService, known: Prefetch | None = None
+    ctx: OpContext, session: ArmApi, svc: CmgService, known: Prefetch | None = None
 ) -> CmgStatus:
     """Poll the CMG's status until Ready or Error (or the deadline), stopping the moment
     the scale set's instances run. ``known`` serves the first read; after a deployment

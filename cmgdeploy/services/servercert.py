@@ -19,6 +19,7 @@ from typing import Any
 from cmgdeploy.domain.errors import InputError
 from cmgdeploy.domain.redact import register_secret
 from cmgdeploy.services import certs
+from cmgdeploy.services.context import OpContext
 from cmgdeploy.services.paths import ensure_private_dir, write_private_file
 
 
@@ -102,7 +103,7 @@ def discard_generated(home: Path, name: str) -> bool:
 
 
 @contextlib.contextmanager
-def discard_unless_recorded(ctx: Any, name: str) -> Iterator[None]:
+def discard_unless_recorded(ctx: OpContext, name: str) -> Iterator[None]:
     """Around ``up``: when it fails before CMG ``name`` is in the site database (its
     deployment was never started, so no ``down`` would find the certificate), the lab
     certificate made by this run is removed. Once recorded, ``down`` removes it."""

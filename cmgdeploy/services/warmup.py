@@ -19,7 +19,10 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cmgdeploy.services.context import OpContext
 
 MIN_WAIT = 0.5  # seconds: a wait shorter than this carries no work
 
@@ -39,7 +42,7 @@ def pending() -> list[str]:
         return list(_PENDING)
 
 
-def pause(ctx: Any, seconds: float) -> None:
+def pause(ctx: OpContext, seconds: float) -> None:
     """Sleep ``seconds`` on ``ctx``'s clock, doing the pending work first when the wait is
     long enough; the sleep ends when it would have without the work."""
     if seconds >= MIN_WAIT:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from cmgdeploy.domain.results import PlanChange
+from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.cmgstate import ours
-from cmgdeploy.services.prepared import scale_set_principal, with_principal
+from cmgdeploy.services.prepared import Prepared, scale_set_principal, with_principal
 
 
 def azure_changes(
-    session: Any, spec: Any, prepared: Any, *, group_exists: bool
+    session: ArmApi, spec: Any, prepared: Prepared, *, group_exists: bool
 ) -> tuple[PlanChange, ...]:
     """ARM what-if for ``prepared``, one change per resource (no write)."""
     if not group_exists:
@@ -21,10 +22,9 @@ def azure_changes(
     if "scaleSetPrincipalId" not in prepared.parameters:  # as up passes it (commands/up.py)
         mine = [r for r in session.list_group_resources(spec.resource_group) if ours(r, spec.name)]
         prepared = with_principal(prepared, scale_set_principal(mine))
-    result = session.what_if(
+    changes = session.what_if(
         spec.resource_group, prepared.deployment, prepared.template.body, prepared.parameters
     )
-    changes = (result.get("properties") or result).get("changes") or []
     return tuple(_change(c) for c in changes)
 
 

@@ -65,7 +65,7 @@ def test_throttled_scope_sees_no_request_before_retry_after(local_azure_factory:
     )
     start = len(requestlog.read(az.state_dir))
     group = session.get_group("throttled-rg")
-    assert group is not None and group["name"] == "throttled-rg"
+    assert group is not None and group.name == "throttled-rg"
     hits = [e for e in requestlog.read(az.state_dir, start) if e["path"].lower().startswith(prefix)]
     throttled = [e for e in hits if e["status"] == 429]
     assert throttled and hits[-1]["status"] == 200
@@ -112,7 +112,7 @@ def test_expired_token_mid_poll_gets_a_fresh_token(local_azure_factory: Factory)
     skewed = SkewedCredential()
     session = arm_session(az, credential=skewed)
     start = len(requestlog.read(az.state_dir))
-    assert session.get_subscription()["subscriptionId"] == az.identity.subscription_id
+    assert session.get_subscription().subscription_id == az.identity.subscription_id
     statuses = [
         e["status"] for e in requestlog.read(az.state_dir, start) if "/subscriptions/" in e["path"]
     ]

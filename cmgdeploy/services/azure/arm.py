@@ -1,8 +1,11 @@
 """Resource Manager calls cmgdeploy makes, over the official SDK clients.
 
 :class:`ArmSession` builds every client with the environment's Resource Manager URL,
-token scope and CA bundle; results are plain dicts in ARM's wire shape (camelCase);
-SDK exceptions become :mod:`cmgdeploy.domain.errors` (ARM code, message, target, details).
+token scope and CA bundle; SDK exceptions become :mod:`cmgdeploy.domain.errors` (ARM
+code, message, target, details). What callers read comes back as the frozen views of
+:mod:`cmgdeploy.domain.arm_views` (parsed by :mod:`.views`); :class:`.api.ArmApi` lists
+the calls. An ArmSession is a context manager: leaving the block closes its clients and
+connections.
 Retries of one HTTP call (429/5xx/resets/expired token) are :class:`.retry.RetryPolicy`,
 installed in place of azure-core's own; waits for long operations are the caller's
 polling loop (see ``docs/ARCHITECTURE.md``).
@@ -13,10 +16,23 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from cmgdeploy.domain.arm_views import (
+    DeletedVault,
+    Deployment,
+    DeploymentOperation,
+    GroupResource,
+    Instance,
+    PublicIp,
+    ResourceGroup,
+    ScaleSet,
+    Started,
+    StorageAccount,
+    Subscription,
+)
 from cmgdeploy.domain.errors import AzureError, WaitTimeout
+from cmgdeploy.services.azure import views
 from cmgdeploy.services.azure.envtypes import EnvironmentLike, arm_scope, transport_kwargs
 from cmgdeploy.services.azure.retry import RetryPolicy, RetrySettings, operation_remaining
 from cmgdeploy.services.azure.retry import parse_retry_after as parse_retry_after
@@ -37,14 +53,6 @@ NETWORK_API = "2024-05-01"  # checkDnsNameAvailability, public IP addresses
 GENERIC_API = "2021-04-01"
 # Without Retry-After azure-core waits polling_interval (30 s default) between polls.
 SDK_POLLING_INTERVAL = 1
-
-
-@dataclass(frozen=True)
-class Started:
-    """What a deployment PUT answered: where to poll and how long to wait first."""
-
-    status_url: str | None
-    retry_after: float | None
 
 
 def plain(model: Any) -> dict[str, Any]:
@@ -84,9 +92,10 @@ class ArmSession:
         self._clients: dict[str, Any] = {}
         self.retry_settings = RetrySettings()  # bounds of our per-call retries
         # Status URL and first Retry-After of each deployment this ArmSession started.
-        self.started: dict[tuple[str, str], Started] = {}
+        self._started: dict[tuple[str, str], Started] = {}
         self._lock = threading.Lock()  # threads of a fleet run share this ArmSession
-        self._storage: dict[str, dict[str, Any]] = {}  # storage accounts and keys read
+        self._storage: dict[str, StorageAccount] = {}  # Succeeded storage accounts read
+        self._keys: dict[str, str] = {}  # their keys (listKeys)
 
     def use_subscription(self, subscription_id: str) -> None:
         """Switch to ``subscription_id``: the typed clients are bound to one (rebuilt when
@@ -202,13 +211,14 @@ class ArmSession:
             data = self._get_url(str(link), doing)[1]
 
     # -- subscriptions and locations -------------------------------------------------
-    def list_subscriptions(self) -> list[dict[str, Any]]:
+    def list_subscriptions(self) -> list[Subscription]:
         """Subscriptions the credential sees."""
-        return self.raw("GET", "/subscriptions", SUBSCRIPTIONS_API)[1].get("value", [])
+        values = self.raw("GET", "/subscriptions", SUBSCRIPTIONS_API)[1].get("value", [])
+        return [views.subscription(v) for v in values]
 
-    def get_subscription(self) -> dict[str, Any]:
+    def get_subscription(self) -> Subscription:
         path = f"/subscriptions/{self.subscription_id}"
-        return self.raw("GET", path, SUBSCRIPTIONS_API)[1]
+        return views.subscription(self.raw("GET", path, SUBSCRIPTIONS_API)[1])
 
     def list_locations(self) -> list[str]:
         """Names of the regions of the subscription (``westeurope``...)."""
@@ -246,12 +256,13 @@ class ArmSession:
     def _group_path(self, name: str) -> str:
         return f"{self._sub_path}/resourcegroups/{name}"
 
-    def get_group(self, name: str) -> dict[str, Any] | None:
-        return self._read(self._group_path(name), RESOURCES_API, f"reading resource group {name}")
+    def get_group(self, name: str) -> ResourceGroup | None:
+        found = self._read(self._group_path(name), RESOURCES_API, f"reading resource group {name}")
+        return views.resource_group(found) if found is not None else None
 
-    def ensure_group(self, name: str, region: str, tags: dict[str, str]) -> dict[str, Any]:
+    def ensure_group(self, name: str, region: str, tags: dict[str, str]) -> ResourceGroup:
         body = {"location": region, "tags": tags}
-        return self.raw("PUT", self._group_path(name), RESOURCES_API, body)[1]
+        return views.resource_group(self.raw("PUT", self._group_path(name), RESOURCES_API, body)[1])
 
     def delete_group(self, name: str, timeout: float | None = None) -> bool:
         """Delete group ``name``; False when ``timeout`` seconds passed first (Azure goes on)."""
@@ -260,7 +271,7 @@ class ArmSession:
             f"deleting resource group {name}", lambda: _wait(groups.begin_delete(name), timeout)
         )
 
-    def list_group_resources(self, group: str, missing_ok: bool = False) -> list[dict[str, Any]]:
+    def list_group_resources(self, group: str, missing_ok: bool = False) -> list[GroupResource]:
         """The group's resources with their provisioning state; [] for a group that does
         not exist when ``missing_ok`` (else its ResourceGroupNotFound is raised)."""
         path = f"{self._group_path(group)}/resources"
@@ -269,12 +280,30 @@ class ArmSession:
         response = self._send("GET", path, doing, None, params)
         if missing_ok and response.status_code == 404:
             return []
+        return [views.group_resource(r) for r in self._pages(response, doing)]
+
+    def _pages(self, response: Any, doing: str) -> list[dict[str, Any]]:
+        """Every item of a list ``response`` and of its next pages (``nextLink``)."""
         data = self._answer(response, doing)[1]
         found = list(data.get("value") or [])
         while data.get("nextLink"):
             data = self._get_url(str(data["nextLink"]), doing)[1]
             found += list(data.get("value") or [])
         return found
+
+    def tagged_groups(self, tag: str, value: str) -> list[ResourceGroup]:
+        """The subscription's resource groups tagged ``tag=value``."""
+        path = f"{self._sub_path}/resourcegroups"
+        found = self._list(path, RESOURCES_API, "listing resource groups by tag",
+                           **{"$filter": _tag_filter(tag, value)})  # fmt: skip
+        return [views.resource_group(g) for g in found]
+
+    def tagged_resources(self, tag: str, value: str) -> list[GroupResource]:
+        """The subscription's resources tagged ``tag=value``."""
+        path = f"{self._sub_path}/resources"
+        found = self._list(path, RESOURCES_API, "listing resources by tag",
+                           **{"$filter": _tag_filter(tag, value)})  # fmt: skip
+        return [views.group_resource(r) for r in found]
 
     def get_resource(self, rid: str, api_version: str = GENERIC_API) -> dict[str, Any] | None:
         res = self._client("resource").resources
@@ -296,9 +325,10 @@ class ArmSession:
             return True
 
     # -- storage accounts (the run lease and the DSC package share them) -------------------
-    def storage_account(self, rid: str) -> dict[str, Any] | None:
-        """Storage account ``rid``; a Succeeded one is kept by this ArmSession (its endpoints
-        do not change), so the run lease and the package upload read it once."""
+    def storage_account(self, group: str, name: str) -> StorageAccount | None:
+        """Storage account ``name`` of ``group``; a Succeeded one is kept by this ArmSession
+        (its endpoints do not change), so the run lease and the package upload read it once."""
+        rid = f"{self._group_path(group)}/providers/Microsoft.Storage/storageAccounts/{name}"
         key = rid.lower()
         with self._lock:
             kept = self._storage.get(key)
@@ -306,42 +336,39 @@ class ArmSession:
             return kept
         # A raw call: no generated client (and its import) for one GET.
         found = self._read(rid, STORAGE_API, f"reading storage account {rid}")
-        if ((found or {}).get("properties") or {}).get("provisioningState") == "Succeeded":
+        if found is None:
+            return None
+        account = views.storage_account({"id": rid, **found})
+        if account.provisioning_state == "Succeeded":
             with self._lock:
-                self._storage[key] = found or {}
-        return found
+                self._storage[key] = account
+        return account
 
     def storage_key(self, rid: str) -> str:
         """The first key of storage account ``rid`` (``listKeys``), read once per ArmSession;
         registered as a secret."""
         from cmgdeploy.domain.redact import register_secret
 
-        key = f"{rid.lower()}/listkeys"
+        key = rid.lower()
         with self._lock:
-            kept = self._storage.get(key)
+            kept = self._keys.get(key)
         if kept is not None:
-            return str(kept["value"])
+            return kept
         keys = self.raw("POST", f"{rid}/listKeys", STORAGE_API)[1].get("keys") or []
         if not keys:
             raise AzureError(f"listKeys of {rid} returned no key", code="NoStorageKey", target=rid)
         value = str(keys[0]["value"])
         register_secret(value)
         with self._lock:
-            self._storage[key] = {"value": value}
+            self._keys[key] = value
         return value
 
     # -- soft-deleted key vaults -----------------------------------------------------
-    def list_deleted_vaults(self) -> list[dict[str, Any]]:
-        """The subscription's soft-deleted key vaults (ARM ``DeletedVault`` bodies)."""
+    def list_deleted_vaults(self) -> list[DeletedVault]:
+        """The subscription's soft-deleted key vaults."""
         path = f"{self._sub_path}/providers/Microsoft.KeyVault/deletedVaults"
-        found: list[dict[str, Any]] = []
-        data = self.raw("GET", path, KEYVAULT_API)[1]
-        while True:
-            found += list(data.get("value") or [])
-            link = data.get("nextLink")
-            if not link:
-                return found
-            data = self._get_url(str(link), "listing deleted key vaults")[1]
+        found = self._list(path, KEYVAULT_API, "listing deleted key vaults")
+        return [views.deleted_vault(v) for v in found]
 
     def purge_deleted_vault(self, location: str, name: str, timeout: float | None = None) -> bool:
         """Purge soft-deleted vault ``name`` (frees its name) and wait for the operation;
@@ -408,11 +435,11 @@ class ArmSession:
     def _deployment_path(self, group: str, name: str) -> str:
         return f"{self._group_path(group)}/providers/Microsoft.Resources/deployments/{name}"
 
-    def get_deployment(self, group: str, name: str) -> dict[str, Any] | None:
+    def get_deployment(self, group: str, name: str) -> Deployment | None:
         """Deployment ``name`` of ``group``; None when it (or the group) does not exist."""
         return self.find_deployment(group, name)[0]
 
-    def find_deployment(self, group: str, name: str) -> tuple[dict[str, Any] | None, bool]:
+    def find_deployment(self, group: str, name: str) -> tuple[Deployment | None, bool]:
         """(the deployment or None, whether ``group`` exists): one GET answers both —
         ARM says ``ResourceGroupNotFound`` or ``DeploymentNotFound``."""
         doing = f"reading deployment {name}"
@@ -422,7 +449,13 @@ class ArmSession:
         if response.status_code == 404:
             code = _error_code(response)
             return None, code != "ResourceGroupNotFound"
-        return self._answer(response, doing)[1], True
+        return views.deployment(self._answer(response, doing)[1]), True
+
+    def list_deployments(self, group: str) -> list[Deployment]:
+        """The deployments of ``group``."""
+        path = f"{self._group_path(group)}/providers/Microsoft.Resources/deployments"
+        found = self._list(path, RESOURCES_API, f"listing deployments of {group}")
+        return [views.deployment(d) for d in found]
 
     def begin_deployment(
         self, group: str, name: str, template: dict[str, Any], parameters: dict[str, Any]
@@ -433,18 +466,25 @@ class ArmSession:
         body = _deployment_body(template, parameters)
         path = self._deployment_path(group, name)
         _, _, headers = self.raw("PUT", path, RESOURCES_API, body)
-        self.started[(group.lower(), name)] = Started(
+        started = Started(
             status_url=_header(headers, "Azure-AsyncOperation"),
             retry_after=parse_retry_after(_header(headers, "Retry-After")),
         )
+        with self._lock:
+            self._started[(group.lower(), name)] = started
 
-    def poll_status(self, url: str, name: str) -> tuple[str, dict[str, Any], float | None]:
-        """One look at an operation status URL: (status, body, Retry-After seconds)."""
+    def started(self, group: str, name: str) -> Started | None:
+        """What the PUT of deployment ``name`` answered, when this ArmSession sent it."""
+        with self._lock:
+            return self._started.get((group.lower(), name))
+
+    def poll_status(self, url: str, name: str) -> tuple[str, float | None]:
+        """One look at an operation status URL: (status, Retry-After seconds)."""
         _, body, headers = self._get_url(url, f"reading the status of deployment {name}")
         retry_after = parse_retry_after(_header(headers, "Retry-After"))
-        return str(body.get("status") or ""), body, retry_after
+        return str(body.get("status") or ""), retry_after
 
-    def poll_deployment(self, group: str, name: str) -> tuple[dict[str, Any] | None, float | None]:
+    def poll_deployment(self, group: str, name: str) -> tuple[Deployment | None, float | None]:
         """The deployment and the server's Retry-After (seconds) if it sent one."""
         doing = f"reading deployment {name}"
         response = self._send(
@@ -453,15 +493,17 @@ class ArmSession:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if response.status_code == 404:
             return None, retry_after
-        return self._answer(response, doing)[1], retry_after
+        return views.deployment(self._answer(response, doing)[1]), retry_after
 
-    def deployment_operations(self, group: str, name: str) -> list[dict[str, Any]]:
+    def deployment_operations(self, group: str, name: str) -> list[DeploymentOperation]:
         path = f"{self._group_path(group)}/deployments/{name}/operations"
-        return self._list(path, RESOURCES_API, f"listing operations of deployment {name}")
+        found = self._list(path, RESOURCES_API, f"listing operations of deployment {name}")
+        return [views.deployment_operation(op) for op in found]
 
     def what_if(
         self, group: str, name: str, template: dict[str, Any], parameters: dict[str, Any]
-    ) -> dict[str, Any]:
+    ) -> list[dict[str, Any]]:
+        """ARM what-if of the deployment: its ``changes`` (each with its property deltas)."""
         body = _deployment_body(template, parameters)
         deps = self._client("deployments").deployments
         poller = self._call(
@@ -474,7 +516,8 @@ class ArmSession:
                 f"what-if of deployment {name} did not finish in time",
                 hint="run it again with a longer --timeout",
             )
-        return plain(poller.result())
+        result = plain(poller.result())
+        return list((result.get("properties") or result).get("changes") or [])
 
     # -- compute and network reads -----------------------------------------------------
     def _vmss_path(self, group: str, name: str) -> str:
@@ -482,10 +525,11 @@ class ArmSession:
             f"{self._group_path(group)}/providers/Microsoft.Compute/virtualMachineScaleSets/{name}"
         )
 
-    def get_vmss(self, group: str, name: str) -> dict[str, Any] | None:
-        return self._read(self._vmss_path(group, name), COMPUTE_API, f"reading scale set {name}")
+    def get_vmss(self, group: str, name: str) -> ScaleSet | None:
+        found = self._read(self._vmss_path(group, name), COMPUTE_API, f"reading scale set {name}")
+        return views.scale_set(found) if found is not None else None
 
-    def vmss_instances(self, group: str, name: str) -> list[dict[str, Any]]:
+    def vmss_instances(self, group: str, name: str) -> list[Instance]:
         """The scale set's VMs with their instance view; [] when the scale set is gone."""
         path = f"{self._vmss_path(group, name)}/virtualMachines"
         doing = f"listing instances of {name}"
@@ -494,21 +538,26 @@ class ArmSession:
         )
         if response.status_code == 404:
             return []
-        data = self._answer(response, doing)[1]
-        found = list(data.get("value") or [])
-        while data.get("nextLink"):
-            data = self._get_url(str(data["nextLink"]), doing)[1]
-            found += list(data.get("value") or [])
-        return found
+        return [views.instance(i, name) for i in self._pages(response, doing)]
 
-    def get_public_ip(self, group: str, name: str) -> dict[str, Any] | None:
+    def get_public_ip(self, group: str, name: str) -> PublicIp | None:
         path = f"{self._group_path(group)}/providers/Microsoft.Network/publicIPAddresses/{name}"
-        return self._read(path, NETWORK_API, f"reading public IP {name}")
+        found = self._read(path, NETWORK_API, f"reading public IP {name}")
+        return views.public_ip(found) if found is not None else None
 
     def close(self) -> None:
-        for client in self._clients.values():
+        """Close every client and the raw pipeline (their connection pools)."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
             with contextlib.suppress(Exception):
                 client.close()
+
+    def __enter__(self) -> ArmSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:
@@ -577,6 +626,10 @@ def _client_class(kind: str) -> Any:
     return NetworkManagementClient
 
 
+def _tag_filter(tag: str, value: str) -> str:
+    return f"tagName eq '{tag}' and tagValue eq '{value}'"
+
+
 def _deployment_body(template: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
     return {"properties": {"mode": "Incremental", "template": template, "parameters": parameters}}
 
@@ -600,10 +653,3 @@ def _restriction_reason(sku: dict[str, Any], region: str) -> str | None:
             code = restriction.get("reasonCode", "NotAvailableForSubscription")
             return f"{sku.get('name')} is restricted in {region} ({code})"
     return None
-
-
-def require(found: dict[str, Any] | None, what: str) -> dict[str, Any]:
-    """``found`` or an AzureError saying ``what`` does not exist."""
-    if found is None:
-        raise AzureError(f"{what} not found", code="ResourceNotFound")
-    return found
