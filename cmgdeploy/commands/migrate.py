@@ -40,6 +40,7 @@ from cmgdeploy.services.lease import lease_seconds, run_lease
 from cmgdeploy.services.observed import record_status
 from cmgdeploy.services.prepared import prepare
 from cmgdeploy.services.progress import wait_until_ready
+from cmgdeploy.services.spec import CmgSpec, region_of
 from cmgdeploy.services.targetspec import spec_inputs
 from cmgdeploy.services.template import CMG_TAG, cmg_tags
 
@@ -58,7 +59,7 @@ PHASE_WAITS = {
 }
 
 # (defaults for keys the user did not set, require_region) -> CmgSpec
-SpecLoader = Callable[[dict[str, Any], bool], Any]
+SpecLoader = Callable[[dict[str, Any], bool], CmgSpec]
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def migrate(ctx: OpContext, req: MigrateRequest) -> MigrationResult:
 
 
 def _spec_from_journal(
-    ctx: OpContext, req: MigrateRequest, given: SpecLoader, base: Any
+    ctx: OpContext, req: MigrateRequest, given: SpecLoader, base: CmgSpec
 ) -> tuple[MigrateRequest, Any]:
     """The request and base spec with the target spec the journal's tags hold (reads only)."""
     with open_session(ctx, base.subscription) as session:
@@ -158,13 +159,13 @@ def _with_saved(load: SpecLoader, saved: dict[str, Any]) -> SpecLoader:
 
 
 def _with_session(
-    ctx: OpContext, base: Any, body: Callable[[ArmApi], MigrationResult]
+    ctx: OpContext, base: CmgSpec, body: Callable[[ArmApi], MigrationResult]
 ) -> MigrationResult:
     with open_session(ctx, base.subscription) as session:
         return body(session)
 
 
-def _check_site_code(spec: Any) -> None:
+def _check_site_code(spec: CmgSpec) -> None:
     """The template needs a site code: refuse before the journal (a write) is started."""
     if spec.site_code is None:
         raise InputError(
@@ -195,7 +196,7 @@ def _check_request(ctx: OpContext, req: MigrateRequest) -> None:
 class Migration:
     """One run of the state machine for one target."""
 
-    def __init__(self, ctx: OpContext, req: MigrateRequest, session: ArmApi, base: Any) -> None:
+    def __init__(self, ctx: OpContext, req: MigrateRequest, session: ArmApi, base: CmgSpec) -> None:
         self.ctx, self.req, self.session, self.base = ctx, req, session, base
         self.group: ResourceGroup | None = session.get_group(base.resource_group)
         found = from_tags(self.group.tags if self.group else None)
@@ -481,7 +482,7 @@ class Migration:
         j = self.journal
         return self._spec(_defaults(j.region, j.instances, j.vm_size))
 
-    def _ensure_service_row(self, spec: Any, deployment: str) -> CmgService:
+    def _ensure_service_row(self, spec: CmgSpec, deployment: str) -> CmgService:
         """The target's site row; a group migrate created counts as cmgdeploy's (for down)."""
         svc = self.ctx.db.get_service(spec.name)
         if svc is not None:
@@ -489,7 +490,7 @@ class Migration:
         ours = (self.group.tags if self.group else {}).get(CMG_TAG) == spec.name
         return self.ctx.db.upsert_service(
             CmgService(
-                name=spec.name, environment=self.ctx.env.name, region=spec.region,
+                name=spec.name, environment=self.ctx.env.name, region=region_of(spec),
                 instances=spec.instances, state="Provisioning",
                 subscription=self.session.subscription_id, resource_group=spec.resource_group,
                 vm_size=spec.vm_size, input_hash=spec.input_hash(), deployment_name=deployment,
@@ -504,7 +505,7 @@ class Migration:
         spec = self._planned_spec()  # a run on another machine: rebuild the row
         return self._ensure_service_row(spec, prepare(self.ctx, spec).deployment)
 
-    def _register_classic_service(self, facts: SourceFacts, spec: Any) -> None:
+    def _register_classic_service(self, facts: SourceFacts, spec: CmgSpec) -> None:
         """Keep the classic CMG in the site DB until retire (its records go with it)."""
         existing = self.ctx.db.get_service(facts.name)
         if facts.kind != "classic" or (existing is not None and existing.kind != "classic"):

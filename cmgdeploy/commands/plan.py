@@ -9,10 +9,11 @@ from cmgdeploy.domain.results import PlanChange, PlanResult
 from cmgdeploy.services import site
 from cmgdeploy.services.context import OpContext, open_session
 from cmgdeploy.services.prepared import prepare
+from cmgdeploy.services.spec import CmgSpec, region_of
 from cmgdeploy.services.whatif import azure_changes
 
 
-def plan(ctx: OpContext, spec: Any) -> PlanResult:
+def plan(ctx: OpContext, spec: CmgSpec) -> PlanResult:
     """What ``up`` with ``spec`` would change, per resource and per site record (no write:
     a lab certificate not kept yet is a throwaway one)."""
     require_cmg_supported(ctx.env)
@@ -32,7 +33,7 @@ def plan(ctx: OpContext, spec: Any) -> PlanResult:
     )
 
 
-def planned_estimate(ctx: OpContext, spec: Any) -> dict[str, Any] | None:
+def planned_estimate(ctx: OpContext, spec: CmgSpec) -> dict[str, Any] | None:
     """``estimate`` for the CMG ``spec`` describes, at its full client capacity; None for
     a cloud without a price API, and a price API that fails or has no price is a warning
     (the plan itself does not depend on it)."""
@@ -46,7 +47,7 @@ def planned_estimate(ctx: OpContext, spec: Any) -> dict[str, Any] | None:
 
     request = EstimateRequest(
         clients=CLIENTS_PER_VM[spec.vm_size] * spec.instances,
-        region=spec.region,
+        region=region_of(spec),
         vm_size=spec.vm_size,
         instances=spec.instances,
     )

@@ -34,6 +34,7 @@ from cmgdeploy.services.paths import ensure_private_dir, write_private_file
 from cmgdeploy.services.prepared import Prepared, prepare, scale_set_principal, with_principal
 from cmgdeploy.services.progress import wait_for_deployment, wait_until_ready
 from cmgdeploy.services.servercert import discard_unless_recorded
+from cmgdeploy.services.spec import CmgSpec, region_of
 from cmgdeploy.services.template import (
     cmg_tags,
 )
@@ -51,7 +52,7 @@ RUNNING = {"accepted", "running", "creating", "updating", "deploying"}
 VAULT_TYPE = "microsoft.keyvault/vaults"
 
 
-def up(ctx: OpContext, spec: Any, command: str = "up") -> CmgStatus:
+def up(ctx: OpContext, spec: CmgSpec, command: str = "up") -> CmgStatus:
     """Deploy or converge CMG ``spec`` and wait (unless ``ctx.no_wait``)."""
     require_cmg_supported(ctx.env)
     # A lab certificate made by a run that fails before the deployment starts is
@@ -67,7 +68,7 @@ def up(ctx: OpContext, spec: Any, command: str = "up") -> CmgStatus:
                 return converge(ctx, session, prepared, command)
 
 
-def _recorded_subscription(ctx: OpContext, spec: Any) -> str | None:
+def _recorded_subscription(ctx: OpContext, spec: CmgSpec) -> str | None:
     """The subscription the site database recorded for this CMG in this environment
     (no subscription list needed to find it again)."""
     svc = ctx.db.get_service(spec.name)
@@ -121,7 +122,11 @@ def _converge_changes(
 
 
 def _unchanged(
-    session: ArmApi, spec: Any, prepared: Prepared, dep: Deployment | None, svc: CmgService | None
+    session: ArmApi,
+    spec: CmgSpec,
+    prepared: Prepared,
+    dep: Deployment | None,
+    svc: CmgService | None,
 ) -> Prefetch | None:
     """What was read, when Azure already holds exactly these inputs; else None."""
     if (deployment_state(dep) or "").lower() != "succeeded":
@@ -136,7 +141,7 @@ def _unchanged(
     return Prefetch(dep, owned) if vmss is not None and capacity == spec.instances else None
 
 
-def expected_types(spec: Any) -> set[str]:
+def expected_types(spec: CmgSpec) -> set[str]:
     """The top-level resource types (lower-case) a deployed CMG must have in its group:
     the seven of ConfigMgr's layout (the storage account always)."""
     return {VMSS_TYPE, *BASE_TYPES}
@@ -176,7 +181,7 @@ def _deploy(
     if group is None:
         ctx.progress(f"creating resource group {spec.resource_group}")
         tags = dict(cmg_tags(spec.name, tuple(spec.tags)))
-        session.ensure_group(spec.resource_group, spec.region, tags)
+        session.ensure_group(spec.resource_group, region_of(spec), tags)
     svc = _record(ctx, session, prepared, svc, created_rg=created)
     from cmgdeploy.services.package import stage_package
 
@@ -245,7 +250,7 @@ def _record(
     row = CmgService(
         name=spec.name,
         environment=ctx.env.name,
-        region=spec.region,
+        region=region_of(spec),
         instances=spec.instances,
         state="Provisioning",
         subscription=session.subscription_id,
@@ -326,7 +331,7 @@ class Preflight:
 def preflight(
     ctx: OpContext,
     session: ArmApi,
-    spec: Any,
+    spec: CmgSpec,
     group: ResourceGroup | None,
     svc: CmgService | None = None,
 ) -> Preflight:
@@ -344,7 +349,7 @@ def preflight(
     reason: str | None = None
     generations: tuple[str, ...] = ("V1",)
     if not known_place or IMAGE_GENERATIONS[spec.image_sku] != "V1":
-        reason, generations = session.vm_size_offer(spec.region, spec.vm_size)
+        reason, generations = session.vm_size_offer(region_of(spec), spec.vm_size)
     if reason:
         # One list of sizes answers both; the regions are read only to say which is wrong.
         regions = session.list_locations()
@@ -386,7 +391,7 @@ def _norm(location: str | None) -> str:
 
 
 def _check_names(
-    session: ArmApi, spec: Any, group: ResourceGroup | None, only: tuple[str, ...] = ()
+    session: ArmApi, spec: CmgSpec, group: ResourceGroup | None, only: tuple[str, ...] = ()
 ) -> Preflight:
     """Global names (vault, storage account, DNS label) not yet ours must be free; our
     own soft-deleted vault does not block (it is purged). ``only``: re-check these
@@ -423,7 +428,7 @@ def _check_names(
     if (
         not only
         and "microsoft.network/publicipaddresses" not in owned
-        and not session.check_dns_label(spec.region, spec.name)
+        and not session.check_dns_label(region_of(spec), spec.name)
     ):
         raise _name_taken(spec.name, "DNS label", "DnsRecordInUse", "the DNS label is in use")
     return Preflight(tuple(unregistered), deleted_vault, scale_set_principal(mine))
@@ -435,7 +440,7 @@ _NAMESPACES = {
 }
 
 
-def _our_deleted_vault(session: ArmApi, spec: Any) -> DeletedVault | None:
+def _our_deleted_vault(session: ArmApi, spec: CmgSpec) -> DeletedVault | None:
     """Our own soft-deleted vault holding the name (tagged for this CMG, by an earlier
     `down` that could not purge it, or by hand): ``_deploy`` purges it, so it does not
     block the name. One with purge protection cannot be purged: not ours to reuse."""
@@ -448,14 +453,14 @@ def _our_deleted_vault(session: ArmApi, spec: Any) -> DeletedVault | None:
 
 
 def _purge_our_deleted_vault(
-    ctx: OpContext, session: ArmApi, spec: Any, vault: DeletedVault
+    ctx: OpContext, session: ArmApi, spec: CmgSpec, vault: DeletedVault
 ) -> None:
     """Free the vault name from our soft-deleted vault (see :func:`_our_deleted_vault`)."""
     from cmgdeploy.services.progress import Deadline
 
     ctx.progress(f"purging the soft-deleted key vault {vault.name} of an earlier {spec.name}")
     deadline = Deadline(ctx, spec.name)
-    location = vault.location or spec.region
+    location = vault.location or region_of(spec)
     if not session.purge_deleted_vault(location, spec.name, timeout=deadline.remaining()):
         deadline.expire()
 
@@ -502,7 +507,7 @@ def inputs_path(home: Path, name: str) -> Path:
     return ensure_private_dir(home / "cmgs") / f"{name}.json"
 
 
-def save_inputs(home: Path, spec: Any) -> None:
+def save_inputs(home: Path, spec: CmgSpec) -> None:
     """Keep the spec's non-secret inputs so ``scale`` can redeploy the same template."""
     data = spec.to_dict()
     data["tags"] = [f"{k}={v}" for k, v in (data.get("tags") or {}).items()]

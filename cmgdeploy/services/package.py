@@ -20,7 +20,7 @@ from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.cmgstate import deployment_state
 from cmgdeploy.services.context import OpContext
 from cmgdeploy.services.dscpackage import BLOB, CONTAINER
-from cmgdeploy.services.prepared import Prepared
+from cmgdeploy.services.prepared import Prepared, package_of
 from cmgdeploy.services.progress import wait_for_deployment
 from cmgdeploy.services.template import select_declared, storage_stage
 
@@ -34,7 +34,7 @@ def stage_package(
 ) -> Prepared:
     """``prepared`` with ``dscPackageSasToken`` set, once the package is in the account
     (``new_group``: the group was just created, so the account is not there yet)."""
-    spec, package = prepared.spec, prepared.spec.package
+    spec, package = prepared.spec, package_of(prepared.spec)
     account, created = _storage_account(ctx, session, prepared, new_group)
     endpoint = str(account.blob_endpoint)
     key = session.storage_key(account.id)  # read once per ArmSession; a registered secret

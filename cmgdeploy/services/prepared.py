@@ -12,12 +12,14 @@ from cmgdeploy.domain.arm_views import GroupResource
 from cmgdeploy.domain.errors import InputError
 from cmgdeploy.domain.redact import register_secret
 from cmgdeploy.services import site
+from cmgdeploy.services.certs import ServerCertificate
 from cmgdeploy.services.cmgstate import (
     VMSS_TYPE,
 )
 from cmgdeploy.services.context import OpContext
+from cmgdeploy.services.dscpackage import DscPackage, missing_package_error
 from cmgdeploy.services.servercert import server_certificate
-from cmgdeploy.services.spec import with_package
+from cmgdeploy.services.spec import CmgSpec, with_package
 from cmgdeploy.services.template import (
     PackageRef,
     Template,
@@ -33,15 +35,15 @@ from cmgdeploy.services.template import (
 class Prepared:
     """Everything computed locally before any Azure call (parameters hold secrets)."""
 
-    spec: Any
+    spec: CmgSpec
     template: Template
     parameters: dict[str, Any] = dataclasses.field(repr=False)
     deployment: str
     site_config: site.SiteConfig
-    certificate: Any = None  # the server certificate (ServerCertificate) deployed
+    certificate: ServerCertificate | None = None  # the server certificate deployed
 
 
-def prepare(ctx: OpContext, spec: Any, *, keep_cert: bool = True) -> Prepared:
+def prepare(ctx: OpContext, spec: CmgSpec, *, keep_cert: bool = True) -> Prepared:
     """Certificate, template, parameters and site rules, all checked locally
     (``keep_cert=False``, plan: a new lab certificate is not kept)."""
     if spec.site_code is None:  # the CMG belongs to a site: its code is on every site record
@@ -57,13 +59,20 @@ def prepare(ctx: OpContext, spec: Any, *, keep_cert: bool = True) -> Prepared:
         ctx.warnings.add(note)
     admin_password = generate_admin_password()
     template = load_template()
-    package = spec.package
+    package = package_of(spec)
     ref = PackageRef(package.script, package.function, package.sha256)
     params = build_parameters(spec, cert, admin_password, ctx.env, ref, spec.image_sku)
     params = select_declared(template, params)
     validate_parameters(template, params)
     name = deployment_name(spec.name, spec.input_hash(), template)
     return Prepared(spec, template, params, name, site.plan_site(spec, cert), cert)
+
+
+def package_of(spec: CmgSpec) -> DscPackage:
+    """The DSC package of a spec :func:`prepare` settled (``with_package``)."""
+    if spec.package is None:
+        raise missing_package_error(spec.environment)
+    return spec.package
 
 
 def generate_admin_password() -> str:

@@ -21,6 +21,7 @@ from cmgdeploy.domain.redact import register_secret
 from cmgdeploy.services import certs
 from cmgdeploy.services.context import OpContext
 from cmgdeploy.services.paths import ensure_private_dir, write_private_file
+from cmgdeploy.services.spec import CmgSpec, region_of
 
 
 def lab_cert_cn(name: str, region: str, public_ip_suffix: str) -> str:
@@ -51,8 +52,8 @@ def _make_lab_cert(path: Path, cn: str) -> None:
 
 
 def server_certificate(
-    spec: Any, home: Path, public_ip_suffix: str, *, keep: bool = True
-) -> tuple[Any, list[str]]:
+    spec: CmgSpec, home: Path, public_ip_suffix: str, *, keep: bool = True
+) -> tuple[certs.ServerCertificate, list[str]]:
     """The spec's loaded certificate, or for ``--self-signed-cert`` the kept lab one
     (made once, with the deployment's DNS name as CN); InputError when there is none.
 
@@ -61,7 +62,7 @@ def server_certificate(
     if spec.certificate is not None:
         cert, notes = spec.certificate, []
     elif spec.self_signed_cert:
-        cn = lab_cert_cn(spec.name, spec.region, public_ip_suffix)
+        cn = lab_cert_cn(spec.name, region_of(spec), public_ip_suffix)
         cert = _lab_certificate(home, spec.name, cn, keep)
         notes = [f"self-signed server certificate {cn}: clients must trust it themselves"]
         notes += certs.check_server_certificate(cert, spec.name, dt.datetime.now(dt.UTC))

@@ -370,3 +370,15 @@ def _with_certificate_warnings(spec: CmgSpec, now: dt.datetime | None) -> CmgSpe
         return spec
     found = check_server_certificate(spec.certificate, spec.name, now or dt.datetime.now(dt.UTC))
     return replace(spec, warnings=(*spec.warnings, *found))
+
+
+def region_of(spec: CmgSpec) -> str:
+    """The region of a CMG being deployed (``load_spec`` requires one, unless told not to
+    for a first look at a migration's target)."""
+    if spec.region is None:
+        raise InputError(
+            "region",
+            None,
+            "give --region, CMGDEPLOY_REGION or region in the config file, e.g. westeurope",
+        )
+    return spec.region

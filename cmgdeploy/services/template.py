@@ -11,9 +11,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmgdeploy.domain.errors import CmgError, InputError
+
+if TYPE_CHECKING:
+    from cmgdeploy.services.certs import ServerCertificate
+    from cmgdeploy.services.local import ResolvedEnvironment
+    from cmgdeploy.services.spec import CmgSpec
 
 TEMPLATE_FILE = "cmg.json"
 ADMIN_USERNAME = "cmgadmin"
@@ -94,7 +99,12 @@ class PackageRef:
 
 
 def build_parameters(
-    spec: Any, cert: Any, admin_password: str, env: Any, package: PackageRef, image_sku: str
+    spec: CmgSpec,
+    cert: ServerCertificate,
+    admin_password: str,
+    env: ResolvedEnvironment,
+    package: PackageRef,
+    image_sku: str,
 ) -> dict[str, Any]:
     """The deployment's parameters ``{name: {"value": ...}}`` for the template's own list."""
     from cmgdeploy.services.certs import key_vault_secret

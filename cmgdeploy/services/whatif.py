@@ -8,10 +8,11 @@ from cmgdeploy.domain.results import PlanChange
 from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.cmgstate import ours
 from cmgdeploy.services.prepared import Prepared, scale_set_principal, with_principal
+from cmgdeploy.services.spec import CmgSpec
 
 
 def azure_changes(
-    session: ArmApi, spec: Any, prepared: Prepared, *, group_exists: bool
+    session: ArmApi, spec: CmgSpec, prepared: Prepared, *, group_exists: bool
 ) -> tuple[PlanChange, ...]:
     """ARM what-if for ``prepared``, one change per resource (no write)."""
     if not group_exists:
