@@ -155,6 +155,15 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+def _global_help(key: str) -> str:
+    """A global setting's help from the settings table, naming its variable as Click
+    would (the variable is read where every setting is: the resolved settings)."""
+    from cmgdeploy.domain.settings import row
+
+    setting = row(key)
+    return f"{setting.help}  [env var: {setting.env_var}]"
+
+
 @app.callback()
 def global_options(
     ctx: typer.Context,
@@ -165,13 +174,7 @@ def global_options(
         callback=_print_version,
         help="Print the version and exit.",
     ),
-    environment: str = typer.Option(
-        None,
-        "--environment",
-        "-e",
-        envvar="CMGDEPLOY_ENVIRONMENT",
-        help="AzureEnvironments row (default AzurePublicCloud; local = the embedded local Azure).",
-    ),
+    environment: str = typer.Option(None, "--environment", "-e", help=_global_help("environment")),
     config: Path = typer.Option(
         None, "--config", "-c", help="TOML file (default ./cmgdeploy.toml if present)."
     ),
@@ -182,12 +185,7 @@ def global_options(
         False, "--verbose", help="Progress lines on stderr even when it is not a terminal."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of unexpected errors."),
-    site_db: Path = typer.Option(
-        None,
-        "--site-db",
-        envvar="CMGDEPLOY_SITE_DB",
-        help="Site database (default $CMGDEPLOY_HOME/site.db).",
-    ),
+    site_db: Path = typer.Option(None, "--site-db", help=_global_help("site_db")),
 ) -> None:
     """Global options (before the command)."""
     state = ctx.ensure_object(State)

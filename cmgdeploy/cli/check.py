@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import typer
@@ -68,18 +67,18 @@ def check(
     def body(s: Session) -> Any:
         from cmgdeploy.commands.check import CheckRequest, check_days
         from cmgdeploy.commands.check import check as do_check
-        from cmgdeploy.services.config import load_management_cert
+        from cmgdeploy.services.config import management_cert_settings
 
-        cmg = name_of(s, name)
+        cmg = name_of(s)
         warn, critical = check_days(warn_days, critical_days)
-        mgmt = load_management_cert({"management_cert": management_cert}, os.environ, s.config)
+        mgmt = management_cert_settings(s.settings)
         request = CheckRequest(cmg, warn, critical, connect, mgmt)
         if connect:
             request = _with_analyzer(request, service_name, trust_ca or [])
         with s.op_context(timeout=timeout) as op:
             return do_check(op, request)
 
-    run(ctx, "check", body)
+    run(ctx, "check", body, flags={"name": name, "management_cert": management_cert})
 
 
 def _with_analyzer(request: Any, service_name: str | None, trust: list[str]) -> Any:

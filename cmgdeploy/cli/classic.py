@@ -23,12 +23,13 @@ CLASSIC_SUB = typer.Option(
 
 
 @contextlib.contextmanager
-def _classic_client(s: Session, cert_flag: str | None, subscription: str | None) -> Iterator[Any]:
+def _classic_client(s: Session) -> Iterator[Any]:
     from cmgdeploy.commands.classic import classic_subscription, open_classic_client
+    from cmgdeploy.services.config import management_cert_settings
 
     with s.op_context() as op:
-        sub = classic_subscription(op, subscription, s.config)
-        with open_classic_client(op, s.config, cert_flag, sub) as client:
+        sub = classic_subscription(op, s.settings.get("subscription"))
+        with open_classic_client(op, management_cert_settings(s.settings), sub) as client:
             yield client
 
 
@@ -41,10 +42,11 @@ def classic_list(
     def body(s: Session) -> Any:
         from cmgdeploy.commands.classic import list_classic
 
-        with _classic_client(s, management_cert, subscription) as client:
+        with _classic_client(s) as client:
             return list_classic(client)
 
-    run(ctx, "classic list", body)
+    given = {"management_cert": management_cert, "subscription": subscription}
+    run(ctx, "classic list", body, flags=given)
 
 
 @classic_app.command("show")
@@ -61,7 +63,8 @@ def classic_show(
         from cmgdeploy.domain.validate import classic_service_name
 
         service = classic_service_name(name, "name")  # before anything touches Azure
-        with _classic_client(s, management_cert, subscription) as client:
+        with _classic_client(s) as client:
             return show_classic(client, service)
 
-    run(ctx, "classic show", body)
+    given = {"management_cert": management_cert, "subscription": subscription}
+    run(ctx, "classic show", body, flags=given)

@@ -18,17 +18,15 @@ from cmgdeploy.cli.options import (
     YES,
     load_spec,
     name_of,
-    with_spec_options,
+    spec_command,
 )
 from cmgdeploy.cli.session import Session, is_tty, secret_prompt
 from cmgdeploy.domain.errors import UsageError
 
 
-@app.command()
-@with_spec_options()
+@app.command(cls=spec_command("up", before="yes"))
 def up(
     ctx: typer.Context,
-    flags: dict[str, Any],
     yes: bool = YES,
     no_wait: bool = NO_WAIT,
     timeout: float = TIMEOUT,
@@ -39,22 +37,21 @@ def up(
     def body(s: Session) -> Any:
         from cmgdeploy.commands.up import up as do_up
 
-        spec = load_spec(s, flags)
+        spec = load_spec(s)
         with s.op_context(yes=yes, timeout=timeout, no_wait=no_wait, wait_lock=wait_lock) as op:
             return do_up(op, spec)
 
     run(ctx, "up", body)
 
 
-@app.command()
-@with_spec_options()
-def plan(ctx: typer.Context, flags: dict[str, Any], timeout: float = TIMEOUT) -> None:
+@app.command(cls=spec_command("plan", before="timeout"))
+def plan(ctx: typer.Context, timeout: float = TIMEOUT) -> None:
     """Show what `up` would change (ARM what-if + site database diff); writes nothing."""
 
     def body(s: Session) -> Any:
         from cmgdeploy.commands.plan import plan as do_plan
 
-        spec = load_spec(s, flags)
+        spec = load_spec(s)
         with s.op_context(timeout=timeout) as op:
             return do_plan(op, spec)
 
@@ -73,13 +70,13 @@ def status(
     def body(s: Session) -> Any:
         from cmgdeploy.commands.status import status as do_status
 
-        cmg = name_of(s, name)
+        cmg = name_of(s)
         with s.op_context(timeout=timeout) as op:
             # Watching is what the command is for: its lines show even when not at a terminal.
             watching = functools.partial(s.state.renderer.progress, always=True)
             return do_status(op, cmg, watch=watch, on_update=_on_change(watching))
 
-    run(ctx, "status", body)
+    run(ctx, "status", body, flags={"name": name})
 
 
 def _on_change(progress: Callable[[str], None]) -> Callable[[Any], None]:
@@ -116,12 +113,13 @@ def scale(
         from cmgdeploy.commands.scale import scale as do_scale
         from cmgdeploy.domain.validate import instances as check_instances
 
-        cmg = name_of(s, name)
+        cmg = name_of(s)
         check_instances(instances, "--instances")  # before anything touches Azure
+        password = s.settings.value("server_cert_password")
         with s.op_context(yes=yes, timeout=timeout, no_wait=no_wait, wait_lock=wait_lock) as op:
-            return do_scale(op, cmg, instances, password_prompt=secret_prompt())
+            return do_scale(op, cmg, instances, password, password_prompt=secret_prompt())
 
-    run(ctx, "scale", body)
+    run(ctx, "scale", body, flags={"name": name})
 
 
 @app.command()
@@ -137,10 +135,10 @@ def down(
     def body(s: Session) -> Any:
         from cmgdeploy.commands.down import down as do_down
 
-        cmg = name_of(s, name)
+        cmg = name_of(s)
         if not yes and not is_tty():
             raise UsageError("down deletes Azure resources: pass --yes when not at a terminal")
         with s.op_context(yes=yes, timeout=timeout, wait_lock=wait_lock) as op:
             return do_down(op, cmg)
 
-    run(ctx, "down", body)
+    run(ctx, "down", body, flags={"name": name})

@@ -71,7 +71,8 @@ def fleet_up(
     def body(s: Session) -> Any:
         from cmgdeploy.commands.fleet import check_concurrency, read_fleet, run_fleet
         from cmgdeploy.commands.up import up as do_up
-        from cmgdeploy.services.spec import load_spec
+        from cmgdeploy.services.config import resolve_settings
+        from cmgdeploy.services.spec import spec_from
 
         if file is None:
             raise UsageError("give the fleet file", hint="see `cmgdeploy fleet up --help`")
@@ -83,8 +84,9 @@ def fleet_up(
         for entry in read_fleet(file):
             flags = {"name": entry.name, "environment": environment}
             try:
-                config = _merged(s.config, entry.config)
-                specs[entry.name] = load_spec(flags, os.environ, config, password_prompt=prompt)
+                # The CMG's settings: its name, then as for `up`, its file over --config's.
+                own = resolve_settings(flags, os.environ, _merged(s.config, entry.config))
+                specs[entry.name] = spec_from(own, password_prompt=prompt)
             except CmgError as err:  # say which CMG of the file
                 err.message = f"CMG {entry.name}: {err.message}"
                 raise
@@ -154,13 +156,14 @@ def fleet_scale(
         chosen = _names(file, names)
         count = check_instances(instances, "--instances")
         workers = check_concurrency(concurrency)
+        password = s.settings.value("server_cert_password")
         _confirm(yes, f"scale {len(chosen)} CMGs ({', '.join(chosen)}) to {count} instances?")
         with s.op_context(yes=True, timeout=timeout, no_wait=no_wait, wait_lock=wait_lock) as op:
             return run_fleet(
                 op,
                 "fleet scale",
                 chosen,
-                lambda own, name: do_scale(own, name, count),
+                lambda own, name: do_scale(own, name, count, password),
                 concurrency=workers,
                 on_done=_streamer(s, "fleet scale"),
             )

@@ -16,14 +16,14 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import typer
 
 from cmgdeploy.cli.app import MissingCommand, State, command, is_global_copy, state_of
 from cmgdeploy.cli.render import Renderer
-from cmgdeploy.cli.session import Session
+from cmgdeploy.cli.session import SPEC_FLAGS, Session
 from cmgdeploy.domain.errors import CmgError, ExitCode, Interrupted, UsageError
 
 
@@ -42,14 +42,20 @@ def run(
     *,
     present: Callable[[State, Any, list[str]], int] | None = None,
     interrupted: Callable[[Session], Interrupted] = _interrupted_run,
+    flags: Mapping[str, Any] | None = None,
 ) -> None:
     """Call ``body(session)`` and render its result (``present`` renders it another way
     and returns the exit code); errors go to :func:`main`, which renders them. Ctrl-C
     in the body becomes ``interrupted(session)``: it knows where to follow the Azure
-    operation (and Typer would turn a bare KeyboardInterrupt into a silent exit 130)."""
+    operation (and Typer would turn a bare KeyboardInterrupt into a silent exit 130).
+
+    ``flags``: the settings the command's own options gave, by setting key; with the
+    spec options (:func:`~cmgdeploy.cli.options.spec_command`) they make the session's
+    resolved settings."""
     state = state_of(ctx)
     warnings: list[str] = []
-    session = Session(state, warnings)
+    given = {**ctx.meta.get(SPEC_FLAGS, {}), **(flags or {})}
+    session = Session(state, warnings, given)
     state.command, state.session = name, session
     if state.renderer.output == "text":
         # The text renderer is imported while the command waits on the server, if it does.

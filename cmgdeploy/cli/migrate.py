@@ -6,14 +6,13 @@ the CLI's own harness (global options, rendering, the one error boundary).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import typer
 
 from cmgdeploy.cli.app import app
 from cmgdeploy.cli.harness import run
-from cmgdeploy.cli.options import TIMEOUT, SpecOption, with_spec_options
+from cmgdeploy.cli.options import TIMEOUT, spec_command
 from cmgdeploy.cli.session import Session, secret_prompt
 
 MIGRATE_EPILOG = """\b
@@ -64,26 +63,13 @@ WAIT_LOCK = typer.Option(
 YES = typer.Option(
     False, "--yes", "-y", help="Allow retire to delete the source (else it stops and says)."
 )
-# The target's spec options are up's, but --to names it and the source's values are the
-# defaults of these two.
-TARGET_OPTIONS = (
-    SpecOption(
-        "region",
-        str,
-        typer.Option(None, "--region", help="Target region (default: the source's)."),
-        "region",
-    ),
-    SpecOption(
-        "instances",
-        int,
-        typer.Option(None, "--instances", help="Target instances, 1–16 (default: the source's)."),
-        "instances",
-    ),
+
+
+# The target's spec options are up's (the settings table gives the region's and the
+# instances' help here: the source's values are their defaults); --to names it.
+@app.command(
+    "migrate", epilog=MIGRATE_EPILOG, cls=spec_command("migrate", before="yes", skip=("name",))
 )
-
-
-@app.command("migrate", epilog=MIGRATE_EPILOG)
-@with_spec_options(*TARGET_OPTIONS, skip=("name",))
 def migrate(
     ctx: typer.Context,
     from_classic: str = FROM_CLASSIC,
@@ -94,60 +80,52 @@ def migrate(
     dry_run: bool = DRY_RUN,
     site_confirmed: bool = SITE_CONFIRMED,
     wait_lock: bool = WAIT_LOCK,
-    *,
-    flags: dict[str, Any],
     yes: bool = YES,
     timeout: float = TIMEOUT,
 ) -> None:
     """Replace a classic (or ARM) CMG by a new ARM CMG; resumable, safe under cron."""
-    given = {"to": to, "from_classic": from_classic, "from_arm": from_arm}
+    given = {
+        "to": to,
+        "from_classic": from_classic,
+        "from_arm": from_arm,
+        "drain_hours": drain_hours,
+        "site_confirmed": site_confirmed,
+        "management_cert": management_cert,
+    }
 
     def body(s: Session) -> Any:
         from cmgdeploy.commands.migrate import migrate as do_migrate
-        from cmgdeploy.services.config import load_migrate_settings
+        from cmgdeploy.services.config import migrate_settings
 
-        settings = load_migrate_settings(
-            {**given, "drain_hours": drain_hours, "site_confirmed": site_confirmed},
-            os.environ,
-            s.config,
-        )
+        settings = migrate_settings(s.settings)
         with s.op_context(yes=yes, timeout=timeout, wait_lock=wait_lock) as op:
-            options = {"yes": yes, "dry_run": dry_run, "management_cert": management_cert}
-            return do_migrate(op, _request(s, op, settings, flags, options))
+            return do_migrate(op, _request(s, op, settings, yes=yes, dry_run=dry_run))
 
-    run(ctx, "migrate", body)
+    run(ctx, "migrate", body, flags=given)
 
 
-def _request(
-    s: Session, op: Any, settings: Any, flags: dict[str, Any], options: dict[str, Any]
-) -> Any:
+def _request(s: Session, op: Any, settings: Any, *, yes: bool, dry_run: bool) -> Any:
     """The MigrateRequest of the parsed command line and the resolved settings."""
     from cmgdeploy.commands.migrate import MigrateRequest
     from cmgdeploy.services.targetspec import target_spec_loader
 
-    load = target_spec_loader(
-        flags,
-        s.config,
-        name=settings.to,
-        environment=s.environment_name(),
-        password_prompt=secret_prompt(),
-    )
-    cert_flag = options["management_cert"]
+    load = target_spec_loader(s.settings, name=settings.to, password_prompt=secret_prompt())
     return MigrateRequest(
         to=settings.to,
         from_classic=settings.from_classic,
         from_arm=settings.from_arm,
         load_spec=load,
         drain_hours=settings.drain_hours,
-        allow_delete=options["yes"] or settings.allow_delete_classic,
-        dry_run=options["dry_run"],
-        classic_client=lambda sub: _classic_client(s, op, cert_flag, sub),
+        allow_delete=yes or settings.allow_delete_classic,
+        dry_run=dry_run,
+        classic_client=lambda sub: _classic_client(op, s.settings, sub),
         site_confirmed=settings.site_confirmed,
     )
 
 
-def _classic_client(s: Session, op: Any, cert_flag: str | None, subscription: str) -> Any:
+def _classic_client(op: Any, settings: Any, subscription: str) -> Any:
     """A Service Management client (see :func:`cmgdeploy.commands.classic.open_classic_client`)."""
     from cmgdeploy.commands.classic import open_classic_client
+    from cmgdeploy.services.config import management_cert_settings
 
-    return open_classic_client(op, s.config, cert_flag, subscription)
+    return open_classic_client(op, management_cert_settings(settings), subscription)

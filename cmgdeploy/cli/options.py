@@ -1,77 +1,36 @@
-"""Option declarations shared by several commands, and the CMG spec options (up, plan,
-migrate) declared once in :data:`SPEC_OPTIONS`."""
+"""Option declarations shared by several commands, and the CMG spec options of up, plan
+and migrate, made from the settings table (:mod:`cmgdeploy.domain.settings`)."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
-import inspect
-import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import typer
+import typer.core
+import typer.main
 
-from cmgdeploy.cli.session import Session, secret_prompt
+from cmgdeploy.cli.session import SPEC_FLAGS, Session, secret_prompt
+from cmgdeploy.domain import settings
 from cmgdeploy.domain.errors import UsageError
 
-NAME = typer.Option(
-    None, "--name", help="CMG name (prefix): 3–24 lowercase letters/digits, a letter first."
-)
-REGION = typer.Option(None, "--region", help="Azure region, e.g. westeurope.")
-RG = typer.Option(None, "--resource-group", help="Resource group (default <name>-cmg-rg).")
-SUB = typer.Option(None, "--subscription", help="Subscription id (default: the only/default one).")
-INSTANCES = typer.Option(None, "--instances", help="VM instances, 1–16 (default 1).")
-VM_SIZE = typer.Option(
-    None, "--vm-size", help="Standard_B2s | Standard_A2_v2 (default) | Standard_A4_v2."
-)
-IMAGE = typer.Option(
-    None,
-    "--image-sku",
-    help="Windows Server image: 2022-datacenter (default, Generation 1) or "
-    "2022-datacenter-azure-edition (Generation 2; not on Av2 sizes).",
-)
-PACKAGE = typer.Option(
-    None,
-    "--cmg-package",
-    help="The site's CMG DSC package, <ConfigMgr install dir>\\inboxes\\cloudmgr.box\\"
-    "cmgdsc.zip (env CMGDEPLOY_CMG_PACKAGE); -e local makes a stand-in without it.",
-)
-CERT = typer.Option(
-    None,
-    "--server-cert",
-    help="Server certificate PFX (password: CMGDEPLOY_SERVER_CERT_PASSWORD or a prompt).",
-)
-SELF_SIGNED = typer.Option(
-    None,
-    "--self-signed-cert",
-    help="Make a lab certificate with the right CN (clients must trust it).",
-)
-TRUSTED = typer.Option(None, "--trusted-ca", help="Trusted root/intermediate CA file (repeatable).")
-SITE_CODE = typer.Option(None, "--site-code", help="ConfigMgr site code (3 characters).")
-CRL = typer.Option(
-    None,
-    "--verify-client-revocation/--no-verify-client-revocation",
-    help="The CMG checks client certificate revocation (default: on).",
-)
-TLS12 = typer.Option(
-    None, "--enforce-tls12/--no-enforce-tls12", help="The CMG enforces TLS 1.2 (default: on)."
-)
-CONTENT = typer.Option(
-    None,
-    "--content-from-storage/--no-content-from-storage",
-    help="The CMG serves content from Azure storage, as a cloud DP (default: off).",
-)
-CP = typer.Option(None, "--connection-point", help="CMG connection point server FQDN (repeatable).")
-MP = typer.Option(
-    None,
-    "--management-point",
-    help="Management point FQDN to enable for CMG traffic (repeatable); http://FQDN "
-    "for an HTTP management point of an Enhanced HTTP site.",
-)
-SUP = typer.Option(
-    None, "--software-update-point", help="Software update point FQDN to enable (repeatable)."
-)
+
+def option(key: str, command: str = "") -> Any:
+    """The ``typer.Option`` of setting ``key``: its flag and help from the settings table."""
+    row = settings.row(key)
+    return typer.Option(None, _declaration(row), help=row.help_for(command))
+
+
+def _declaration(row: settings.Row) -> str:
+    if row.kind == "switch":
+        return f"{row.flag_label}/--no-{row.flag_label[2:]}"
+    return row.flag_label
+
+
+NAME = option("name")
+SUB = option("subscription")
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 NO_WAIT = typer.Option(False, "--no-wait", help="Return once Azure accepted the deployment.")
 TIMEOUT = typer.Option(3600.0, "--timeout", help="Seconds to wait before exit 4 (Azure continues).")
@@ -82,73 +41,66 @@ WAIT_LOCK = typer.Option(
 )
 
 
-@dataclass(frozen=True)
-class SpecOption:
-    """One option of the CMG spec (up, plan): its parameter, type, Typer option and the
-    key :func:`cmgdeploy.services.spec.load_spec` reads it under."""
-
-    param: str
-    annotation: Any
-    option: Any
-    key: str
-
-
-SPEC_OPTIONS = (
-    SpecOption("name", str, NAME, "name"),
-    SpecOption("region", str, REGION, "region"),
-    SpecOption("resource_group", str, RG, "resource_group"),
-    SpecOption("subscription", str, SUB, "subscription"),
-    SpecOption("instances", int, INSTANCES, "instances"),
-    SpecOption("vm_size", str, VM_SIZE, "vm_size"),
-    SpecOption("image_sku", str, IMAGE, "image_sku"),
-    SpecOption("cmg_package", str, PACKAGE, "cmg_package"),
-    SpecOption("server_cert", str, CERT, "server_cert"),
-    SpecOption("self_signed_cert", bool, SELF_SIGNED, "self_signed_cert"),
-    SpecOption("trusted_ca", list[str], TRUSTED, "trusted_cas"),
-    SpecOption("verify_client_revocation", bool, CRL, "verify_client_revocation"),
-    SpecOption("enforce_tls12", bool, TLS12, "enforce_tls12"),
-    SpecOption("content_from_storage", bool, CONTENT, "content_from_storage"),
-    SpecOption("site_code", str, SITE_CODE, "site_code"),
-    SpecOption("connection_point", list[str], CP, "connection_points"),
-    SpecOption("management_point", list[str], MP, "management_points"),
-    SpecOption("software_update_point", list[str], SUP, "software_update_points"),
-)
+_ANNOTATIONS: dict[str, Any] = {
+    "text": str,
+    "path": str,
+    "int": int,
+    "number": float,
+    "flag": bool,
+    "switch": bool,
+    "list": list[str],
+    "paths": list[str],
+}
 
 
-def with_spec_options(
-    *overrides: SpecOption, skip: tuple[str, ...] = ()
-) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Give a Typer command the spec options (declared once, in :data:`SPEC_OPTIONS`).
+@functools.cache
+def spec_params(command: str, skip: tuple[str, ...] = ()) -> tuple[Any, ...]:
+    """The spec options of ``command``, as Typer makes them from the settings table.
 
-    The command declares ``flags: dict`` where the options belong in --help and gets
-    the given ones there, under their spec keys (as :func:`load_spec` wants them).
-    ``overrides`` replace options of the same parameter (other help), ``skip`` drops
-    some. Typer reads the published ``__signature__``.
+    Typer builds options from a callable's parameters: here a dataclass made from the
+    table's rows (one field per option, its default the ``typer.Option``), never called.
     """
-    replaced = {o.param: o for o in overrides}
-    options = [replaced.get(o.param, o) for o in SPEC_OPTIONS if o.param not in skip]
+    fields = [
+        (
+            row.param,
+            _ANNOTATIONS[row.kind],
+            dataclasses.field(default=option(row.key, command)),
+        )
+        for row in settings.cli_rows()
+        if row.key not in skip
+    ]
+    prototype = typer.Typer(add_completion=False)
+    prototype.command()(dataclasses.make_dataclass("SpecOptions", fields))
+    return tuple(typer.main.get_command(prototype).params)
 
-    def decorate(command: Callable[..., None]) -> Callable[..., None]:
-        kw = inspect.Parameter.KEYWORD_ONLY
-        params: list[inspect.Parameter] = []
-        for p in inspect.signature(command, eval_str=True).parameters.values():
-            if p.name != "flags":
-                params.append(p.replace(kind=kw))
-                continue
-            params += [inspect.Parameter(o.param, kw, default=o.option, annotation=o.annotation)
-                       for o in options]  # fmt: skip
 
-        @functools.wraps(command)
-        def wrapper(**kwargs: Any) -> None:
-            given = {o.key: kwargs.pop(o.param) for o in options}
-            command(flags=spec_flags(**given), **kwargs)
+def spec_command(
+    command: str, *, before: str | None = None, skip: tuple[str, ...] = ()
+) -> type[typer.core.TyperCommand]:
+    """The command class of a spec command (``@app.command(cls=...)``): its options are
+    the settings table's spec options (:func:`spec_params`), listed before the option
+    ``before`` (else last); the values given are kept in ``ctx.meta[SPEC_FLAGS]`` under
+    their setting keys (:func:`given_spec_flags`), not passed to the function."""
+    rows = tuple(r for r in settings.cli_rows() if r.key not in skip)
 
-        del wrapper.__wrapped__  # typer must see the signature below, not the command's
-        wrapper.__annotations__ = {p.name: p.annotation for p in params}
-        setattr(wrapper, "__signature__", inspect.Signature(params))  # noqa: B010
-        return wrapper
+    class SpecCommand(typer.core.TyperCommand):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            names = [p.name for p in self.params]
+            at = names.index(before) if before in names else len(names)
+            self.params[at:at] = [copy.copy(p) for p in spec_params(command, skip)]
 
-    return decorate
+        def invoke(self, ctx: Any) -> Any:
+            given = {row.key: ctx.params.pop(row.param, None) for row in rows}
+            ctx.meta[SPEC_FLAGS] = spec_flags(**given)
+            return super().invoke(ctx)
+
+    return SpecCommand
+
+
+def given_spec_flags(ctx: typer.Context) -> dict[str, Any]:
+    """The spec options given to the command of ``ctx`` (see :func:`spec_command`)."""
+    return dict(ctx.meta.get(SPEC_FLAGS, {}))
 
 
 def spec_flags(**given: Any) -> dict[str, Any]:
@@ -156,21 +108,20 @@ def spec_flags(**given: Any) -> dict[str, Any]:
     return {k: v for k, v in flags.items() if v is not None and v != []}
 
 
-def load_spec(s: Session, flags: dict[str, Any]) -> Any:
-    from cmgdeploy.services.spec import load_spec as load
+def load_spec(s: Session) -> Any:
+    """The CMG spec of the command line's resolved settings."""
+    from cmgdeploy.services.spec import spec_from
 
-    flags["environment"] = s.environment_name()
-    spec = load(flags, os.environ, s.config, password_prompt=secret_prompt())
+    spec = spec_from(s.settings, password_prompt=secret_prompt())
     s.cmg_name = spec.name
     return spec
 
 
-def name_of(s: Session, name: str | None) -> str:
+def name_of(s: Session) -> str:
     """The CMG name: --name, CMGDEPLOY_NAME or the config file, checked."""
     from cmgdeploy.domain.validate import cmg_name
-    from cmgdeploy.services.config import resolve
 
-    setting = resolve("name", {"name": name}, os.environ, s.config)
+    setting = s.settings.get("name")
     if setting.value is None:
         raise UsageError("give --name (or CMGDEPLOY_NAME, or name in the config file)")
     s.cmg_name = str(cmg_name(setting.value, setting.source))

@@ -5,13 +5,17 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import typer
 
 from cmgdeploy.cli.app import State
 from cmgdeploy.services import paths
+
+# Where a spec command keeps the spec options given (its Click context's meta).
+SPEC_FLAGS = "cmgdeploy.spec_flags"
 
 
 def is_tty() -> bool:
@@ -43,12 +47,22 @@ def confirmer(yes: bool) -> Callable[[str], bool]:
 
 
 class Session:
-    """Lazily opened pieces one command may need (config, site DB, environment, context)."""
+    """Lazily opened pieces one command may need (config, settings, site DB,
+    environment, context).
 
-    def __init__(self, state: State, warnings: list[str]) -> None:
+    ``flags`` are the settings the command line gave (the command's options under their
+    setting keys); with the global options, the environment and the config file they
+    are resolved once, into :attr:`settings`, which the command hands down.
+    """
+
+    def __init__(
+        self, state: State, warnings: list[str], flags: Mapping[str, Any] | None = None
+    ) -> None:
         self.state = state
         self.warnings = warnings
+        self.flags = dict(flags or {})
         self._config: Any = None
+        self._settings: Any = None
         self.cmg_name: str | None = None  # once known: named in the Ctrl-C hint
 
     @property
@@ -59,16 +73,18 @@ class Session:
             self._config = read_config(self.state.config)
         return self._config
 
-    def environment_name(self) -> str:
-        from cmgdeploy.domain.environments import DEFAULT_ENVIRONMENT
-        from cmgdeploy.services.config import resolve
+    @property
+    def settings(self) -> Any:
+        """Every setting, resolved once: flag > environment variable > file > default."""
+        from cmgdeploy.services.config import resolve_settings
 
-        flags = {"environment": self.state.environment}
-        return str(
-            resolve(
-                "environment", flags, os.environ, self.config, default=DEFAULT_ENVIRONMENT
-            ).value
-        )
+        if self._settings is None:
+            given = {"environment": self.state.environment, "site_db": self.state.site_db}
+            self._settings = resolve_settings({**self.flags, **given}, os.environ, self.config)
+        return self._settings
+
+    def environment_name(self) -> str:
+        return str(self.settings.value("environment"))
 
     def site_db(self) -> Any:
         import sqlite3
@@ -76,13 +92,16 @@ class Session:
         from cmgdeploy.domain.errors import InputError
         from cmgdeploy.services.sitedb import SiteDB
 
-        path = self.state.site_db or paths.site_db_path()
+        setting = self.settings.get("site_db")
+        path = _site_db_path(setting) if setting.given else paths.site_db_path()
         try:
             return SiteDB(path)
         except (OSError, sqlite3.DatabaseError) as exc:
             # A directory, an unwritable place or another file given as the site DB.
             raise InputError(
-                "--site-db", str(path), f"a cmgdeploy site database (SQLite file): {exc}"
+                setting.source if setting.given else "--site-db",
+                str(path),
+                f"a cmgdeploy site database (SQLite file): {exc}",
             ) from None
 
     @contextlib.contextmanager
@@ -100,11 +119,11 @@ class Session:
         """
         from cmgdeploy.commands.environments import get_environment
         from cmgdeploy.services.azure.retry import operation_deadline
-        from cmgdeploy.services.config import load_auth_settings
+        from cmgdeploy.services.config import auth_settings
         from cmgdeploy.services.context import OpContext
         from cmgdeploy.services.local import resolve_environment
 
-        auth = load_auth_settings({}, os.environ, self.config, secret_prompt=secret_prompt())
+        auth = auth_settings(self.settings, secret_prompt=secret_prompt())
         with self.site_db() as db:
             row = get_environment(db, self.environment_name())
             with resolve_environment(row, paths.local_azure_dir()) as env:
@@ -129,3 +148,13 @@ class Session:
                         yield ctx
                 finally:
                     self.warnings.extend(w for w in ctx.warnings.items if w not in self.warnings)
+
+
+def _site_db_path(setting: Any) -> Path:
+    """The site database given (relative to the config file when given there)."""
+    from cmgdeploy.domain.errors import InputError
+
+    if not isinstance(setting.value, str | Path) or not str(setting.value).strip():
+        raise InputError(setting.source, setting.value, "the path of the site database file")
+    path = Path(setting.value).expanduser()
+    return path if setting.base_dir is None else setting.base_dir / path

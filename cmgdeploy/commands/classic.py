@@ -8,13 +8,13 @@ is Running with every role instance ReadyRole (what the console shows as Ready).
 from __future__ import annotations
 
 import contextlib
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from cmgdeploy.domain.errors import InputError, UsageError
 from cmgdeploy.services.azure.classic import ClassicClient, ClassicService
+from cmgdeploy.services.config import ManagementCertSettings, Setting
 
 
 def classic_state(service: ClassicService) -> str:
@@ -107,15 +107,12 @@ def show_classic(client: ClassicClient, name: str) -> ClassicShowResult:
 
 
 # -- the one way to build a Service Management client (classic list/show, migrate) --------
-def classic_subscription(
-    op: Any, flag: str | None, config: Any, env: Mapping[str, str] | None = None
-) -> str:
-    """The classic subscription: --subscription > CMGDEPLOY_SUBSCRIPTION > the config
-    file's ``subscription`` > the environment's own (local Azure); InputError if none."""
+def classic_subscription(op: Any, setting: Setting) -> str:
+    """The classic subscription: the resolved ``subscription`` setting (--subscription >
+    CMGDEPLOY_SUBSCRIPTION > the config file's) > the environment's own (local Azure);
+    InputError if none."""
     from cmgdeploy.domain.validate import guid
-    from cmgdeploy.services.config import resolve
 
-    setting = resolve("subscription", {"subscription": flag}, env or os.environ, config)
     if setting.value in (None, ""):
         if op.env.subscription_id:
             return str(op.env.subscription_id)
@@ -131,21 +128,18 @@ def classic_subscription(
 @contextlib.contextmanager
 def open_classic_client(
     op: Any,
-    config: Any,
-    cert_flag: str | None,
+    settings: ManagementCertSettings | None,
     subscription: str,
     *,
-    env: Mapping[str, str] | None = None,
     poll_interval: float = 1.0,
 ) -> Iterator[ClassicClient]:
     """A Service Management client for ``subscription``: the management certificate
-    from --management-cert / CMGDEPLOY_MANAGEMENT_CERT / the config file, else (local
-    Azure) its own; its password is registered for redaction before anything is read."""
+    ``settings`` (--management-cert / CMGDEPLOY_MANAGEMENT_CERT / the config file),
+    else (local Azure) its own; its password is registered for redaction before
+    anything is read."""
     from cmgdeploy.domain.redact import register_secret
     from cmgdeploy.services.azure.classic import ManagementCertificate
-    from cmgdeploy.services.config import load_management_cert
 
-    settings = load_management_cert({"management_cert": cert_flag}, env or os.environ, config)
     path = settings.path if settings else op.env.management_certificate
     if not path:
         raise UsageError(

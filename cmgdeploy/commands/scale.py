@@ -6,8 +6,7 @@ the site rules, exactly as for ``up``.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from cmgdeploy.commands.up import load_inputs, up
@@ -15,32 +14,30 @@ from cmgdeploy.domain import validate
 from cmgdeploy.domain.environments import require_cmg_supported
 from cmgdeploy.domain.errors import UsageError
 from cmgdeploy.domain.results import CmgStatus
+from cmgdeploy.services.config import settings_of
 from cmgdeploy.services.context import OpContext
-from cmgdeploy.services.spec import load_spec
-
-# The only variable scale reads: a PFX's password is not kept with the inputs.
-SECRET_VARS = ("CMGDEPLOY_SERVER_CERT_PASSWORD",)
+from cmgdeploy.services.spec import spec_from
 
 
 def scale(
     ctx: OpContext,
     name: str,
     instances: int,
-    env: Mapping[str, str] | None = None,
+    server_cert_password: str | None = None,
     password_prompt: Callable[[str], str] | None = None,
 ) -> CmgStatus:
     """Redeploy CMG ``name`` with ``instances`` (1–16) from the inputs ``up`` kept.
 
     Only the instance count changes: other ``CMGDEPLOY_*`` variables and the config
-    file are not read (they would silently change a scaled CMG); the server
-    certificate's password comes from CMGDEPLOY_SERVER_CERT_PASSWORD or the prompt."""
+    file play no part (they would silently change a scaled CMG); the server
+    certificate's password is given (the CLI reads CMGDEPLOY_SERVER_CERT_PASSWORD, a
+    PFX's password is not kept with the inputs) or asked for with the prompt."""
     require_cmg_supported(ctx.env)
     validate.instances(instances, "--instances")
     flags = _saved_flags(ctx, name)
     flags["instances"] = instances
-    source = env if env is not None else os.environ
-    secrets = {k: source[k] for k in SECRET_VARS if k in source}
-    spec = load_spec(flags, secrets, None, password_prompt=password_prompt)
+    secrets = {"server_cert_password": server_cert_password}
+    spec = spec_from(settings_of(flags, secrets), password_prompt=password_prompt)
     return up(ctx, spec, command="scale")
 
 

@@ -1,10 +1,14 @@
 """Settings from flags, ``CMGDEPLOY_*``/``AZURE_*`` environment variables and a TOML file.
 
-Precedence: flag > environment variable > config file > default. ``read_config``
-reads the TOML file once (``--config`` or ``./cmgdeploy.toml`` if present); the
-loaders (``load_spec`` in spec.py, ``load_auth_settings``, ``load_management_cert``,
-``load_migrate_settings``) take it. Secrets come only from environment variables or a
-prompt callback, never from flags or the file, and never appear in reprs.
+Every setting is a row of the settings table (:mod:`cmgdeploy.domain.settings`): the
+keys the file takes, the variables read and the defaults all come from it.
+``read_config`` reads the TOML file once (``--config`` or ``./cmgdeploy.toml`` if
+present); :func:`resolve_settings` applies precedence — flag > environment variable >
+config file > default — here and nowhere else, for every row at once; the loaders
+(``spec_from`` in spec.py, :func:`auth_settings`, :func:`management_cert_settings`,
+:func:`migrate_settings`) take the resolved :class:`Settings`. Secrets come only from
+environment variables or a prompt callback, never from flags or the file, and never
+appear in reprs.
 """
 
 from __future__ import annotations
@@ -15,55 +19,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from cmgdeploy.domain import settings as settings_table
 from cmgdeploy.domain import validate
 from cmgdeploy.domain.errors import InputError
 
 DEFAULT_CONFIG_NAME = "cmgdeploy.toml"
 
-SPEC_KEYS = (
-    "name",
-    "region",
-    "resource_group",
-    "subscription",
-    "vm_size",
-    "instances",
-    "image_sku",
-    "cmg_package",
-    "server_cert",
-    "self_signed_cert",
-    "trusted_cas",
-    "verify_client_revocation",
-    "enforce_tls12",
-    "content_from_storage",
-    "site_code",
-    "connection_points",
-    "management_points",
-    "software_update_points",
-    "tags",
-)
-TOP_KEYS = (*SPEC_KEYS, "environment", "site_db", "management_cert", "allow_delete_classic")
-TABLES: dict[str, tuple[str, ...]] = {
-    "auth": ("method", "tenant_id", "client_id", "client_certificate"),
-    "migrate": ("drain_hours", "from_classic", "from", "to", "site_confirmed"),
-}
+# All derived from the settings table (cmgdeploy.domain.settings).
+SPEC_KEYS = settings_table.spec_file_keys()
+_FILE_KEYS = settings_table.file_keys()
+TOP_KEYS = _FILE_KEYS[""]
+TABLES: dict[str, tuple[str, ...]] = {t: keys for t, keys in _FILE_KEYS.items() if t}
 # Keys people may try to put in the file; refused with a pointer to the env var.
-SECRET_KEYS = {
-    "server_cert_password": "CMGDEPLOY_SERVER_CERT_PASSWORD",
-    "management_cert_password": "CMGDEPLOY_MANAGEMENT_CERT_PASSWORD",
-    "client_secret": "AZURE_CLIENT_SECRET",
-    "client_certificate_password": "AZURE_CLIENT_CERTIFICATE_PASSWORD",
-    "password": "the matching environment variable",
-}
-# Repeatable flags are spelt in the singular on the command line.
-FLAG_NAMES = {
-    "connection_points": "--connection-point",
-    "management_points": "--management-point",
-    "software_update_points": "--software-update-point",
-    "trusted_cas": "--trusted-ca",
-    "tags": "--tag",
-    "from_arm": "--from",  # migrate's ARM source
-}
-AUTH_METHODS = ("auto", "secret", "certificate", "managed-identity", "default", "device-code")
+SECRET_KEYS = settings_table.secret_env_vars()
+AUTH_METHODS = settings_table.AUTH_METHODS
 
 SecretPrompt = Callable[[str], str]
 
@@ -141,32 +110,83 @@ def _unknown(key: str, allowed: tuple[str, ...], path: Path) -> None:
 class Setting:
     """One resolved value with the name of where it came from (for messages)."""
 
-    value: Any
+    value: Any = field(repr=False)
     source: str  # "--flag", "ENV_VAR", "key (in file)" or "default"
     base_dir: Path | None = None  # for relative paths from the config file
 
+    @property
+    def given(self) -> bool:
+        """Set by the user (a flag, a variable or the file), not the default."""
+        return self.source != "default"
 
-def resolve(
-    key: str,
-    flags: Mapping[str, Any],
-    env: Mapping[str, str],
-    config: ConfigFile,
-    *,
-    env_var: str | None = None,
-    config_key: str | None = None,
-    default: Any = None,
+
+class Settings:
+    """Every setting of the table, resolved once (flag > environment variable > config
+    file > default): what the command line hands to commands. Secrets are read from
+    the environment only; no value appears in a repr."""
+
+    def __init__(self, found: Mapping[str, Setting], config: ConfigFile) -> None:
+        self._found = dict(found)
+        self.config = config
+
+    def __repr__(self) -> str:
+        given = sorted(k for k, s in self._found.items() if s.given)
+        return f"Settings(given={given})"
+
+    def get(self, key: str) -> Setting:
+        return self._found[key]
+
+    def value(self, key: str) -> Any:
+        return self._found[key].value
+
+    def with_flags(self, flags: Mapping[str, Any]) -> Settings:
+        """These flags over the settings (None or an empty list: not given)."""
+        found = dict(self._found)
+        for key, value in flags.items():
+            if value is not None and value != [] and value != ():
+                found[key] = Setting(value, settings_table.row(key).flag_label)
+        return Settings(found, self.config)
+
+    def with_defaults(self, defaults: Mapping[str, Any]) -> Settings:
+        """These values where the user set nothing (labelled as their flags); keys the
+        table does not know (kept by another version) are left out."""
+        unset = {k: v for k, v in defaults.items() if k in self._found and not self.get(k).given}
+        return self.with_flags(unset)
+
+
+def resolve_settings(
+    flags: Mapping[str, Any], env: Mapping[str, str], config: ConfigFile | None = None
+) -> Settings:
+    """Resolve every setting of the table: the flag given (None or an empty list = not
+    given), else its environment variable (a blank one is not set), else the config
+    file's key, else the table's default. Secrets: the environment only."""
+    config = config or ConfigFile()
+    found: dict[str, Setting] = {}
+    for row in settings_table.SETTINGS:
+        found[row.key] = _resolve(row, flags, env, config)
+    return Settings(found, config)
+
+
+def settings_of(values: Mapping[str, Any], secrets: Mapping[str, str | None]) -> Settings:
+    """Settings made of ``values`` alone (inputs kept by an earlier run) and the secrets
+    given by key: no environment variable, no config file."""
+    env = {str(settings_table.row(key).env_var): value for key, value in secrets.items() if value}
+    return resolve_settings(values, env)
+
+
+def _resolve(
+    row: settings_table.Row, flags: Mapping[str, Any], env: Mapping[str, str], config: ConfigFile
 ) -> Setting:
-    """Pick the value of one setting by precedence: flag > env > file > default."""
-    flag = flags.get(key)
+    flag = None if row.secret else flags.get(row.key)
     if flag is not None and flag != [] and flag != ():
-        return Setting(flag, FLAG_NAMES.get(key, "--" + key.replace("_", "-")))
-    env_name = env_var or f"CMGDEPLOY_{key.upper()}"
-    if env.get(env_name, "").strip():
-        return Setting(env[env_name], env_name)
-    file_key = config_key or key
-    if config.get(file_key) is not None:
-        return Setting(config.get(file_key), config.label(file_key), config.base_dir)
-    return Setting(default, "default")
+        return Setting(flag, row.flag_label)
+    var = row.env_var
+    if var and (env.get(var) if row.secret else env.get(var, "").strip()):
+        return Setting(env[var], var)
+    key = row.toml_key
+    if key and not row.secret and config.get(key) is not None:
+        return Setting(config.get(key), config.label(key), config.base_dir)
+    return Setting(row.default, "default")
 
 
 def split_list(setting: Setting) -> list[Any]:
@@ -228,54 +248,30 @@ def load_auth_settings(
     *,
     secret_prompt: SecretPrompt | None = None,
 ) -> AuthSettings:
-    """Auth settings: flags ``auth_method``, ``tenant_id``, ``client_id``,
-    ``client_certificate``; env ``CMGDEPLOY_AUTH_METHOD``, ``AZURE_TENANT_ID``,
-    ``AZURE_CLIENT_ID``, ``AZURE_CLIENT_CERTIFICATE_PATH``, ``AZURE_CLIENT_SECRET``,
-    ``AZURE_CLIENT_CERTIFICATE_PASSWORD``; TOML ``[auth]``.
+    """:func:`auth_settings` of the settings resolved from ``flags``, ``env``, ``config``."""
+    return auth_settings(resolve_settings(flags, env, config), secret_prompt=secret_prompt)
+
+
+def auth_settings(settings: Settings, *, secret_prompt: SecretPrompt | None = None) -> AuthSettings:
+    """Auth settings: ``auth_method`` (``CMGDEPLOY_AUTH_METHOD``, ``[auth] method``),
+    ``AZURE_TENANT_ID``, ``AZURE_CLIENT_ID``, ``AZURE_CLIENT_CERTIFICATE_PATH`` (or
+    ``[auth]``), and the secrets ``AZURE_CLIENT_SECRET``,
+    ``AZURE_CLIENT_CERTIFICATE_PASSWORD``.
 
     ``method = "secret"`` without ``AZURE_CLIENT_SECRET`` asks ``secret_prompt`` (when
     interactive) or raises InputError.
     """
-    method = _auth_method(
-        resolve("auth_method", flags, env, config, config_key="auth.method", default="auto")
-    )
-    got = _resolve_all(AUTH_SOURCES, flags, env, config)
-    tenant, client = got["tenant_id"], got["client_id"]
-    settings = AuthSettings(
+    method = _auth_method(settings.get("auth_method"))
+    tenant, client = settings.get("tenant_id"), settings.get("client_id")
+    auth = AuthSettings(
         method=method,
         tenant_id=validate.tenant(tenant.value, tenant.source) if tenant.value else None,
         client_id=validate.guid(client.value, client.source) if client.value else None,
-        client_certificate=optional_file(got["client_certificate"]),
-        client_secret=env.get("AZURE_CLIENT_SECRET") or None,
-        client_certificate_password=env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD") or None,
+        client_certificate=optional_file(settings.get("client_certificate")),
+        client_secret=settings.value("client_secret") or None,
+        client_certificate_password=settings.value("client_certificate_password") or None,
     )
-    return _complete_auth(settings, secret_prompt)
-
-
-# (key, environment variable, config file key) of settings read under other names.
-AUTH_SOURCES = (
-    ("tenant_id", "AZURE_TENANT_ID", "auth.tenant_id"),
-    ("client_id", "AZURE_CLIENT_ID", "auth.client_id"),
-    ("client_certificate", "AZURE_CLIENT_CERTIFICATE_PATH", "auth.client_certificate"),
-)
-MIGRATE_SOURCES = (
-    ("to", "CMGDEPLOY_MIGRATE_TO", "migrate.to"),
-    ("from_classic", "CMGDEPLOY_MIGRATE_FROM_CLASSIC", "migrate.from_classic"),
-    ("from_arm", "CMGDEPLOY_MIGRATE_FROM", "migrate.from"),
-)
-
-
-def _resolve_all(
-    sources: tuple[tuple[str, str, str], ...],
-    flags: Mapping[str, Any],
-    env: Mapping[str, str],
-    config: ConfigFile,
-) -> dict[str, Setting]:
-    """:func:`resolve` for each ``(key, env_var, config_key)``, by key."""
-    return {
-        key: resolve(key, flags, env, config, env_var=var, config_key=file_key)
-        for key, var, file_key in sources
-    }
+    return _complete_auth(auth, secret_prompt)
 
 
 def _checked_or_none(setting: Setting, check: Callable[[Any, str], Any]) -> Any:
@@ -324,12 +320,17 @@ class ManagementCertSettings:
 def load_management_cert(
     flags: Mapping[str, Any], env: Mapping[str, str], config: ConfigFile
 ) -> ManagementCertSettings | None:
+    """:func:`management_cert_settings` of the settings resolved from the arguments."""
+    return management_cert_settings(resolve_settings(flags, env, config))
+
+
+def management_cert_settings(settings: Settings) -> ManagementCertSettings | None:
     """``--management-cert`` / ``CMGDEPLOY_MANAGEMENT_CERT`` / ``management_cert``;
     password from ``CMGDEPLOY_MANAGEMENT_CERT_PASSWORD``. None when not given."""
-    path = optional_file(resolve("management_cert", flags, env, config))
+    path = optional_file(settings.get("management_cert"))
     if path is None:
         return None
-    password = env.get("CMGDEPLOY_MANAGEMENT_CERT_PASSWORD") or None
+    password = settings.value("management_cert_password") or None
     return ManagementCertSettings(path=path, password=password)
 
 
@@ -358,37 +359,23 @@ class MigrateSettings:
 def load_migrate_settings(
     flags: Mapping[str, Any], env: Mapping[str, str], config: ConfigFile
 ) -> MigrateSettings:
-    """Flags ``to``, ``from_classic``, ``from_arm``, ``drain_hours``,
-    ``allow_delete_classic``, ``site_confirmed``; env ``CMGDEPLOY_MIGRATE_*``; TOML
-    ``[migrate]``."""
-    got = _resolve_all(MIGRATE_SOURCES, flags, env, config)
-    drain = resolve(
-        "drain_hours",
-        flags,
-        env,
-        config,
-        env_var="CMGDEPLOY_MIGRATE_DRAIN_HOURS",
-        config_key="migrate.drain_hours",
-        default=24.0,
-    )
-    allow = resolve("allow_delete_classic", flags, env, config, default=False)
-    confirmed = resolve(
-        "site_confirmed",
-        flags,
-        env,
-        config,
-        env_var="CMGDEPLOY_MIGRATE_SITE_CONFIRMED",
-        config_key="migrate.site_confirmed",
-        default=False,
-    )
-    arm = got["from_arm"]
-    if got["from_classic"].value is not None and arm.value is not None:
+    """:func:`migrate_settings` of the settings resolved from the arguments."""
+    return migrate_settings(resolve_settings(flags, env, config))
+
+
+def migrate_settings(settings: Settings) -> MigrateSettings:
+    """``to``, ``from_classic``, ``from_arm``, ``drain_hours``, ``allow_delete_classic``,
+    ``site_confirmed`` (env ``CMGDEPLOY_MIGRATE_*``, TOML ``[migrate]``)."""
+    arm = settings.get("from_arm")
+    if settings.get("from_classic").value is not None and arm.value is not None:
         raise InputError(
             arm.source, arm.value, "either a classic source or an ARM source, not both"
         )
+    drain, allow = settings.get("drain_hours"), settings.get("allow_delete_classic")
+    confirmed = settings.get("site_confirmed")
     return MigrateSettings(
-        to=_checked_or_none(got["to"], validate.cmg_name),
-        from_classic=_checked_or_none(got["from_classic"], validate.classic_service_name),
+        to=_checked_or_none(settings.get("to"), validate.cmg_name),
+        from_classic=_checked_or_none(settings.get("from_classic"), validate.classic_service_name),
         from_arm=_checked_or_none(arm, validate.cmg_name),
         drain_hours=validate.hours(drain.value, drain.source),
         allow_delete_classic=validate.boolean(allow.value, allow.source),

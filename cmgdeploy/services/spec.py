@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from cmgdeploy.domain import settings as table
 from cmgdeploy.domain import validate
 from cmgdeploy.domain.environments import DEFAULT_ENVIRONMENT, LOCAL, environment_name
 from cmgdeploy.domain.errors import InputError
@@ -31,9 +32,10 @@ from cmgdeploy.services.certs import (
 from cmgdeploy.services.config import (
     ConfigFile,
     Setting,
+    Settings,
     optional_file,
     read_config,
-    resolve,
+    resolve_settings,
     split_list,
 )
 from cmgdeploy.services.dscpackage import (
@@ -44,8 +46,8 @@ from cmgdeploy.services.dscpackage import (
     stand_in_package,
 )
 
-DEFAULT_VM_SIZE = "Standard_A2_v2"
-SERVER_CERT_PASSWORD_ENV = "CMGDEPLOY_SERVER_CERT_PASSWORD"
+DEFAULT_VM_SIZE = table.DEFAULT_VM_SIZE
+SERVER_CERT_PASSWORD_ENV = str(table.row("server_cert_password").env_var)
 
 PasswordPrompt = Callable[[str], str]
 
@@ -83,53 +85,21 @@ class CmgSpec:
     tags: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
+    # Settings of the table with no field of their own: (key, value), in table order.
+    more: tuple[tuple[str, Any], ...] = ()
+
+    def value(self, key: str) -> Any:
+        """Any spec setting of the table by its key."""
+        return table.value_of(self, key)
+
     def to_dict(self) -> dict[str, Any]:
-        """The spec for output: no password, no key material."""
-        return {
-            "name": self.name,
-            "region": self.region,
-            "resource_group": self.resource_group,
-            "environment": self.environment,
-            "subscription": self.subscription,
-            "vm_size": self.vm_size,
-            "instances": self.instances,
-            "image_sku": self.image_sku,
-            "cmg_package": str(self.cmg_package) if self.cmg_package else None,
-            "cmg_package_sha256": self.package.sha256 if self.package else None,
-            "server_cert": str(self.server_cert) if self.server_cert else None,
-            "server_cert_thumbprint": self.certificate.thumbprint if self.certificate else None,
-            "self_signed_cert": self.self_signed_cert,
-            "trusted_cas": [str(p) for p in self.trusted_cas],
-            "trusted_ca_thumbprints": list(self.trusted_ca_thumbprints),
-            "verify_client_revocation": self.verify_client_revocation,
-            "enforce_tls12": self.enforce_tls12,
-            "content_from_storage": self.content_from_storage,
-            "site_code": self.site_code,
-            "connection_points": list(self.connection_points),
-            "management_points": list(self.management_points),
-            "software_update_points": list(self.software_update_points),
-            "tags": dict(self.tags),
-        }
+        """The spec for output: no password, no key material (from the settings table)."""
+        return table.spec_to_dict(self)
 
     def azure_inputs(self) -> dict[str, Any]:
-        """The inputs that shape what is deployed in Azure (file paths and site data left out)."""
-        return {
-            "name": self.name,
-            "region": self.region,
-            "resource_group": self.resource_group,
-            "environment": self.environment,
-            "subscription": self.subscription,
-            "vm_size": self.vm_size,
-            "instances": self.instances,
-            "image_sku": self.image_sku,
-            "cmg_package_sha256": self.package.sha256 if self.package else None,
-            "server_cert_thumbprint": self.certificate.thumbprint if self.certificate else None,
-            "trusted_ca_thumbprints": sorted(self.trusted_ca_thumbprints),
-            "verify_client_revocation": self.verify_client_revocation,
-            "enforce_tls12": self.enforce_tls12,
-            "content_from_storage": self.content_from_storage,
-            "tags": dict(self.tags),
-        }
+        """The inputs that shape what is deployed in Azure (file paths and site data left
+        out): the settings table's identity rows and the digests of their files."""
+        return table.identity(self)
 
     def input_hash(self) -> str:
         """sha256 (hex) of ``azure_inputs()`` in canonical JSON: equal hash = same deployment.
@@ -151,20 +121,34 @@ def load_spec(
     now: dt.datetime | None = None,
     password_prompt: PasswordPrompt | None = None,
 ) -> CmgSpec:
-    """Build and validate a CmgSpec (see the module docstring for precedence).
+    """:func:`spec_from` the settings resolved from ``flags``, ``env`` and ``config``."""
+    return spec_from(
+        resolve_settings(flags, env, _config_file(config)),
+        require_name=require_name,
+        require_region=require_region,
+        now=now,
+        password_prompt=password_prompt,
+    )
+
+
+def spec_from(
+    settings: Settings,
+    *,
+    require_name: bool = True,
+    require_region: bool = True,
+    now: dt.datetime | None = None,
+    password_prompt: PasswordPrompt | None = None,
+) -> CmgSpec:
+    """Build and validate a CmgSpec from resolved settings (see the module docstring).
 
     The server certificate is loaded (password from ``CMGDEPLOY_SERVER_CERT_PASSWORD``
     or ``password_prompt``) and checked against the name at ``now``; its warnings
     land in ``spec.warnings``. Without a name, the CN's first label is the name.
     """
-    cfg = _config_file(config)
-
-    def get(key: str, default: Any = None) -> Setting:
-        return resolve(key, flags, env, cfg, default=default)
-
+    get = settings.get
     # Evaluated in this order (certificate, name, CAs, then the fields as listed), so
     # of several bad inputs the same one is reported first every time.
-    certificate, cert_path, self_signed = _load_certificate(get, env, password_prompt)
+    certificate, cert_path, self_signed = _load_certificate(get, password_prompt)
     name = _name(get("name"), certificate, require_name)
     trusted = _trusted_cas(get)
     spec = CmgSpec(
@@ -178,6 +162,7 @@ def load_spec(
         **_gateway_fields(get),
         **_site_fields(get),
         tags=_tags(get("tags")),
+        more=_more_fields(get),
     )
     _require_site_code(spec)
     spec = _given_package(spec, get("cmg_package"))
@@ -202,33 +187,49 @@ def _azure_fields(get: Callable[..., Setting], name: str, require_region: bool) 
     return {
         "region": _region(get("region"), require_region),
         "resource_group": _resource_group(get("resource_group"), name),
-        "environment": environment_name(
-            get("environment", DEFAULT_ENVIRONMENT).value, get("environment").source
-        ),
-        "subscription": _optional(get("subscription"), lambda v, f: validate.guid(v, f)),
-        "vm_size": _checked(get("vm_size", DEFAULT_VM_SIZE), validate.vm_size),
-        "instances": _checked(get("instances", 1), validate.instances),
-        "image_sku": _checked(get("image_sku", validate.DEFAULT_IMAGE_SKU), validate.image_sku),
+        "environment": _checked(get("environment"), environment_name),
+        "subscription": _optional(get("subscription"), validate.guid),
+        "vm_size": _checked(get("vm_size"), validate.vm_size),
+        "instances": _checked(get("instances"), validate.instances),
+        "image_sku": _checked(get("image_sku"), validate.image_sku),
     }
 
 
-# The CMG's own switches, set in the site (New-CMCloudManagementGateway), and their
-# conservative defaults: check client certificate revocation and enforce TLS 1.2 (the
-# safer choices); the CMG does not serve content as a cloud distribution point until
-# asked (no content egress cost by surprise).
-GATEWAY_DEFAULTS = {
-    "verify_client_revocation": True,
-    "enforce_tls12": True,
-    "content_from_storage": False,
-}
+# The CMG's own switches, set in the site (New-CMCloudManagementGateway); their
+# defaults (the settings table) are the conservative ones: check client certificate
+# revocation and enforce TLS 1.2 (the safer choices); the CMG does not serve content as
+# a cloud distribution point until asked (no content egress cost by surprise).
+GATEWAY_KEYS = ("verify_client_revocation", "enforce_tls12", "content_from_storage")
+GATEWAY_DEFAULTS = {key: table.row(key).default for key in GATEWAY_KEYS}
 
 
 def _gateway_fields(get: Callable[..., Setting]) -> dict[str, Any]:
     """The CMG's own switches (defaults: ``GATEWAY_DEFAULTS``)."""
-    return {
-        key: _checked(get(key, default), validate.boolean)
-        for key, default in GATEWAY_DEFAULTS.items()
-    }
+    return {key: _checked(get(key), validate.boolean) for key in GATEWAY_KEYS}
+
+
+def _more_fields(get: Callable[..., Setting]) -> tuple[tuple[str, Any], ...]:
+    """The spec settings of the table that CmgSpec has no field for, each checked by its
+    row's validator (a list: each item; a file: readable)."""
+    fields = set(CmgSpec.__dataclass_fields__)
+    return tuple(
+        (row.key, _generic(row, get(row.key))) for row in table.spec_rows() if row.key not in fields
+    )
+
+
+def _generic(row: table.Row, setting: Setting) -> Any:
+    if row.kind == "list":
+        items = split_list(setting)
+        return tuple(row.check(v, setting.source) if row.check else v for v in items)
+    if row.kind == "paths":
+        return tuple(p for v in split_list(setting) if (p := optional_file(_item(setting, v))))
+    if row.kind == "path":
+        return optional_file(setting)
+    if row.kind in ("flag", "switch"):
+        return _checked(setting, validate.boolean)
+    if setting.value in (None, "") or row.check is None:
+        return setting.value
+    return _checked(setting, row.check)
 
 
 def _site_fields(get: Callable[..., Setting]) -> dict[str, Any]:
@@ -254,11 +255,11 @@ def _item(setting: Setting, value: Any) -> Setting:
 
 
 def _load_certificate(
-    get: Callable[..., Setting], env: Mapping[str, str], prompt: PasswordPrompt | None
+    get: Callable[..., Setting], prompt: PasswordPrompt | None
 ) -> tuple[ServerCertificate | None, Path | None, bool]:
     cert_setting = get("server_cert")
     path = optional_file(cert_setting)
-    self_signed = _checked(get("self_signed_cert", False), validate.boolean)
+    self_signed = _checked(get("self_signed_cert"), validate.boolean)
     if path is not None and self_signed:
         raise InputError(
             get("self_signed_cert").source,
@@ -267,7 +268,7 @@ def _load_certificate(
         )
     if path is None:
         return None, None, self_signed
-    password = env.get(SERVER_CERT_PASSWORD_ENV) or None
+    password = get("server_cert_password").value or None
     try:
         return load_server_certificate(path, password), path, False
     except InputError as exc:

@@ -8,12 +8,12 @@ so an explicit setting always wins.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from cmgdeploy.services.config import resolve
-from cmgdeploy.services.spec import CmgSpec, PasswordPrompt, load_spec
+from cmgdeploy.domain import settings as table
+from cmgdeploy.services.config import Settings
+from cmgdeploy.services.spec import CmgSpec, PasswordPrompt, spec_from
 
 # load(defaults, require_region) -> the target CmgSpec (what MigrateRequest.load_spec is).
 TargetLoader = Callable[[dict[str, Any], bool], CmgSpec]
@@ -22,52 +22,26 @@ CERT_KEYS = ("server_cert", "self_signed_cert")
 
 def spec_inputs(spec: CmgSpec) -> dict[str, Any]:
     """The target spec as the settings that rebuild it (no secret: paths, not contents),
-    kept in the site database so later migrate runs need no spec options."""
-    values: dict[str, Any] = {
-        "region": spec.region,
-        "resource_group": spec.resource_group,
-        "subscription": spec.subscription,
-        "vm_size": spec.vm_size,
-        "instances": spec.instances,
-        "server_cert": str(spec.server_cert) if spec.server_cert else None,
-        "self_signed_cert": spec.self_signed_cert or None,
-        "trusted_cas": [str(p) for p in spec.trusted_cas],
-        "verify_client_revocation": spec.verify_client_revocation,
-        "enforce_tls12": spec.enforce_tls12,
-        "content_from_storage": spec.content_from_storage,
-        "site_code": spec.site_code,
-        "connection_points": list(spec.connection_points),
-        "management_points": list(spec.management_points),
-        "software_update_points": list(spec.software_update_points),
-        "tags": dict(spec.tags),
-    }
-    return {k: v for k, v in values.items() if v not in (None, [], {})}
+    kept in the site database so later migrate runs need no spec options: every spec
+    setting of the table but the name and the environment."""
+    return table.kept_inputs(spec)
 
 
 def target_spec_loader(
-    flags: Mapping[str, Any],
-    config: Any,
+    settings: Settings,
     *,
     name: str | None,
-    environment: str,
     password_prompt: PasswordPrompt | None = None,
-    env: Mapping[str, str] = os.environ,
 ) -> TargetLoader:
-    """``load(defaults, require_region)``: the target spec named ``name``; ``defaults``
-    (the source's region, instances, size) apply only where nothing else is set."""
+    """``load(defaults, require_region)``: the target spec named ``name`` from the
+    resolved ``settings`` (their environment is the run's); ``defaults`` (the source's
+    region, instances, size, or the kept spec) apply only where nothing else is set."""
+    cert_given = any(settings.get(k).given for k in CERT_KEYS)
 
     def load(defaults: dict[str, Any], require_region: bool) -> CmgSpec:
-        merged = dict(flags)
-        cert_given = any(resolve(k, flags, env, config).source != "default" for k in CERT_KEYS)
-        for key, value in defaults.items():
-            if cert_given and key in CERT_KEYS:
-                continue  # a certificate given now replaces the kept choice, both keys
-            if resolve(key, flags, env, config).source == "default":
-                merged[key] = value
-        merged["name"] = name
-        merged["environment"] = environment
-        return load_spec(
-            merged, env, config, require_region=require_region, password_prompt=password_prompt
-        )
+        # A certificate given now replaces the kept choice, both keys.
+        kept = {k: v for k, v in defaults.items() if not (cert_given and k in CERT_KEYS)}
+        merged = settings.with_defaults(kept).with_flags({"name": name})
+        return spec_from(merged, require_region=require_region, password_prompt=password_prompt)
 
     return load

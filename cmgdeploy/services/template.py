@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cmgdeploy.domain import settings as settings_table
 from cmgdeploy.domain.errors import CmgError, InputError
 
 if TYPE_CHECKING:
@@ -26,13 +27,8 @@ MANAGED_BY_TAG = ("managed-by", "cmgdeploy")
 CMG_TAG = "cmgdeploy-cmg"
 
 # Template parameter -> the option a user sets it with (for error messages).
-PARAMETER_FIELDS = {
-    "cmgName": "name",
-    "location": "region",
-    "vmSize": "vm_size",
-    "instanceCount": "instances",
-    "imageSku": "image_sku",
-}
+# The template parameters that take a spec setting (the settings table's `parameter`).
+PARAMETER_FIELDS = {str(r.parameter): r.key for r in settings_table.parameter_rows()}
 SECURE_TYPES = ("securestring", "secureobject")
 
 
@@ -110,10 +106,10 @@ def build_parameters(
     from cmgdeploy.services.certs import key_vault_secret
 
     values: dict[str, Any] = {
-        "cmgName": spec.name,
-        "location": spec.region,
-        "vmSize": spec.vm_size,
-        "instanceCount": spec.instances,
+        parameter: settings_table.shown(settings_table.row(key), settings_table.value_of(spec, key))
+        for parameter, key in PARAMETER_FIELDS.items()
+    }
+    values |= {
         "imageSku": image_sku,
         "serverCertificateSecret": key_vault_secret(cert),
         "dscPackageSasToken": package.sas_token,
@@ -165,7 +161,8 @@ def _required_hint(name: str) -> str:
     field = PARAMETER_FIELDS.get(name)
     if field is None:
         return "a value (the template requires it)"
-    flag, env = "--" + field.replace("_", "-"), "CMGDEPLOY_" + field.upper()
+    row = settings_table.row(field)
+    flag, env = row.flag_label, row.env_var
     return f"a value is required: give {flag}, {env} or {field} in the config file"
 
 

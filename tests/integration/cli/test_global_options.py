@@ -72,3 +72,24 @@ def test_global_options_stay_out_of_command_help(cli: Callable[..., Any]) -> Non
     for option in ("--output", "--environment", "--site-db", "--debug", "--verbose"):
         assert option not in shown.out, option
     assert cli("status", "--version").code == 2  # --version belongs to the app only
+
+
+def test_site_db_from_flag_variable_or_config_file(
+    cli: Callable[..., Any], home: Any, monkeypatch: Any
+) -> None:
+    conf = home.parent / "conf"
+    (conf / "sites").mkdir(parents=True)
+    (conf / "cmgdeploy.toml").write_text('site_db = "sites/lab.db"\n')
+    config = ("-c", str(conf / "cmgdeploy.toml"))
+    assert cli(*config, "environments", "list").code == 0
+    assert (conf / "sites" / "lab.db").is_file()  # relative to the file
+    assert not (home / "site.db").exists()
+    monkeypatch.setenv("CMGDEPLOY_SITE_DB", str(home.parent / "env.db"))
+    assert cli(*config, "environments", "list").code == 0
+    assert (home.parent / "env.db").is_file()  # the variable beats the file
+    assert cli(*config, "environments", "list", "--site-db", str(home.parent / "f.db")).code == 0
+    assert (home.parent / "f.db").is_file()  # the flag beats both
+    (conf / "cmgdeploy.toml").write_text("site_db = 7\n")
+    monkeypatch.delenv("CMGDEPLOY_SITE_DB")
+    bad = cli(*config, "-o", "json", "environments", "list")
+    assert bad.code == 2 and bad.json["errors"][0]["target"].startswith("site_db (in ")
