@@ -8,7 +8,7 @@ import typer
 
 from cmgdeploy.cli.app import app
 from cmgdeploy.cli.harness import run
-from cmgdeploy.cli.options import NAME, TIMEOUT, name_of
+from cmgdeploy.cli.options import NAME, TIMEOUT, name_of, option
 from cmgdeploy.cli.session import Session
 
 CHECK_EPILOG = """\b
@@ -42,12 +42,7 @@ SERVICE_NAME = typer.Option(
 TRUST_CA = typer.Option(
     None, "--trust-ca", help="With --connect: a CA certificate (PEM) to trust (repeatable)."
 )
-MANAGEMENT_CERT = typer.Option(
-    None,
-    "--management-cert",
-    help="Classic management certificate to check (PEM or PFX; password: "
-    "CMGDEPLOY_MANAGEMENT_CERT_PASSWORD).",
-)
+MANAGEMENT_CERT = option("management_cert", "check")
 
 
 @app.command("check", epilog=CHECK_EPILOG)

@@ -10,16 +10,11 @@ import typer
 
 from cmgdeploy.cli.app import classic_app
 from cmgdeploy.cli.harness import run
+from cmgdeploy.cli.options import option
 from cmgdeploy.cli.session import Session
 
-MGMT_CERT = typer.Option(
-    None,
-    "--management-cert",
-    help="Management certificate, PEM or PFX (password: CMGDEPLOY_MANAGEMENT_CERT_PASSWORD).",
-)
-CLASSIC_SUB = typer.Option(
-    None, "--subscription", help="Subscription of the cloud services (default: config file)."
-)
+MGMT_CERT = option("management_cert", "classic")
+CLASSIC_SUB = option("subscription", "classic")
 
 
 @contextlib.contextmanager

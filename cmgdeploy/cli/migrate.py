@@ -12,7 +12,7 @@ import typer
 
 from cmgdeploy.cli.app import app
 from cmgdeploy.cli.harness import run
-from cmgdeploy.cli.options import TIMEOUT, spec_command
+from cmgdeploy.cli.options import TIMEOUT, option, spec_command
 from cmgdeploy.cli.session import Session, secret_prompt
 
 MIGRATE_EPILOG = """\b
@@ -33,30 +33,13 @@ authentication failed (ARM or the management certificate), 4 timed out, 5 anothe
 run holds the lock."""  # noqa: E501
 
 
-FROM_CLASSIC = typer.Option(
-    None, "--from-classic", help="Classic CMG (cloud service name) to replace."
-)
-FROM_ARM = typer.Option(None, "--from", help="ARM CMG of cmgdeploy to replace.")
-TO = typer.Option(None, "--to", help="Name of the new CMG (3–24 lowercase/digits).")
-DRAIN_HOURS = typer.Option(
-    None,
-    "--drain-hours",
-    help="Hours the source keeps serving after the target is Ready (default 24, the "
-    "clients' daily policy refresh; 0 for labs, with a warning below 24).",
-)
-MANAGEMENT_CERT = typer.Option(
-    None,
-    "--management-cert",
-    help="Classic management certificate, PEM or PFX "
-    "(password: CMGDEPLOY_MANAGEMENT_CERT_PASSWORD).",
-)
+FROM_CLASSIC = option("from_classic", "migrate")
+FROM_ARM = option("from_arm", "migrate")
+TO = option("to", "migrate")
+DRAIN_HOURS = option("drain_hours", "migrate")
+MANAGEMENT_CERT = option("management_cert", "migrate")
 DRY_RUN = typer.Option(False, "--dry-run", help="Print the phases; write nothing.")
-SITE_CONFIRMED = typer.Option(
-    None,
-    "--site-confirmed",
-    help="The site has the new CMG and its connection point (the runbook of the site "
-    "phase ran): the drain starts now. Also [migrate] site_confirmed = true.",
-)
+SITE_CONFIRMED = option("site_confirmed", "migrate")
 WAIT_LOCK = typer.Option(
     False, "--wait-lock", help="Wait for another run on this CMG instead of exit 5."
 )

@@ -161,6 +161,9 @@ SETTINGS: tuple[Row, ...] = (
         "Subscription id (default: the only/default one).",
         identity=True,
         check=validate.guid,
+        help_in=MappingProxyType(
+            {"classic": "Subscription of the cloud services (default: config file)."}
+        ),
     ),
     _spec(
         "instances",
@@ -354,7 +357,16 @@ SETTINGS: tuple[Row, ...] = (
         "management_cert",
         "path",
         "classic",
-        "Classic management certificate, PEM or PFX.",
+        "Classic management certificate, PEM or PFX "
+        "(password: CMGDEPLOY_MANAGEMENT_CERT_PASSWORD).",
+        help_in=MappingProxyType(
+            {
+                "classic": "Management certificate, PEM or PFX "
+                "(password: CMGDEPLOY_MANAGEMENT_CERT_PASSWORD).",
+                "check": "Classic management certificate to check (PEM or PFX; password: "
+                "CMGDEPLOY_MANAGEMENT_CERT_PASSWORD).",
+            }
+        ),
         option="own",
     ),
     Row(
@@ -371,7 +383,7 @@ SETTINGS: tuple[Row, ...] = (
         "to",
         "text",
         "migrate",
-        "Name of the new CMG.",
+        "Name of the new CMG (3–24 lowercase/digits).",
         env="CMGDEPLOY_MIGRATE_TO",
         toml="migrate.to",
         check=validate.cmg_name,
@@ -402,7 +414,8 @@ SETTINGS: tuple[Row, ...] = (
         "drain_hours",
         "number",
         "migrate",
-        "Hours the source keeps serving after the site confirmation (default 24).",
+        "Hours the source keeps serving after the target is Ready (default 24, the "
+        "clients' daily policy refresh; 0 for labs, with a warning below 24).",
         env="CMGDEPLOY_MIGRATE_DRAIN_HOURS",
         toml="migrate.drain_hours",
         default=24.0,
@@ -413,7 +426,8 @@ SETTINGS: tuple[Row, ...] = (
         "site_confirmed",
         "flag",
         "migrate",
-        "The site runbook ran: the drain starts.",
+        "The site has the new CMG and its connection point (the runbook of the site "
+        "phase ran): the drain starts now. Also [migrate] site_confirmed = true.",
         env="CMGDEPLOY_MIGRATE_SITE_CONFIRMED",
         toml="migrate.site_confirmed",
         default=False,
