@@ -64,7 +64,10 @@ def _storage_account(
     account = None if new_group else session.storage_account(spec.resource_group, spec.name)
     if account is not None and _ready(account):
         return account, False
-    stage = storage_stage(prepared.template)
+    # The package's container and the run lease's are made by the stage itself.
+    from cmgdeploy.services.lease import CONTAINER as LEASE_CONTAINER
+
+    stage = storage_stage(prepared.template, (CONTAINER, LEASE_CONTAINER))
     name = f"{prepared.deployment}-storage"
     # A run stopped while this stage ran left it running: follow it (ARM refuses to
     # overwrite an active deployment), else start it. A new group has none to read.

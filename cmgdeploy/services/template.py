@@ -200,9 +200,11 @@ def deployment_name(cmg_name: str, input_hash: str, template: Template) -> str:
 STORAGE_TYPE = "Microsoft.Storage/storageAccounts"
 
 
-def storage_stage(template: Template) -> Template:
-    """The template's storage account alone, with the parameters and variables it uses:
-    deployed first, so the DSC package is in the account before the scale set needs it."""
+def storage_stage(template: Template, containers: tuple[str, ...] = ()) -> Template:
+    """The template's storage account alone, with the parameters and variables it uses,
+    and blob ``containers`` in it (``blobServices/containers``, made by the deployment, so
+    the package upload and the run lease need no Blob request to create them): deployed
+    first, so the DSC package is in the account before the scale set needs it."""
     body = template.body
     resources = [r for r in body.get("resources") or [] if r.get("type") == STORAGE_TYPE]
     used = json.dumps(resources)
@@ -211,6 +213,8 @@ def storage_stage(template: Template) -> Template:
     }
     used += json.dumps(variables)
     parameters = {k: v for k, v in template.declared.items() if f"parameters('{k}')" in used}
+    for account in list(resources):
+        resources += [_container(account, name) for name in containers]
     stage = {
         "$schema": body.get("$schema"),
         "contentVersion": body.get("contentVersion", "1.0.0.0"),
@@ -220,3 +224,18 @@ def storage_stage(template: Template) -> Template:
         "outputs": {},
     }
     return Template(template.path, stage)
+
+
+CONTAINER_TYPE = "Microsoft.Storage/storageAccounts/blobServices/containers"
+
+
+def _container(account: dict[str, Any], name: str) -> dict[str, Any]:
+    """A private blob container of the template's storage account ``account``."""
+    account_name = str(account["name"]).removeprefix("[").removesuffix("]")
+    return {
+        "type": CONTAINER_TYPE,
+        "apiVersion": account.get("apiVersion", "2023-05-01"),
+        "name": f"[concat({account_name}, '/default/{name}')]",
+        "dependsOn": [f"[resourceId('{STORAGE_TYPE}', {account_name})]"],
+        "properties": {"publicAccess": "None"},
+    }

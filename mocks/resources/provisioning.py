@@ -175,10 +175,18 @@ def _location(
     parent_id = ref.parent_id()
     if parent_id is None:
         raise LocationRequired()
-    parent = cloud.store.resource_get(parent_id)
+    parent = stored_parent(cloud, parent_id)
     if parent is None:
         raise ParentResourceNotFound(_path_in_provider(parent_id))
     return str(parent.get("location", ""))
+
+
+def stored_parent(cloud: Cloud, parent_id: str) -> dict[str, Any] | None:
+    """The parent's record; for an implicit parent (a storage account's
+    ``blobServices/default``) the record of the resource it belongs to."""
+    from mocks.storage.models import implicit_parent
+
+    return cloud.store.resource_get(parent_id) or implicit_parent(cloud, parent_id)
 
 
 def _path_in_provider(rid: str) -> str:
@@ -200,7 +208,7 @@ def write_resource(
         existing = cloud.store.resource_get(ref.resource_id())
         if existing and existing["properties"].get("provisioningState") == "Deleting":
             existing = None
-        if ref.parent_id() and cloud.store.resource_get(ref.parent_id() or "") is None:
+        if ref.parent_id() and stored_parent(cloud, ref.parent_id() or "") is None:
             raise ParentResourceNotFound(_path_in_provider(ref.parent_id() or ""))
         behaviour = type_behaviour(ref.type_name)
         body = schema_types.coerce(ref.type_name, build_body(cloud, ref, requested, existing))

@@ -174,6 +174,56 @@ class StorageAccount(ResourceType):
         return None
 
 
+@resource_type
+class BlobContainer(ResourceType):
+    """A blob container written through ARM (``blobServices/default/containers``): the same
+    container the Blob service serves (created there when missing, deleted with it).
+    ``blobServices/default`` itself is implicit: it exists while the account does."""
+
+    type_name = "Microsoft.Storage/storageAccounts/blobServices/containers"
+
+    def normalize(
+        self, cloud: Cloud, rid: str, body: dict[str, Any], existing: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        props = body.setdefault("properties", {})
+        props.setdefault("publicAccess", "None")
+        body.pop("tags", None)  # a container has no tags in its REST schema
+        return body
+
+    def after_put(self, cloud: Cloud, body: dict[str, Any], at: float | None = None) -> None:
+        blobs = importlib.import_module("mocks.blob.models")
+        errors = importlib.import_module("mocks.blob.exceptions")
+        account, container = _account_and_container(body["id"])
+        try:
+            blobs.create_container(cloud, blobs.resolve_account(cloud, account), container, {})
+        except errors.ContainerAlreadyExists:
+            pass  # a PUT of an existing container changes nothing in the Blob service
+
+    def on_delete(self, cloud: Cloud, body: dict[str, Any]) -> None:
+        blobs = importlib.import_module("mocks.blob.models")
+        errors = importlib.import_module("mocks.blob.exceptions")
+        account, container = _account_and_container(body["id"])
+        try:
+            blobs.delete_container(cloud, account, container, {})
+        except errors.ContainerNotFound:
+            pass  # gone with its account already
+
+
+def _account_and_container(rid: str) -> tuple[str, str]:
+    """``…/storageAccounts/{account}/blobServices/default/containers/{container}``."""
+    parts = rid.split("/")
+    return parts[-5], parts[-1]
+
+
+def implicit_parent(cloud: Cloud, parent_id: str) -> dict[str, Any] | None:
+    """The account that stands for its implicit ``blobServices/default`` child (it has no
+    record of its own); None for any other id."""
+    head, _, tail = parent_id.rpartition("/blobServices/")
+    if tail.lower() != "default" or "/storageaccounts/" not in head.lower():
+        return None
+    return cloud.store.resource_get(head)
+
+
 # -- account keys --------------------------------------------------------------------------------
 def _new_key(cloud: Cloud, key_name: str) -> dict[str, Any]:
     value = base64.b64encode(secrets.token_bytes(64)).decode()

@@ -63,29 +63,32 @@ def upload_if_changed(
     new_account: bool = False,
 ) -> bool:
     """Put ``data`` at ``container/blob`` unless the blob already has ``content_md5``
-    (True when it uploaded). The container is created when missing; in an account this
-    run just created (``new_account``) nothing is there to read first."""
+    (True when it uploaded). The container is created when missing. In an account this
+    run just deployed (``new_account``: the storage stage made the container too) there
+    is nothing to read first: the blob is put at once (the container is still created if
+    the put finds it missing)."""
     from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
     from azure.storage.blob import ContentSettings
 
     where = f"{container}/{blob} in storage account {account}"
     client = _container(endpoint, account, key, container, ca_bundle)
     blob_client = client.get_blob_client(blob)
-    with _storage_call(f"reading {where}"):
-        try:
-            if new_account:
-                raise ResourceNotFoundError("a new account holds no blob")
-            held = blob_client.get_blob_properties().content_settings.content_md5
-            if held is not None and bytes(held) == content_md5:
-                return False
-        except ResourceNotFoundError:
+    if not new_account:
+        with _storage_call(f"reading {where}"):
             try:
-                client.create_container()
-            except ResourceExistsError:
+                held = blob_client.get_blob_properties().content_settings.content_md5
+                if held is not None and bytes(held) == content_md5:
+                    return False
+            except ResourceNotFoundError:
                 pass
     settings = ContentSettings(content_type="application/zip", content_md5=bytearray(content_md5))
     with _storage_call(f"uploading {where}"):
-        blob_client.upload_blob(data, overwrite=True, content_settings=settings)
+        try:
+            blob_client.upload_blob(data, overwrite=True, content_settings=settings)
+        except ResourceNotFoundError:  # ContainerNotFound: made here, then the put again
+            with contextlib.suppress(ResourceExistsError):
+                client.create_container()
+            blob_client.upload_blob(data, overwrite=True, content_settings=settings)
     return True
 
 

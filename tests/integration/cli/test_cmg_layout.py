@@ -13,6 +13,8 @@ import requests
 from armcheck import arm, group_path
 from requestlog import RequestLog
 
+from mocks.core import requestlog
+
 UP = ("--region", "westeurope", "--self-signed-cert", "--site-code", "PS1", "--yes")
 SEVEN = {
     "Microsoft.Compute/virtualMachineScaleSets",
@@ -225,9 +227,17 @@ def test_package_uploaded_before_the_scale_set_and_only_once(
     cli: Any, cloud_env: str, local_azure: Any, tmp_path: Any
 ) -> None:
     package = (tmp_path / "cmgdsc.zip").read_bytes()  # CMGDEPLOY_CMG_PACKAGE's file
+    mark = len(requestlog.read(local_azure.state_dir))
     up = cli("-e", cloud_env, "-o", "json", "--verbose", "up", "--name", "pkgcmg", *UP)
     assert up.code == 0, up.err
     assert "uploaded the DSC package to cmgdsc/cmgdsc.zip" in up.err
+    # The storage stage made the container: the only Blob request is the package's put.
+    blob_ops = [
+        e["operation"]
+        for e in requestlog.read(local_azure.state_dir, mark)
+        if e["operation"].startswith("Blob_") and e["path"].startswith("/pkgcmg/")
+    ]
+    assert blob_ops == ["Blob_PutBlob"], blob_ops
     vmss = _vmss(local_azure, "pkgcmg")
     (extension,) = vmss["properties"]["virtualMachineProfile"]["extensionProfile"]["extensions"]
     url = extension["properties"]["settings"]["configuration"]["url"]
