@@ -105,10 +105,13 @@ def build_parameters(
     """The deployment's parameters ``{name: {"value": ...}}`` for the template's own list."""
     from cmgdeploy.services.certs import key_vault_secret
 
-    values: dict[str, Any] = {
-        parameter: settings_table.shown(settings_table.row(key), settings_table.value_of(spec, key))
-        for parameter, key in PARAMETER_FIELDS.items()
-    }
+    # A setting not given (None) leaves its parameter out: the template's default applies,
+    # or validate_parameters names the setting to give.
+    values: dict[str, Any] = {}
+    for parameter, key in PARAMETER_FIELDS.items():
+        value = settings_table.value_of(spec, key)
+        if value is not None:
+            values[parameter] = settings_table.shown(settings_table.row(key), value)
     values |= {
         "imageSku": image_sku,
         "serverCertificateSecret": key_vault_secret(cert),
@@ -134,7 +137,7 @@ def validate_parameters(template: Template, parameters: dict[str, Any]) -> None:
     for name, decl in template.declared.items():
         if name not in parameters:
             if "defaultValue" not in decl:
-                raise InputError(_field(name), None, "a value (the template requires it)")
+                raise InputError(_field(name), None, _required_hint(name))
             continue
         _check_one(name, decl, parameters[name].get("value"))
 

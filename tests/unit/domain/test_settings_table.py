@@ -138,3 +138,13 @@ def test_template_parameter_names_come_from_the_table() -> None:
     from cmgdeploy.services.template import PARAMETER_FIELDS
 
     assert {r.parameter: r.key for r in settings.parameter_rows()} == PARAMETER_FIELDS
+
+
+def test_a_required_parameter_left_out_names_its_setting() -> None:
+    from cmgdeploy.services.template import load_template, validate_parameters
+
+    template = load_template()
+    with pytest.raises(InputError) as info:
+        validate_parameters(template, {})  # cmgName, the first, has no default
+    assert info.value.field_name == "name"
+    assert "give --name, CMGDEPLOY_NAME or name in the config file" in info.value.message
