@@ -289,6 +289,23 @@ SETTINGS: tuple[Row, ...] = (
         "Site database (default $CMGDEPLOY_HOME/site.db).",
         option="own",
     ),
+    # Read where they are used (every command needs the home; the lease is taken deep in
+    # a run): variables only, no flag, no file key.
+    Row(
+        "home",
+        "path",
+        "global",
+        "Where cmgdeploy keeps its files (default: the platform's user data dir).",
+        toml=None,
+    ),
+    Row(
+        "lease_seconds",
+        "int",
+        "global",
+        "Seconds the run lease lasts after its holder died, 15–60.",
+        toml=None,
+        default=60,
+    ),
     # -- sign-in -------------------------------------------------------------------------
     Row(
         "auth_method",

@@ -31,13 +31,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from cmgdeploy.domain.errors import InputError, LockHeld
+from cmgdeploy.domain.settings import row
 from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.azure.retry import poll_delay
 from cmgdeploy.services.context import OpContext
 
 CONTAINER = "cmgdeploy-lease"
 BLOB = "run"
-DEFAULT_SECONDS = 60
+DEFAULT_SECONDS = int(row("lease_seconds").default)
 RETRY_EVERY = 5.0  # seconds between attempts while the account does not exist yet
 STORAGE_TYPE = "Microsoft.Storage/storageAccounts"
 STORAGE_API = "2023-05-01"
@@ -51,12 +52,13 @@ def lease_seconds(env: Any = None) -> int:
     """``CMGDEPLOY_LEASE_SECONDS``: 15–60 (a fixed-duration blob lease), default 60."""
     from cmgdeploy.services.azure.lease import MAX_SECONDS, MIN_SECONDS
 
-    raw = (env if env is not None else os.environ).get("CMGDEPLOY_LEASE_SECONDS")
+    var = str(row("lease_seconds").env_var)
+    raw = (env if env is not None else os.environ).get(var)
     if raw in (None, ""):
         return DEFAULT_SECONDS
     allowed = f"a whole number of seconds from {MIN_SECONDS} to {MAX_SECONDS}"
     if not str(raw).strip().isdigit() or not MIN_SECONDS <= int(raw) <= MAX_SECONDS:
-        raise InputError("CMGDEPLOY_LEASE_SECONDS", raw, allowed)
+        raise InputError(var, raw, allowed)
     return int(raw)
 
 

@@ -10,7 +10,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-HOME_ENV = "CMGDEPLOY_HOME"
+from cmgdeploy.domain.settings import row
+
+HOME_ENV = str(row("home").env_var)
 
 
 def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
