@@ -230,7 +230,7 @@ def _accept_global_options(command: Any, originals: list[Any]) -> None:
         for original in originals:
             param = copy.copy(original)
             param.hidden = True
-            param.envvar = None  # the app's own option reads the environment
+            param.envvar = None  # variables are read by the resolved settings
             param.is_eager = False
             param.expose_value = False
             param.callback = _set_global

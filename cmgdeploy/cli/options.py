@@ -80,7 +80,8 @@ def spec_command(
     """The command class of a spec command (``@app.command(cls=...)``): its options are
     the settings table's spec options (:func:`spec_params`), listed before the option
     ``before`` (else last); the values given are kept in ``ctx.meta[SPEC_FLAGS]`` under
-    their setting keys (:func:`given_spec_flags`), not passed to the function."""
+    their setting keys, where :func:`cmgdeploy.cli.harness.run` finds them, and not
+    passed to the function (whose signature stays its own)."""
     rows = tuple(r for r in settings.cli_rows() if r.key not in skip)
 
     class SpecCommand(typer.core.TyperCommand):
@@ -96,11 +97,6 @@ def spec_command(
             return super().invoke(ctx)
 
     return SpecCommand
-
-
-def given_spec_flags(ctx: typer.Context) -> dict[str, Any]:
-    """The spec options given to the command of ``ctx`` (see :func:`spec_command`)."""
-    return dict(ctx.meta.get(SPEC_FLAGS, {}))
 
 
 def spec_flags(**given: Any) -> dict[str, Any]:

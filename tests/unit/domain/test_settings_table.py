@@ -148,3 +148,28 @@ def test_a_required_parameter_left_out_names_its_setting() -> None:
         validate_parameters(template, {})  # cmgName, the first, has no default
     assert info.value.field_name == "name"
     assert "give --name, CMGDEPLOY_NAME or name in the config file" in info.value.message
+
+
+def test_a_new_spec_setting_needs_only_its_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row alone gives a setting its option, variable, file key, place in the
+    identity, in the output and in the kept spec, and its template parameter."""
+    from cmgdeploy.cli.options import spec_params
+
+    extra = settings.Row(
+        "trial_tag", "text", "spec", "A trial value.", option="spec", identity=True,
+        parameter="trialTag",
+    )  # fmt: skip
+    rows = (*settings.SETTINGS, extra)
+    monkeypatch.setattr(settings, "SETTINGS", rows)
+    monkeypatch.setattr(settings, "BY_KEY", {r.key: r for r in rows})
+    plain = load_spec(GOOD, {}, None)
+    given = load_spec(GOOD, {"CMGDEPLOY_TRIAL_TAG": "x"}, None)
+    flagged = load_spec({**GOOD, "trial_tag": "y"}, {"CMGDEPLOY_TRIAL_TAG": "x"}, None)
+    assert (plain.value("trial_tag"), given.value("trial_tag")) == (None, "x")
+    assert flagged.value("trial_tag") == "y"
+    assert given.input_hash() != plain.input_hash() != flagged.input_hash()
+    assert given.to_dict()["trial_tag"] == "x" and spec_inputs(given)["trial_tag"] == "x"
+    assert "trial_tag" in settings.file_keys()[""]
+    assert {r.parameter for r in settings.parameter_rows()} >= {"trialTag"}
+    options = spec_params.__wrapped__("up")  # type: ignore[attr-defined]
+    assert "--trial-tag" in {opt for p in options for opt in p.opts}
