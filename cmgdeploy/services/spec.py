@@ -227,9 +227,27 @@ def _generic(row: table.Row, setting: Setting) -> Any:
         return optional_file(setting)
     if row.kind in ("flag", "switch"):
         return _checked(setting, validate.boolean)
-    if setting.value in (None, "") or row.check is None:
-        return setting.value
-    return _checked(setting, row.check)
+    if setting.value in (None, ""):
+        return None
+    value = _of_kind(row.kind, setting)
+    return value if row.check is None else row.check(value, setting.source)
+
+
+def _of_kind(kind: str, setting: Setting) -> Any:
+    """A text, whole number or number setting as its type (variables are text)."""
+    value = setting.value
+    if kind == "text":
+        if not isinstance(value, str):
+            raise InputError(setting.source, value, "text")
+        return value
+    number = value.strip() if isinstance(value, str) else value
+    try:
+        if isinstance(number, bool):
+            raise ValueError(number)
+        return int(number) if kind == "int" else float(number)
+    except (TypeError, ValueError):
+        allowed = "a whole number" if kind == "int" else "a number"
+        raise InputError(setting.source, value, allowed) from None
 
 
 def _site_fields(get: Callable[..., Setting]) -> dict[str, Any]:

@@ -173,3 +173,9 @@ def test_a_new_spec_setting_needs_only_its_row(monkeypatch: pytest.MonkeyPatch) 
     assert {r.parameter for r in settings.parameter_rows()} >= {"trialTag"}
     options = spec_params.__wrapped__("up")  # type: ignore[attr-defined]
     assert "--trial-tag" in {opt for p in options for opt in p.opts}
+    with pytest.raises(InputError) as info:  # its kind is checked: text
+        load_spec(GOOD, {}, ConfigFile(path=Path("/etc/c.toml"), values={"trial_tag": 5}))
+    assert (info.value.field_name, info.value.message) == (
+        "trial_tag (in /etc/c.toml)",
+        "trial_tag (in /etc/c.toml): 5 is not valid; text",
+    )
