@@ -155,12 +155,8 @@ def open_classic_client(
         raise InputError("subscription", subscription, "a subscription id")
     password = settings.password if settings else None
     register_secret(password)
-    with ManagementCertificate.load(path, password) as cert:
-        client = ClassicClient(
-            op.env.service_management, subscription, cert, op.env.ca_bundle,
-            poll_interval=poll_interval,
-        )  # fmt: skip
-        try:
-            yield client
-        finally:
-            client.close()
+    with ManagementCertificate.load(path, password) as cert, ClassicClient(
+        op.env.service_management, subscription, cert, op.env.ca_bundle,
+        poll_interval=poll_interval,
+    ) as client:  # fmt: skip
+        yield client

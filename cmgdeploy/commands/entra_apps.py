@@ -103,11 +103,8 @@ def ensure_cmg_apps(ctx: OpContext, req: AppsRequest) -> AppsResult:
     if problem:
         raise InputError("--app-id-uri", uri, f"{problem}; use {APP_ID_URI_FORMS}")
     req = replace(req, app_id_uri=uri)
-    client = GraphClient(ctx.env, credential, graph_url, audience)
-    try:
+    with GraphClient(ctx.env, credential, graph_url, audience) as client:
         return _Registrar(ctx, client, req, tenant).run()
-    finally:
-        client.close()
 
 
 class _Registrar:

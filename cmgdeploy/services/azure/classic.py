@@ -293,6 +293,12 @@ class ClassicClient:
     def close(self) -> None:
         self._session.close()
 
+    def __enter__(self) -> ClassicClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # public operations
     def list_hosted_services(self) -> list[ClassicService]:
         root = self._get_xml("/services/hostedservices")

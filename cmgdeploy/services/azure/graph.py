@@ -62,6 +62,12 @@ class GraphClient:
     def close(self) -> None:
         self._client.close()
 
+    def __enter__(self) -> GraphClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- applications ------------------------------------------------------------------
     def find_application(self, display_name: str) -> dict[str, Any] | None:
         """The one application called ``display_name`` (None when there is none; more
