@@ -137,14 +137,6 @@ class ArmSession:
         with _azure_call(doing):
             return fn()
 
-    def _get_or_none(self, doing: str, fn: Callable[[], Any]) -> dict[str, Any] | None:
-        try:
-            return plain(fn())
-        except Exception as exc:
-            if _is_not_found(exc):
-                return None
-            raise translate(exc, doing=doing) from None
-
     def _pipeline(self) -> Any:
         """One bare ARM pipeline (no generated SDK client) for every raw call: the token
         policy, our retry policy and one connection pool, shared by all threads."""
@@ -304,12 +296,6 @@ class ArmSession:
         found = self._list(path, RESOURCES_API, "listing resources by tag",
                            **{"$filter": _tag_filter(tag, value)})  # fmt: skip
         return [views.group_resource(r) for r in found]
-
-    def get_resource(self, rid: str, api_version: str = GENERIC_API) -> dict[str, Any] | None:
-        res = self._client("resource").resources
-        return self._get_or_none(
-            f"reading {rid}", lambda: res.get_by_id(rid, api_version=api_version)
-        )
 
     def delete_resource(
         self, rid: str, api_version: str = GENERIC_API, timeout: float | None = None
