@@ -17,15 +17,12 @@ import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import typer
 import typer.core
 
 from cmgdeploy.cli.render import Renderer
-
-if TYPE_CHECKING:
-    from typer import _click  # the Click Typer carries (its classes' own types)
 
 EPILOG = """\b
 Examples:
@@ -89,7 +86,15 @@ class RunSession(Protocol):
     warnings: list[str]
 
 
-def state_of(ctx: _click.Context) -> State:
+class ClickContext(Protocol):
+    """What :func:`state_of` reads of a Click context (any Typer hands out)."""
+
+    obj: Any
+
+    def find_root(self) -> Any: ...
+
+
+def state_of(ctx: ClickContext) -> State:
     obj = ctx.find_root().obj
     return obj if isinstance(obj, State) else State()
 
@@ -103,9 +108,10 @@ def _require_command(ctx: typer.Context) -> None:
 class _ResolvingGroup(typer.core.TyperGroup):
     """A group that notes each command word it resolves (see :attr:`State.words`)."""
 
-    def resolve_command(
-        self, ctx: _click.Context, args: list[str]
-    ) -> tuple[str | None, _click.Command | None, list[str]]:
+    # Typer hands its commands Click's own context; typer.Context is its public name.
+    def resolve_command(  # type: ignore[override]
+        self, ctx: typer.Context, args: list[str]
+    ) -> tuple[str | None, Any, list[str]]:
         if args and not ctx.resilient_parsing:
             state_of(ctx).words.append(args[0])
         return super().resolve_command(ctx, args)

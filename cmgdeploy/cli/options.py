@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 import typer.core
@@ -15,9 +15,6 @@ import typer.main
 from cmgdeploy.cli.session import SPEC_FLAGS, Session, secret_prompt
 from cmgdeploy.domain import settings
 from cmgdeploy.domain.errors import UsageError
-
-if TYPE_CHECKING:
-    from typer import _click  # the Click Typer carries (its classes' own types)
 
 
 def option(key: str, command: str = "") -> Any:
@@ -94,7 +91,8 @@ def spec_command(
             at = names.index(before) if before in names else len(names)
             self.params[at:at] = [copy.copy(p) for p in spec_params(command, skip)]
 
-        def invoke(self, ctx: _click.Context) -> Any:
+        # Typer hands its commands Click's own context; typer.Context is its public name.
+        def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
             given = {row.key: ctx.params.pop(row.param, None) for row in rows}
             ctx.meta[SPEC_FLAGS] = spec_flags(**given)
             return super().invoke(ctx)
