@@ -4,9 +4,9 @@ Authorised with the account's Shared Key (from ARM ``listKeys``): the package is
 one block blob with its Content-MD5, and skipped when the blob already holds the same
 MD5. The scale set's DSC extension reads it through a read-only service SAS for that
 one blob (the extension documents SAS tokens, no managed-identity download).
-Retries: azure-storage-blob's own policy (it carries the Storage pipeline's host
-options, so cmgdeploy's ARM ``RetryPolicy`` cannot replace it): 408 and 5xx but 501/505
-— Storage throttles with 503 ``ServerBusy`` — with exponential backoff.
+Retries: cmgdeploy's one retry policy (Retry-After honoured, bounded), not the Storage
+SDK's own exponential policy (15 s first backoff, three tries): Storage throttles with
+503 ``ServerBusy``. The run lease (``lease.py``) uses the same client.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cmgdeploy.domain.errors import AzureError
+from cmgdeploy.services.azure.retry import RetryPolicy
 
 
 def warm_up() -> None:
@@ -40,14 +41,21 @@ def _storage_call(doing: str) -> Iterator[None]:
         raise AzureError(f"{doing} failed: {exc}", code="StorageRequestFailed") from None
 
 
-def _container(endpoint: str, account: str, key: str, container: str, ca_bundle: str | None) -> Any:
+def blob_service(endpoint: str, account: str, key: str, ca_bundle: str | None) -> Any:
+    """A Blob service client authorised with the account's Shared Key, retrying by
+    cmgdeploy's policy (see the module)."""
     from azure.storage.blob import BlobServiceClient
 
-    kwargs: dict[str, Any] = {"connection_verify": ca_bundle} if ca_bundle else {}
-    service = BlobServiceClient(
+    kwargs: dict[str, Any] = {"retry_policy": _StorageRetry()}
+    if ca_bundle:
+        kwargs["connection_verify"] = ca_bundle
+    return BlobServiceClient(
         endpoint, credential={"account_name": account, "account_key": key}, **kwargs
     )
-    return service.get_container_client(container)
+
+
+def _container(endpoint: str, account: str, key: str, container: str, ca_bundle: str | None) -> Any:
+    return blob_service(endpoint, account, key, ca_bundle).get_container_client(container)
 
 
 def upload_if_changed(
@@ -107,3 +115,14 @@ def read_sas(account: str, key: str, container: str, blob: str, expiry: dt.datet
             protocol="https",
         )
     )
+
+
+class _StorageRetry(RetryPolicy):
+    """cmgdeploy's retry policy in a Storage pipeline: the Storage SDK hands the policy it
+    replaces its location options (``hosts``, ``location_mode``; ``StorageRetryPolicy.
+    configure_retries`` consumes them), which must not reach the transport."""
+
+    def send(self, request: Any) -> Any:
+        for option in ("hosts", "location_mode"):
+            request.context.options.pop(option, None)
+        return super().send(request)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cmgdeploy.domain.errors import AzureError
-from cmgdeploy.services.azure.retry import RetryPolicy
+from cmgdeploy.services.azure.blob import blob_service
 
 MIN_SECONDS, MAX_SECONDS = 15, 60  # what Lease Blob allows for a fixed-duration lease
 
@@ -34,16 +34,7 @@ class BlobLease:
         *,
         ca_bundle: str | None = None,
     ) -> None:
-        from azure.storage.blob import BlobServiceClient
-
-        # cmgdeploy's retries (Retry-After honoured, bounded), not the Storage SDK's own
-        # exponential policy (15 s first backoff).
-        kwargs: dict[str, Any] = {"retry_policy": _StorageRetry()}
-        if ca_bundle:
-            kwargs["connection_verify"] = ca_bundle
-        service = BlobServiceClient(
-            blob_endpoint, credential={"account_name": account, "account_key": key}, **kwargs
-        )
+        service = blob_service(blob_endpoint, account, key, ca_bundle)
         self.container = service.get_container_client(container)
         self.blob = self.container.get_blob_client(blob)
         self.where = f"{container}/{blob} in storage account {account}"
@@ -157,17 +148,6 @@ class BlobLease:
             except SdkError:
                 pass  # it expires by itself
         self._lease = None
-
-
-class _StorageRetry(RetryPolicy):
-    """cmgdeploy's retry policy in a Storage pipeline: the Storage SDK hands the policy it
-    replaces its location options (``hosts``, ``location_mode``; ``StorageRetryPolicy.
-    configure_retries`` consumes them), which must not reach the transport."""
-
-    def send(self, request: Any) -> Any:
-        for option in ("hosts", "location_mode"):
-            request.context.options.pop(option, None)
-        return super().send(request)
 
 
 @contextlib.contextmanager
