@@ -34,11 +34,14 @@ import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmgdeploy.domain.errors import InputError, UsageError
 from cmgdeploy.domain.site_records import EntraApp
 from cmgdeploy.services.context import OpContext
+
+if TYPE_CHECKING:
+    from cmgdeploy.services.azure.graph import GraphClient
 
 DEFAULT_APP_ID_URI = "api://{tenant_id}/ConfigMgrService"
 APP_ID_URI_FORMS = (
@@ -108,7 +111,7 @@ def ensure_cmg_apps(ctx: OpContext, req: AppsRequest) -> AppsResult:
 
 
 class _Registrar:
-    def __init__(self, ctx: OpContext, graph: Any, req: AppsRequest, tenant: str) -> None:
+    def __init__(self, ctx: OpContext, graph: GraphClient, req: AppsRequest, tenant: str) -> None:
         self.ctx, self.graph, self.req, self.tenant = ctx, graph, req, tenant
         self.created: list[str] = []
         self.secret_file: str | None = None

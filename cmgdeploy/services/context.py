@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cmgdeploy.domain.errors import AuthError, UsageError, Warnings
 from cmgdeploy.services.azure.api import ArmApi
@@ -15,6 +15,9 @@ from cmgdeploy.services.local import ResolvedEnvironment
 from cmgdeploy.services.locks import CmgLock
 from cmgdeploy.services.paths import lock_dir
 from cmgdeploy.services.sitedb import SiteDB
+
+if TYPE_CHECKING:
+    from cmgdeploy.services.config import AuthSettings
 
 
 def _always(_: str) -> bool:
@@ -32,7 +35,7 @@ class OpContext:
     env: ResolvedEnvironment
     db: SiteDB
     home: Path
-    auth: Any = None  # AuthSettings (method, tenant_id, client_id, secret/cert...)
+    auth: AuthSettings | None = None  # sign-in method, tenant, client, secret/cert
     progress: Callable[[str], None] = _discard
     show_progress: bool = False  # progress lines are shown: worth reading per-resource state
     confirm: Callable[[str], bool] = _always
