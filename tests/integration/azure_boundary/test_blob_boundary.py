@@ -5,6 +5,7 @@ acquire's 404."""
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from typing import Any
 
@@ -15,6 +16,7 @@ from azure.identity import ClientSecretCredential
 from cmgdeploy.services.azure.blob import upload_if_changed
 from cmgdeploy.services.azure.lease import BlobLease
 from mocks import LocalAzure
+from mocks.core import requestlog
 
 SCOPE = "https://management.azure.com/.default"
 API = "2023-05-01"
@@ -89,3 +91,26 @@ def test_the_lease_blob_is_made_on_the_acquires_404_naming_its_holder(
     assert second.acquire(15, {"host": "b", "pid": "2"})  # the blob exists: acquire, name
     assert first.holder() == {"host": "b", "pid": "2"}
     second.release()
+
+
+def test_a_busy_blob_service_is_waited_out_by_its_retry_after(
+    local_azure: LocalAzure, account: tuple[str, str, str]
+) -> None:
+    name, endpoint, key = account
+    data = b"PK package"
+    md5 = hashlib.md5(data).digest()
+    args = (endpoint, name, key, "cmgdsc", "cmgdsc.zip", data, md5)
+    ca_bundle = str(local_azure.ca_bundle)
+    assert upload_if_changed(*args, ca_bundle=ca_bundle, new_account=True)
+    mark = len(requestlog.read(local_azure.state_dir))
+    local_azure.cloud.faults.set({"seed": 3, "p503": 0.6, "retry_after": 1, "scope": "all"})
+    try:
+        started = time.monotonic()
+        assert not upload_if_changed(*args, ca_bundle=ca_bundle)  # read, same MD5
+        took = time.monotonic() - started
+    finally:
+        local_azure.cloud.faults.set({})
+    answers = [e["status"] for e in requestlog.read(local_azure.state_dir, mark)]
+    assert answers[-1] == 200 and answers.count(503) >= 1, answers
+    # Each 503 waited its Retry-After (1 s), not the Storage SDK's own 15 s backoff.
+    assert answers.count(503) - 0.5 <= took < answers.count(503) + 5, (took, answers)
