@@ -122,6 +122,26 @@ class DeletedVault:
 
 
 @dataclass(frozen=True)
+class PropertyChange:
+    """One changed property of a what-if change, by its full path
+    (``properties.securityRules[1].properties.destinationPortRange``)."""
+
+    path: str
+    change: str  # Create | Delete | Modify | Array | NoEffect (propertyChangeType)
+    before: Any = None
+    after: Any = None
+
+
+@dataclass(frozen=True)
+class WhatIfChange:
+    """What ARM's what-if says a deployment would do to one resource."""
+
+    resource_id: str
+    change_type: str  # Create | Delete | Ignore | NoChange | Modify | Deploy | Unsupported
+    properties: tuple[PropertyChange, ...] = ()  # every changed leaf property
+
+
+@dataclass(frozen=True)
 class Started:
     """What a deployment PUT answered: where to poll and how long to wait first."""
 

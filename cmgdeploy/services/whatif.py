@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
 
+from cmgdeploy.domain.arm_views import WhatIfChange
 from cmgdeploy.domain.results import PlanChange
 from cmgdeploy.services.azure.api import ArmApi
 from cmgdeploy.services.cmgstate import ours
@@ -29,13 +30,17 @@ def azure_changes(
     return tuple(_change(c) for c in changes)
 
 
-def _change(change: dict[str, Any]) -> PlanChange:
-    """One what-if change; a Modify whose only deltas are write-only is no change."""
-    kind = str(change.get("changeType", ""))
-    deltas = tuple(_flat(change.get("delta") or []))
-    if kind == "Modify" and change.get("delta") and not deltas:
+def _change(change: WhatIfChange) -> PlanChange:
+    """One what-if change without its write-only properties; a Modify whose only
+    property changes are write-only is no change."""
+    shown = [p for p in change.properties if not _write_only(p.path)]
+    kind = change.change_type
+    if kind == "Modify" and change.properties and not shown:
         kind = "NoChange"
-    return PlanChange("azure", str(change.get("resourceId", "")), kind, deltas)
+    deltas = tuple(
+        {"path": p.path, "change": p.change, "before": p.before, "after": p.after} for p in shown
+    )
+    return PlanChange("azure", change.resource_id, kind, deltas)
 
 
 # Write-only properties: Azure never returns them, so what-if always shows them as
@@ -43,26 +48,6 @@ def _change(change: dict[str, Any]) -> PlanChange:
 WRITE_ONLY = ("protectedSettings", "protectedSettingsFromKeyVault")
 
 
-def _flat(delta: list[dict[str, Any]], parent: str = "") -> list[dict[str, Any]]:
-    """Property deltas flattened to ``{"path", "change", "before", "after"}``; a child's
-    path is its full path (``properties.securityRules[1]``: what-if gives array items
-    the index alone, under their parent). Write-only secret properties are left out."""
-    out: list[dict[str, Any]] = []
-    for d in delta:
-        if any(part in WRITE_ONLY for part in str(d.get("path", "")).split(".")):
-            continue
-        path = _joined(parent, str(d.get("path") or ""))
-        if d.get("children"):
-            out.extend(_flat(d["children"], path))
-        else:
-            out.append(
-                {"path": path, "change": d.get("propertyChangeType"),
-                 "before": d.get("before"), "after": d.get("after")}
-            )  # fmt: skip
-    return out
-
-
-def _joined(parent: str, path: str) -> str:
-    if not parent:
-        return path
-    return f"{parent}[{path}]" if path.isdigit() else f"{parent}.{path}"
+def _write_only(path: str) -> bool:
+    """A property under a write-only one (``…extensions[0].properties.protectedSettings…``)."""
+    return any(part in WRITE_ONLY for part in re.split(r"[.\[\]]+", path))

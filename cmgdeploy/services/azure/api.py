@@ -22,6 +22,7 @@ from cmgdeploy.domain.arm_views import (
     Started,
     StorageAccount,
     Subscription,
+    WhatIfChange,
 )
 
 
@@ -105,7 +106,7 @@ class ArmApi(Protocol):
 
     def what_if(
         self, group: str, name: str, template: dict[str, Any], parameters: dict[str, Any]
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[WhatIfChange]: ...
 
     # -- compute and network ----------------------------------------------------------------
     def get_vmss(self, group: str, name: str) -> ScaleSet | None: ...

@@ -30,6 +30,7 @@ from cmgdeploy.domain.arm_views import (
     Started,
     StorageAccount,
     Subscription,
+    WhatIfChange,
 )
 from cmgdeploy.domain.errors import AzureError, WaitTimeout
 from cmgdeploy.services.azure import views
@@ -488,8 +489,9 @@ class ArmSession:
 
     def what_if(
         self, group: str, name: str, template: dict[str, Any], parameters: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """ARM what-if of the deployment: its ``changes`` (each with its property deltas)."""
+    ) -> list[WhatIfChange]:
+        """ARM what-if of the deployment: one change per resource, with its property
+        changes."""
         body = _deployment_body(template, parameters)
         deps = self._client("deployments").deployments
         poller = self._call(
@@ -503,7 +505,8 @@ class ArmSession:
                 hint="run it again with a longer --timeout",
             )
         result = plain(poller.result())
-        return list((result.get("properties") or result).get("changes") or [])
+        changes = (result.get("properties") or result).get("changes") or []
+        return [views.what_if_change(c) for c in changes]
 
     # -- compute and network reads -----------------------------------------------------
     def _vmss_path(self, group: str, name: str) -> str:

@@ -16,11 +16,13 @@ from cmgdeploy.domain.arm_views import (
     DeploymentOperation,
     GroupResource,
     Instance,
+    PropertyChange,
     PublicIp,
     ResourceGroup,
     ScaleSet,
     StorageAccount,
     Subscription,
+    WhatIfChange,
 )
 from cmgdeploy.domain.errors import ErrorDetail
 from cmgdeploy.services.azure.translate import detail_chain
@@ -187,3 +189,32 @@ def deleted_vault(body: Mapping[str, Any]) -> DeletedVault:
         purge_protection=bool(props.get("purgeProtectionEnabled")),
         scheduled_purge_date=_str(purge_date) if purge_date else None,
     )
+
+
+def what_if_change(body: Mapping[str, Any]) -> WhatIfChange:
+    """A what-if change with its property deltas flattened to leaves: a child's path is
+    its full path (what-if gives an array item its index alone, under its parent)."""
+    return WhatIfChange(
+        resource_id=_str(body.get("resourceId")),
+        change_type=_str(body.get("changeType")),
+        properties=tuple(_leaves(body.get("delta") or [], "")),
+    )
+
+
+def _leaves(delta: list[Any], parent: str) -> list[PropertyChange]:
+    out: list[PropertyChange] = []
+    for d in delta:
+        d = _dict(d)
+        path = _joined(parent, _str(d.get("path")))
+        if d.get("children"):
+            out.extend(_leaves(d["children"], path))
+        else:
+            change = _str(d.get("propertyChangeType"))
+            out.append(PropertyChange(path, change, d.get("before"), d.get("after")))
+    return out
+
+
+def _joined(parent: str, path: str) -> str:
+    if not parent:
+        return path
+    return f"{parent}[{path}]" if path.isdigit() else f"{parent}.{path}"

@@ -24,6 +24,7 @@ from cmgdeploy.domain.arm_views import (
     Started,
     StorageAccount,
     Subscription,
+    WhatIfChange,
 )
 from cmgdeploy.domain.errors import AzureError, ErrorDetail
 from cmgdeploy.services.template import CMG_TAG
@@ -48,6 +49,7 @@ class FakeArm:
         self.resources: dict[str, list[GroupResource]] = {}
         self.deployments: dict[tuple[str, str], Deployment] = {}
         self.operations: dict[tuple[str, str], list[DeploymentOperation]] = {}
+        self.what_if_changes: list[WhatIfChange] = []
         self.instances: dict[tuple[str, str], list[Instance]] = {}
         self.public_ips: dict[tuple[str, str], PublicIp] = {}
         self.storage: dict[tuple[str, str], StorageAccount] = {}
@@ -276,9 +278,9 @@ class FakeArm:
 
     def what_if(
         self, group: str, name: str, template: dict[str, Any], parameters: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    ) -> list[WhatIfChange]:
         self.calls.append("what_if")
-        return []
+        return list(self.what_if_changes)
 
     # -- compute and network ----------------------------------------------------------------
     def get_vmss(self, group: str, name: str) -> ScaleSet | None:

@@ -163,3 +163,40 @@ def test_group_public_ip_storage_account_deleted_vault_subscription() -> None:
     assert vault.scheduled_purge_date == "2026-04-01T00:00:00Z"
     sub = views.subscription({"subscriptionId": "s", "displayName": "Lab", "tenantId": "t"})
     assert (sub.subscription_id, sub.display_name, sub.tenant_id) == ("s", "Lab", "t")
+
+
+def test_what_if_change_flattens_its_property_deltas_to_full_paths() -> None:
+    body = {
+        "resourceId": f"{GROUP_ID}/providers/Microsoft.Network/networkSecurityGroups/nsg",
+        "changeType": "Modify",
+        "delta": [
+            {
+                "path": "properties.securityRules",
+                "propertyChangeType": "Array",
+                "children": [
+                    {
+                        "path": "1",
+                        "propertyChangeType": "Modify",
+                        "children": [
+                            {
+                                "path": "properties.destinationPortRange",
+                                "propertyChangeType": "Modify",
+                                "before": "10124",
+                                "after": "10124-10126",
+                            }
+                        ],
+                    }
+                ],
+            },
+            {"path": "tags.owner", "propertyChangeType": "Create", "after": "ops"},
+        ],
+    }
+    change = views.what_if_change(body)
+    assert change.change_type == "Modify"
+    assert change.resource_id.endswith("/networkSecurityGroups/nsg")
+    assert [(p.path, p.change, p.before, p.after) for p in change.properties] == [
+        ("properties.securityRules[1].properties.destinationPortRange", "Modify",
+         "10124", "10124-10126"),
+        ("tags.owner", "Create", None, "ops"),
+    ]  # fmt: skip
+    assert views.what_if_change({"resourceId": "x", "changeType": "Create"}).properties == ()
