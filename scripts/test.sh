@@ -7,8 +7,9 @@ PY=.venv/bin/python
 $PY -m ruff check cmgdeploy mocks tests scripts
 $PY -m ruff format --check cmgdeploy mocks tests scripts
 $PY -m mypy
-# The layer contract (pyproject.toml, [tool.importlinter]): cli -> commands -> services
-# -> domain, and no import cycles.
+# The three import contracts (pyproject.toml, [tool.importlinter]): the layers cli ->
+# commands -> services -> domain, no import cycles between siblings, and only
+# services/azure imports the Azure SDKs and msal.
 .venv/bin/lint-imports
 # Four workers on two cores: most tests wait on the local Azure's clocks (provisioning,
 # Retry-After, lease expiry), not on the CPU.

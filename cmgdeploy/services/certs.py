@@ -1,6 +1,6 @@
 """Server certificates: load PFX/PEM, check them against the CMG's rules, make self-signed ones.
 
-The rules (cmg-facts.md, "Certificates"): server-authentication EKU, CN = service
+The rules (docs/SOURCES.md, "Site side"): server-authentication EKU, CN = service
 name, exportable private key, RSA 2048 or more, SHA-2 signature, valid now.
 Passwords and key material never appear in messages or reprs.
 """

@@ -1,11 +1,12 @@
 """Site rules: connection points, MP/SUP roles and gateway settings for a CMG, their
 diff, and the site runbook (PowerShell, built by runbook.py).
 
-Facts (cmg-facts.md): a VMSS CMG's connection point talks HTTPS on 443 with one
-instance and on 10124+i (instance i) with two or more; one connection point serves
-up to four instances; high availability wants two of each; a CMG-enabled management
-point is HTTPS, or HTTP on an Enhanced HTTP site; the service name is the server
-certificate's CN.
+Facts (docs/SOURCES.md: "Template resources" for the ports, "Cost estimate" for the
+sizing, "Site side" for the rest): a VMSS CMG's connection point talks HTTPS on 443
+with one instance and on 10124+i (instance i) with two or more; one connection point
+serves up to four instances; high availability wants two of each; a CMG-enabled
+management point is HTTPS, or HTTP on an Enhanced HTTP site; the service name is the
+server certificate's CN.
 """
 
 from __future__ import annotations

@@ -970,5 +970,5 @@ def _object_keys(ctx: Context, args: list[Any]) -> list[str]:
 
 
 def function_names() -> list[str]:
-    """Every supported function name in ARM's spelling (for docs/coverage)."""
+    """Every supported function name in ARM's spelling (for mocks/COVERAGE.md)."""
     return sorted(SPELLINGS.values(), key=str.lower)

@@ -164,7 +164,8 @@ def test_existing_directory_mode_untouched(tmp_path: Path) -> None:
 WRITER = """
 import sys
 from pathlib import Path
-from cmgdeploy.services.sitedb import CmgService, ConnectionPoint, SiteDB
+from cmgdeploy.domain.site_records import CmgService, ConnectionPoint
+from cmgdeploy.services.sitedb import SiteDB
 with SiteDB(Path(sys.argv[1])) as db:
     for i in range(40):
         name = f"{sys.argv[2]}{i}"
