@@ -11,6 +11,7 @@ from cmgdeploy.domain.arm_views import DeletedVault, GroupResource
 from cmgdeploy.domain.errors import NotFound, UsageError
 from cmgdeploy.domain.results import DownResult
 from cmgdeploy.services.azure.api import ArmApi
+from cmgdeploy.services.certrecord import remove_certificate_record
 from cmgdeploy.services.cmgstate import locate_in_azure, ours
 from cmgdeploy.services.context import OpContext, cmg_lock, open_session
 from cmgdeploy.services.progress import Deadline
@@ -54,7 +55,7 @@ def down(ctx: OpContext, name: str) -> DownResult:
         # so the next `down` finds the CMG and finishes (it is what names the work left).
         remove_lab_cert(ctx.home, name)
         (ctx.home / "cmgs" / f"{name}.json").unlink(missing_ok=True)
-        (ctx.home / "cmgs" / f"{name}.certificates.json").unlink(missing_ok=True)
+        remove_certificate_record(ctx.home, name)
         ctx.db.delete_service(name)
     return result
 

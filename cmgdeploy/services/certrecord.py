@@ -59,4 +59,5 @@ def load_certificate_record(home: Path, name: str) -> dict[str, Any] | None:
 
 
 def remove_certificate_record(home: Path, name: str) -> None:
+    """Delete ``name``'s record (``down``); no record is fine."""
     record_path(home, name).unlink(missing_ok=True)

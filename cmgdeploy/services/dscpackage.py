@@ -14,7 +14,6 @@ configuration stub, built the same way every time (same bytes, same hash).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import re
@@ -54,10 +53,6 @@ class DscPackage:
     def content_md5(self) -> bytes:
         """MD5 digest of the zip, as Blob storage keeps it (``Content-MD5``)."""
         return hashlib.md5(self.data, usedforsecurity=False).digest()
-
-    @property
-    def content_md5_b64(self) -> str:
-        return base64.b64encode(self.content_md5).decode()
 
 
 def load_package(path: Path, field_name: str = "cmg_package") -> DscPackage:

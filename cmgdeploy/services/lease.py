@@ -40,8 +40,6 @@ CONTAINER = "cmgdeploy-lease"
 BLOB = "run"
 DEFAULT_SECONDS = int(row("lease_seconds").default)
 RETRY_EVERY = 5.0  # seconds between attempts while the account does not exist yet
-STORAGE_TYPE = "Microsoft.Storage/storageAccounts"
-STORAGE_API = "2023-05-01"
 
 _ACTIVE: contextvars.ContextVar[RunLease | None] = contextvars.ContextVar(
     "cmgdeploy_run_lease", default=None

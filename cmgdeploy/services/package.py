@@ -24,7 +24,6 @@ from cmgdeploy.services.prepared import Prepared, package_of
 from cmgdeploy.services.progress import wait_for_deployment
 from cmgdeploy.services.template import select_declared, storage_stage
 
-STORAGE_API = "2023-05-01"
 RUNNING = ("accepted", "running", "creating", "updating", "deploying")
 SAS_DAYS = 365
 

@@ -1,7 +1,7 @@
 """Where cmgdeploy keeps its files: ``CMGDEPLOY_HOME`` or the platform's user data dir.
 
-Every directory made here is mode 0700: the site database, the token cache and the
-local Azure's keys live below it.
+Every directory made here is mode 0700: the site database, the CMGs' kept inputs and
+the local Azure's keys live below it.
 """
 
 from __future__ import annotations
@@ -47,11 +47,6 @@ def local_azure_dir(env: Mapping[str, str] | None = None) -> Path:
 def lock_dir(env: Mapping[str, str] | None = None) -> Path:
     """Directory of the per-CMG lock files."""
     return ensure_private_dir(cmgdeploy_home(env) / "locks")
-
-
-def token_cache_path(env: Mapping[str, str] | None = None) -> Path:
-    """File for the msal token cache (the caller writes it with mode 0600)."""
-    return cmgdeploy_home(env) / "token-cache.json"
 
 
 def write_private_file(path: Path, data: bytes) -> Path:

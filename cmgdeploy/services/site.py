@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cmgdeploy.domain import validate
-from cmgdeploy.domain.runbook import Runbook, SiteCmg, SiteRemoval, ps_quote, render
+from cmgdeploy.domain.runbook import Runbook, SiteCmg, SiteRemoval
 from cmgdeploy.domain.site_records import ConnectionPoint, GatewaySettings, SiteRole, TrustedRoot
 from cmgdeploy.services import certs
 from cmgdeploy.services.sitedb import SiteDB
@@ -24,8 +24,6 @@ from cmgdeploy.services.sitedb import SiteDB
 if TYPE_CHECKING:
     from cmgdeploy.services.certs import ServerCertificate
     from cmgdeploy.services.spec import CmgSpec
-
-__all__ = ["ps_quote"]  # re-exported: the quoting rule lives with the runbook
 
 FIRST_CHANNEL_PORT = 10124
 INSTANCES_PER_CONNECTION_POINT = 4
@@ -237,8 +235,3 @@ def removal_of(db: SiteDB, cmg: str, fqdn: str | None = None) -> SiteRemoval:
         site_code=points[0].site_code if points else None,
         points=tuple(p.server for p in points if p.server.lower() not in others),
     )
-
-
-def export_powershell(db: SiteDB) -> str:
-    """ConfigMgr cmdlets that make a real site match the site database (see runbook.py)."""
-    return render(site_runbook(db))

@@ -330,11 +330,6 @@ class SiteDB:
         with self.transaction():
             self._write_points(cmg, points)
 
-    def replace_site_roles(self, cmg: str, roles: Iterable[SiteRole]) -> None:
-        """Make ``roles`` the MP/SUP roles enabled for ``cmg`` (others of it removed)."""
-        with self.transaction():
-            self._write_roles(cmg, roles)
-
     def replace_site(
         self,
         cmg: str,
@@ -351,11 +346,6 @@ class SiteDB:
                 self._write_gateway(cmg, gateway)
 
     # --- gateway settings -------------------------------------------------------------
-
-    def put_gateway(self, gateway: GatewaySettings) -> None:
-        """Insert or replace the gateway settings of ``gateway.cmg``."""
-        with self.transaction():
-            self._write_gateway(gateway.cmg, gateway)
 
     def get_gateway(self, cmg: str) -> GatewaySettings | None:
         """The gateway settings of ``cmg`` or None."""

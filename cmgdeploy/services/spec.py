@@ -47,7 +47,6 @@ from cmgdeploy.services.dscpackage import (
 )
 
 DEFAULT_VM_SIZE = table.DEFAULT_VM_SIZE
-SERVER_CERT_PASSWORD_ENV = str(table.row("server_cert_password").env_var)
 
 PasswordPrompt = Callable[[str], str]
 

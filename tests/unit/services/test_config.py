@@ -130,7 +130,6 @@ def test_home_and_paths(tmp_path: Path) -> None:
         paths.local_azure_dir(env) == home / "local-azure" and paths.local_azure_dir(env).is_dir()
     )
     assert stat.S_IMODE(paths.lock_dir(env).stat().st_mode) == 0o700
-    assert paths.token_cache_path(env).parent == home
 
 
 def test_home_default_is_platform_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

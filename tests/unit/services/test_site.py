@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 
 from cmgdeploy.domain.errors import InputError
-from cmgdeploy.domain.runbook import Runbook, SiteCmg, render
+from cmgdeploy.domain.runbook import Runbook, SiteCmg, ps_quote, render
 from cmgdeploy.domain.site_records import CmgService, ConnectionPoint, GatewaySettings
 from cmgdeploy.services.site import (
     SiteConfig,
     connection_point_ports,
     plan_site,
-    ps_quote,
     site_diff,
     site_warnings,
 )
