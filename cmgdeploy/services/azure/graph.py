@@ -90,10 +90,6 @@ class GraphClient:
             )
         return dict(found[0]) if found else None
 
-    def get_application(self, object_id: str) -> dict[str, Any]:
-        """An application by its object id."""
-        return self._call("GET", f"/applications/{object_id}")
-
     def create_application(self, body: dict[str, Any]) -> dict[str, Any]:
         """POST /applications; the new application."""
         return self._call("POST", "/applications", body)
