@@ -108,7 +108,7 @@ def drop_account(cloud: Cloud, account: str) -> None:
                 cloud.store.doc_delete(collection, key)
 
 
-# -- helpers ----------------------------------------------------------------------------
+# -- dates, ETags, keys, names, metadata ------------------------------------------------
 def http_date(epoch: float) -> str:
     return formatdate(epoch, usegmt=True)
 

@@ -31,8 +31,8 @@ from azure.storage.blob import (
     generate_blob_sas,
     generate_container_sas,
 )
-from blob_helpers import Account, make_account
-from rm_helpers import raw
+from blob_lab import Account, make_account
+from rm_lab import raw
 
 from mocks import LocalAzure
 from mocks.core.cloud import CloudConfig

@@ -3,8 +3,8 @@ service's containers: a template can make the container a client then writes int
 
 from __future__ import annotations
 
-from blob_helpers import make_account
-from rm_helpers import raw
+from blob_lab import make_account
+from rm_lab import raw
 
 from mocks import LocalAzure
 

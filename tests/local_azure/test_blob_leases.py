@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.storage.blob import BlobClient, BlobLeaseClient, ContainerClient
-from blob_helpers import Account, make_account
+from blob_lab import Account, make_account
 
 from mocks import LocalAzure
 from mocks.blob import leases

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from registry_helpers import put
+from registry_lab import put
 
 from mocks.compute import models as cm
 from mocks.compute import skus

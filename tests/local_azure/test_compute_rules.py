@@ -10,7 +10,7 @@ from typing import Any
 import jwt
 import pytest
 from azure.core.exceptions import HttpResponseError
-from rm_helpers import clients
+from rm_lab import clients
 
 from mocks import LocalAzure
 
@@ -32,7 +32,7 @@ def compute(local_azure: LocalAzure) -> Iterator[tuple[Any, Any, str]]:
     rm, _dm = clients(local_azure)
     group = f"rules-{uuid.uuid4().hex[:8]}"
     rm.resource_groups.create_or_update(group, {"location": "westeurope"})
-    from rm_helpers import credential
+    from rm_lab import credential
 
     client = ComputeManagementClient(
         credential(local_azure),
@@ -413,7 +413,7 @@ def test_the_shipped_cmg_template_is_refused_as_azure_refuses(
     compute: Any, local_azure: LocalAzure, tmp_path: Any, overrides: dict[str, str], code: str
 ) -> None:
     """The local Azure itself (not cmgdeploy's preflight) refuses the pairs Azure refuses."""
-    from rm_helpers import cmg_parameters, cmg_template
+    from rm_lab import cmg_parameters, cmg_template
 
     _client, rm, _group = compute
     _rm, dm = clients(local_azure)

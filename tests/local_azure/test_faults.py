@@ -12,7 +12,7 @@ import requests
 from azure.identity import ClientSecretCredential
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 from azure.mgmt.resource.resources import ResourceManagementClient
-from rm_helpers import cmg_parameters, cmg_template
+from rm_lab import cmg_parameters, cmg_template
 
 from mocks import LocalAzure
 from mocks.core import requestlog

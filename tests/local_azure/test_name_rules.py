@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError
-from rm_helpers import clients
+from rm_lab import clients
 
 from mocks import LocalAzure
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from registry_helpers import delete, put
+from registry_lab import delete, put
 
 from mocks.core.cloud import Cloud
 from mocks.core.errors import ArmError

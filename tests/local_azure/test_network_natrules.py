@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError
-from rm_helpers import clients, credential
+from rm_lab import clients, credential
 
 from mocks import LocalAzure
 

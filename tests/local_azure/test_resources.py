@@ -11,7 +11,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.core.rest import HttpRequest
 from azure.mgmt.resource.resources import ResourceManagementClient
-from rm_helpers import clients, error_code, raw
+from rm_lab import clients, error_code, raw
 
 from mocks import CloudConfig, LocalAzure
 

@@ -14,7 +14,7 @@ from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 from azure.mgmt.resource.resources import ResourceManagementClient
-from rm_helpers import cmg_parameters, cmg_template
+from rm_lab import cmg_parameters, cmg_template
 
 from mocks import LocalAzure, read_endpoint
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from azure.core.rest import HttpRequest
-from rm_helpers import clients
+from rm_lab import clients
 
 from mocks import LocalAzure
 

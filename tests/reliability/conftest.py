@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from http.server import ThreadingHTTPServer
 
 import pytest
-from relhelpers import Scripted, handler_for
+from rel_lab import Scripted, handler_for
 
 
 @pytest.fixture()

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from relhelpers import UP_ARGS, VMSS_TYPE, CliLab, cli_lab, slow_vmss
+from rel_lab import UP_ARGS, VMSS_TYPE, CliLab, cli_lab, slow_vmss
 
 from cmgdeploy.services.locks import CmgLock
 from mocks import LocalAzure

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from relhelpers import UP_ARGS, slow_vmss
+from rel_lab import UP_ARGS, slow_vmss
 
 from cmgdeploy.services.local import find_running
 from mocks import LocalAzure

@@ -15,7 +15,7 @@ import pytest
 from azure.core import PipelineClient
 from azure.core.credentials import AccessToken
 from azure.core.rest import HttpRequest
-from relhelpers import Scripted, arm_session
+from rel_lab import Scripted, arm_session
 
 from cmgdeploy.domain.errors import AzureError
 from cmgdeploy.services.azure.retry import (

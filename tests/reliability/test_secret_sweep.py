@@ -23,7 +23,7 @@ from pathlib import Path
 
 from certfactory import make_pfx
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from relhelpers import CliLab, cli_lab
+from rel_lab import CliLab, cli_lab
 
 from mocks import LocalAzure
 from mocks.core.store import Store

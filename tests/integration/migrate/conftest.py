@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from clifixtures import add_environment_row
-from migrate_helpers import SOURCE, Lab
+from migrate_lab import SOURCE, Lab
 
 from mocks import LocalAzure
 from mocks.classic.models import seed_classic

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from migrate_helpers import CLASSIC_SLOT, GROUP, SOURCE, TARGET, TARGET_ARGS, VMSS, Lab, wait_for
+from migrate_lab import CLASSIC_SLOT, GROUP, SOURCE, TARGET, TARGET_ARGS, VMSS, Lab, wait_for
 
 from cmgdeploy.domain.site_records import ConnectionPoint
 from cmgdeploy.services.locks import CmgLock

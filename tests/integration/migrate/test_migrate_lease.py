@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from migrate_helpers import TARGET, VMSS, Lab, wait_for
+from migrate_lab import TARGET, VMSS, Lab, wait_for
 
 LEASE_SECONDS = "15"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from migrate_helpers import SOURCE, TARGET, Lab
+from migrate_lab import SOURCE, TARGET, Lab
 
 from cmgdeploy.domain.site_records import ConnectionPoint
 from cmgdeploy.services.sitedb import SiteDB

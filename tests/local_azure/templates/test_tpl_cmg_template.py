@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from tplhelpers import RG_ID, bodies, make_scope
-from tplhelpers import TENANT as SCOPE_TENANT
+from tpl_shared import RG_ID, bodies, make_scope
+from tpl_shared import TENANT as SCOPE_TENANT
 
 from mocks.templates import TemplateError, prepare
 

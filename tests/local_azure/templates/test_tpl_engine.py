@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tplhelpers import RG_ID, bodies, evaluate, make_scope, no_reference, template
+from tpl_shared import RG_ID, bodies, evaluate, make_scope, no_reference, template
 
 from mocks.templates import TemplateError, Unresolved, prepare
 

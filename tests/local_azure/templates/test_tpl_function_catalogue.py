@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tplhelpers import evaluate
+from tpl_shared import evaluate
 
 from mocks.templates import TemplateError, catalogue
 from mocks.templates.functions import is_known_function

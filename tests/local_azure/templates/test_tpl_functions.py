@@ -6,7 +6,7 @@ import base64
 import re
 
 import pytest
-from tplhelpers import RG_ID, SUB, TENANT, evaluate
+from tpl_shared import RG_ID, SUB, TENANT, evaluate
 
 from mocks.templates import TemplateError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from tplhelpers import SUB, evaluate, make_scope, no_reference, template
+from tpl_shared import SUB, evaluate, make_scope, no_reference, template
 
 from mocks.resources import schema_types
 from mocks.templates import TemplateError, prepare

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tplhelpers import make_scope, no_reference, template
+from tpl_shared import make_scope, no_reference, template
 
 from mocks.templates import TemplateError, prepare, unique_string
 

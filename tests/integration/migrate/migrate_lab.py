@@ -1,4 +1,4 @@
-"""Helpers of the migration tests: the lab (a local Azure with a classic CMG), the
+"""What the migration tests share: the lab (a local Azure with a classic CMG), the
 request log, ARM reads with a real token, the CLI as a subprocess, waiting on conditions."""
 
 from __future__ import annotations

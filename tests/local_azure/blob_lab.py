@@ -1,4 +1,4 @@
-"""Helpers of the Blob service tests: a storage account made through ARM, its key and
+"""What the Blob service tests share: a storage account made through ARM, its key and
 the unmodified azure-storage-blob SDK trusting the local CA explicitly."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from azure.storage.blob import BlobServiceClient
-from rm_helpers import raw
+from rm_lab import raw
 
 from mocks import LocalAzure
 

@@ -1,4 +1,4 @@
-"""Shared helpers for the template engine tests (pure: no server)."""
+"""What the template engine tests share (pure: no server)."""
 
 from __future__ import annotations
 

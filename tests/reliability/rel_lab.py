@@ -1,4 +1,4 @@
-"""Helpers of the reliability tests: a lab environment and ArmSession on a local Azure,
+"""What the reliability tests share: a lab environment and ArmSession on a local Azure,
 and a tiny scripted HTTP server for answers the local Azure never gives."""
 
 from __future__ import annotations

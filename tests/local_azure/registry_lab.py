@@ -1,4 +1,4 @@
-"""Unit-level helpers for the provider tests: write and delete resources through the same
+"""What the provider tests share: write and delete resources through the same
 generic path a PUT or a deployment takes (normalize → provisioning state → after_put)."""
 
 from __future__ import annotations

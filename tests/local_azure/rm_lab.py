@@ -1,4 +1,4 @@
-"""Shared helpers of the Resource Manager tests: a local Azure and the unmodified SDKs."""
+"""What the Resource Manager tests share: a local Azure and the unmodified SDKs."""
 
 from __future__ import annotations
 
