@@ -13,8 +13,9 @@ created on first use, as ``scripts/az-cli-e2e.sh`` does; ``AZCLI_VENV`` override
 registered as a custom cloud, signed in once with the local Azure's service principal
 (its token cache then serves every az command; cmgdeploy signs in on every run, and
 its requests include that sign-in). Both deploy the same template
-(``arm_templates/cmg.json``); az gets a parameters file made like
-``tests/azcli/make_parameters.py`` does.
+(``arm_templates/cmg.json``); az gets a parameters file made by
+``tests/azcli/make_parameters.py``'s functions (an empty package SAS unless the measure
+uploads the package).
 
 Measures (az equivalent in brackets):
   --help                       [az --help]
@@ -41,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -321,28 +321,12 @@ class AzureCli:
         if keep.exists():
             values = json.loads(keep.read_text())
         else:
-            values = mp.generated_values(REGION, self.work)
-            values["cmgName"] = name
-            pfx_password = secrets.token_urlsafe(18)
-            pfx, thumb = mp.self_signed_pfx(f"{name}.{REGION}.{mp.PUBLIC_IP_SUFFIX}", pfx_password)
-            values["serverCertificateSecret"] = mp.key_vault_certificate_secret(pfx, pfx_password)
-            values["serverCertificateThumbprint"] = thumb
+            values = mp.generated_values(REGION, self.work, name)
             mp.write_private(keep, json.dumps(values).encode())
         values["instanceCount"] = instances
-        package = dsc_package(self.work)
-        values.update(
-            dscPackageSasToken="",
-            dscPackageHash=hashlib.sha256(package.read_bytes()).hexdigest().upper(),
-            dscScript=f"{DSC_CONFIGURATION}.ps1",
-            dscFunction=DSC_CONFIGURATION,
-        )
-        template = json.loads(Path(self.template).read_text())
-        example_path = mp.EXAMPLE
-        example = json.loads(example_path.read_text()) if example_path.exists() else {}
-        params = mp.parameters_for(template, example, values)
+        values |= mp.dsc_values(dsc_package(self.work))  # an empty SAS: nothing uploaded
         path = self.work / f"{name}.{instances}.parameters.json"
-        document = {"contentVersion": "1.0.0.0", "parameters": params}
-        mp.write_private(path, json.dumps(document).encode())
+        mp.write_parameters(path, mp.cmg_parameters(values, Path(self.template)))
         return str(path)
 
     def deploy(self, name: str, instances: int) -> tuple[list[str], dict[str, str]]:

@@ -73,7 +73,11 @@ def test_every_listed_command_ran(script_run: ScriptRun) -> None:
         "deployment group show (small)",
         "deployment operation group list (small)",
         "resource list -g (small)",
+        "deployment group what-if (small, unchanged)",
+        "make CMG parameters (certificate, DSC package)",
+        "deployment group validate (cmg)",
         "deployment group create (cmg)",
+        "deployment group what-if (cmg, unchanged)",
         "group delete",
     ]
     missing = [name for name in expected if name not in passed]
