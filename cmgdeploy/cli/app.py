@@ -14,10 +14,11 @@ import copy
 import functools
 import logging
 import sys
+import weakref
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 import typer
 import typer.core
@@ -220,9 +221,13 @@ def _set_global(ctx: typer.Context, param: Any, value: Any) -> None:
     state.settle()
 
 
+# The hidden copies made by _accept_global_options (Click parameters, by identity).
+_GLOBAL_COPIES: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def is_global_copy(param: Any) -> bool:
     """Whether ``param`` is a command's copy of a global option."""
-    return bool(getattr(param, "cmgdeploy_global", False))
+    return param in _GLOBAL_COPIES
 
 
 def global_params(root: Any) -> list[Any]:
@@ -240,7 +245,7 @@ def _accept_global_options(command: Any, originals: list[Any]) -> None:
             param.is_eager = False
             param.expose_value = False
             param.callback = _set_global
-            param.cmgdeploy_global = True
+            _GLOBAL_COPIES.add(param)
             sub.params.append(param)
         _accept_global_options(sub, originals)
 
@@ -265,6 +270,17 @@ class _RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class _OwnStreamHandler(logging.StreamHandler[TextIO]):
+    """A handler cmgdeploy added (replaced, not kept, by an in-process rerun)."""
+
+
+class _OwnNullHandler(logging.NullHandler):
+    """A null handler cmgdeploy added (replaced, not kept, by an in-process rerun)."""
+
+
+_OWN_HANDLERS = (_OwnStreamHandler, _OwnNullHandler)
+
+
 def _log_debug_to_stderr(debug: bool) -> None:
     """--debug: cmgdeploy's own debug log (each HTTP retry, ...) on stderr, redacted.
 
@@ -272,14 +288,13 @@ def _log_debug_to_stderr(debug: bool) -> None:
     stderr of that run (closed by now under a test harness), and without --debug there
     must be none."""
     logger = logging.getLogger("cmgdeploy")
-    for old in [h for h in logger.handlers if getattr(h, "_cmgdeploy", False)]:
+    for old in [h for h in logger.handlers if isinstance(h, _OWN_HANDLERS)]:
         logger.removeHandler(old)
     logger.setLevel(logging.DEBUG if debug else logging.NOTSET)
     if not debug:
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _OwnStreamHandler(sys.stderr)
     handler.setFormatter(_RedactingFormatter("cmgdeploy: debug: %(name)s: %(message)s"))
-    handler._cmgdeploy = True  # type: ignore[attr-defined]  # marks ours (in-process reruns)
     logger.addHandler(handler)
 
 
@@ -293,12 +308,11 @@ def _route_sdk_logging(debug: bool) -> None:
     """SDK log records go nowhere, or with --debug to stderr through redaction."""
     for name in SDK_LOGGERS:
         logger = logging.getLogger(name)
-        for old in [h for h in logger.handlers if getattr(h, "_cmgdeploy", False)]:
+        for old in [h for h in logger.handlers if isinstance(h, _OWN_HANDLERS)]:
             logger.removeHandler(old)
-        handler: logging.Handler = logging.NullHandler()
+        handler: logging.Handler = _OwnNullHandler()
         if debug:
-            handler = logging.StreamHandler(sys.stderr)
+            handler = _OwnStreamHandler(sys.stderr)
             handler.setFormatter(_RedactingFormatter("cmgdeploy: debug: %(name)s: %(message)s"))
-        handler._cmgdeploy = True  # type: ignore[attr-defined]  # marks ours (in-process reruns)
         logger.addHandler(handler)
         logger.propagate = False

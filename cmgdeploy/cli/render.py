@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -207,35 +208,72 @@ class _Waiting:
 
 
 # -- text per result type ------------------------------------------------------------------
+Printer = Callable[[Any, Any], None]
+
+
 def text_of(result: Any, data: Any, console: Any) -> None:
-    """Print ``result`` for people, by its type name (falls back to key/value lines)."""
-    kind = type(result).__name__
-    printer = {
-        "CmgStatus": _status_text,
-        "PlanResult": _plan_text,
-        "TextResult": lambda d, c: c.out(redact(d["text"]), end=""),
-        "TableResult": _table_result_text,
-        "SiteResult": _site_text,
-        "DownResult": _down_text,
-        "AuthCheckResult": _auth_text,
-        "ClassicListResult": _classic_list_text,
-        "ClassicShowResult": _classic_show_text,
-        "EstimateResult": _report("estimate_text"),
-        "CheckResult": _report("check_text"),
-        "MigrationResult": _report("migration_text"),
-    }.get(kind, _mapping_text)
-    printer(data, console)
+    """Print ``result`` for people, by its class (falls back to key/value lines)."""
+    printer_of(type(result))(data, console)
 
 
-def _report(name: str) -> Any:
-    """A printer of :mod:`cmgdeploy.cli.render_reports` (imported when used)."""
+def printer_of(kind: type) -> Printer:
+    """The text printer of result class ``kind``.
 
-    def printer(data: Any, console: Any) -> None:
-        from cmgdeploy.cli import render_reports
+    Keyed on the classes, imported here: a renamed result class fails mypy, not the
+    output. A command module's classes are looked up only when that module is loaded
+    (a result of it exists then), so rendering never imports a command it did not run.
+    """
+    from cmgdeploy.domain import results
 
-        getattr(render_reports, name)(data, console)
+    printers: dict[type, Printer] = {
+        results.CmgStatus: _status_text,
+        results.PlanResult: _plan_text,
+        results.TextResult: lambda d, c: c.out(redact(d["text"]), end=""),
+        results.TableResult: _table_result_text,
+        results.SiteResult: _site_text,
+        results.DownResult: _down_text,
+        results.AuthCheckResult: _auth_text,
+    }
+    if kind in printers:
+        return printers[kind]
+    module = kind.__module__
+    if module == "cmgdeploy.commands.classic":
+        from cmgdeploy.commands.classic import ClassicListResult, ClassicShowResult
 
-    return printer
+        printers[ClassicListResult] = _classic_list_text
+        printers[ClassicShowResult] = _classic_show_text
+    elif module == "cmgdeploy.commands.estimate":
+        from cmgdeploy.commands.estimate import EstimateResult
+
+        printers[EstimateResult] = _estimate_text
+    elif module == "cmgdeploy.commands.check":
+        from cmgdeploy.commands.check import CheckResult
+
+        printers[CheckResult] = _check_text
+    elif module == "cmgdeploy.commands.migrate":
+        from cmgdeploy.commands.migrate import MigrationResult
+
+        printers[MigrationResult] = _migration_text
+    return printers.get(kind, _mapping_text)
+
+
+# The report printers of cmgdeploy.cli.render_reports (imported when used).
+def _estimate_text(data: Any, console: Any) -> None:
+    from cmgdeploy.cli.render_reports import estimate_text
+
+    estimate_text(data, console)
+
+
+def _check_text(data: Any, console: Any) -> None:
+    from cmgdeploy.cli.render_reports import check_text
+
+    check_text(data, console)
+
+
+def _migration_text(data: Any, console: Any) -> None:
+    from cmgdeploy.cli.render_reports import migration_text
+
+    migration_text(data, console)
 
 
 def _status_text(data: dict[str, Any], console: Any) -> None:
@@ -281,7 +319,7 @@ def _plan_text(data: dict[str, Any], console: Any) -> None:
         for line in details:
             console.print(_escape(redact(line)))
     if data.get("estimate"):
-        _report("estimate_text")(data["estimate"], console)
+        _estimate_text(data["estimate"], console)
 
 
 def _table_result_text(data: dict[str, Any], console: Any) -> None:
