@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import typer.core
@@ -15,6 +15,9 @@ import typer.main
 from cmgdeploy.cli.session import SPEC_FLAGS, Session, secret_prompt
 from cmgdeploy.domain import settings
 from cmgdeploy.domain.errors import UsageError
+
+if TYPE_CHECKING:
+    from cmgdeploy.services.spec import CmgSpec
 
 
 def option(key: str, command: str = "") -> Any:
@@ -105,7 +108,7 @@ def spec_flags(**given: Any) -> dict[str, Any]:
     return {k: v for k, v in flags.items() if v is not None and v != []}
 
 
-def load_spec(s: Session) -> Any:
+def load_spec(s: Session) -> CmgSpec:
     """The CMG spec of the command line's resolved settings."""
     from cmgdeploy.services.spec import spec_from
 

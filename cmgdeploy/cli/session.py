@@ -7,12 +7,17 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cmgdeploy.cli.app import State
 from cmgdeploy.services import paths
+
+if TYPE_CHECKING:
+    from cmgdeploy.services.config import ConfigFile, Setting, Settings
+    from cmgdeploy.services.context import OpContext
+    from cmgdeploy.services.sitedb import SiteDB
 
 # Where a spec command keeps the spec options given (its Click context's meta).
 SPEC_FLAGS = "cmgdeploy.spec_flags"
@@ -61,12 +66,12 @@ class Session:
         self.state = state
         self.warnings = warnings
         self.flags = dict(flags or {})
-        self._config: Any = None
-        self._settings: Any = None
+        self._config: ConfigFile | None = None
+        self._settings: Settings | None = None
         self.cmg_name: str | None = None  # once known: named in the Ctrl-C hint
 
     @property
-    def config(self) -> Any:
+    def config(self) -> ConfigFile:
         from cmgdeploy.services.config import read_config
 
         if self._config is None:
@@ -74,7 +79,7 @@ class Session:
         return self._config
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
         """Every setting, resolved once: flag > environment variable > file > default."""
         from cmgdeploy.services.config import resolve_settings
 
@@ -86,7 +91,7 @@ class Session:
     def environment_name(self) -> str:
         return str(self.settings.value("environment"))
 
-    def site_db(self) -> Any:
+    def site_db(self) -> SiteDB:
         import sqlite3
 
         from cmgdeploy.domain.errors import InputError
@@ -112,7 +117,7 @@ class Session:
         timeout: float = 3600.0,
         no_wait: bool = False,
         wait_lock: bool = False,
-    ) -> Iterator[Any]:
+    ) -> Iterator[OpContext]:
         """The OpContext with the resolved environment (the local Azure runs inside).
 
         ``timeout`` bounds the whole operation: our waits and every HTTP retry in it.
@@ -150,7 +155,7 @@ class Session:
                     self.warnings.extend(w for w in ctx.warnings.items if w not in self.warnings)
 
 
-def _site_db_path(setting: Any) -> Path:
+def _site_db_path(setting: Setting) -> Path:
     """The site database given (relative to the config file when given there)."""
     from cmgdeploy.domain.errors import InputError
 
