@@ -35,7 +35,16 @@ def status(
                 on_update(current)
             deadline.check()
             ctx.sleep(poll_delay(attempt, None, deadline.remaining()))
-            attempt += 1
-            current = read_status(ctx, session, svc)
+            seen, current = _progress(current), read_status(ctx, session, svc)
+            # While something moves, the next look comes soon again (the backoff starts
+            # over), so a watcher sees each resource's step; while nothing moves, it grows.
+            attempt = 0 if _progress(current) != seen else attempt + 1
             record_status(ctx, current)
         return current
+
+
+def _progress(current: CmgStatus) -> tuple[object, ...]:
+    """What a watcher sees change: the states of the CMG, its deployment, scale set,
+    instances and resources."""
+    return (current.state, current.deployment_state, current.vmss_state,
+            current.instance_states, current.resources)  # fmt: skip
