@@ -254,36 +254,25 @@ def account_sas_string(q: dict[str, str], account: str) -> str:
     return account + "\n" + "".join(q.get(f, "") + "\n" for f in fields)
 
 
-SERVICE_FIELDS_BEFORE = ("sp", "st", "se")
-SERVICE_FIELDS_AFTER = (
-    "si",
-    "sip",
-    "spr",
-    "sv",
-    "sr",
-    "snapshot",
-    "ses",
-    "rscc",
-    "rscd",
-    "rsce",
-    "rscl",
-    "rsct",
-)
-
-
 def service_sas_string(q: dict[str, str], account: str, request: Request, op: Operation) -> str:
-    return service_sas_fields(q, _sas_resource(q.get("sr", ""), account, request, op))
-
-
-def service_sas_fields(q: dict[str, str], resource: str) -> str:
-    """The string-to-sign of a service SAS (version 2020-12-06 and later) with the query
-    fields ``q`` for the canonicalized ``resource`` (``/blob/<account>/<container>[/<blob>]``):
-    what the Blob service checks and what the Storage resource provider's
-    ``ListServiceSas`` signs (:mod:`mocks.storage.sas`)."""
+    fields_before = ("sp", "st", "se")
+    fields_after = (
+        "si",
+        "sip",
+        "spr",
+        "sv",
+        "sr",
+        "snapshot",
+        "ses",
+        "rscc",
+        "rscd",
+        "rsce",
+        "rscl",
+        "rsct",
+    )
+    resource = _sas_resource(q.get("sr", ""), account, request, op)
     parts = (
-        [q.get(f, "") for f in SERVICE_FIELDS_BEFORE]
-        + [resource]
-        + [q.get(f, "") for f in SERVICE_FIELDS_AFTER]
+        [q.get(f, "") for f in fields_before] + [resource] + [q.get(f, "") for f in fields_after]
     )
     return "\n".join(parts)
 

@@ -23,14 +23,3 @@ class StorageAccountAlreadyTaken(ArmError):
 
     def __init__(self, name: str) -> None:
         super().__init__(f"The storage account named {name} is already taken.", target=name)
-
-
-class InvalidValuesForRequestParameters(ArmError):
-    """The Storage resource provider's answer to a request body value it does not accept
-    (for example ``ListServiceSas`` with a ``signedPermission`` letter outside its enum)."""
-
-    status = 400
-    code = "InvalidValuesForRequestParameters"
-
-    def __init__(self, field: str) -> None:
-        super().__init__(f"Values for request parameters are invalid: {field}.", target=field)

@@ -6,8 +6,7 @@ properties a client reads (endpoints, primary location, creation time),
 ``key2`` (64 random bytes, base64, as Azure's), stable for the account's life (kept
 in the document collection ``storage/keys``, never logged) and replaced one at a time
 by ``regenerateKey``; a new account of the same name gets new keys.  The template
-function ``listKeys()`` reads the same keys (:func:`list_keys`); ``ListServiceSas``
-(and ``listServiceSas()``) signs a service SAS with them (:mod:`.sas`).  Not simulated:
+function ``listKeys()`` reads the same keys (:func:`list_keys`).  Not simulated:
 Kerberos keys (``$expand=kerb``), ``allowSharedKeyAccess: false`` refusing key use,
 secondary regions and failover, network rules enforcement, encryption scopes.
 ``primaryEndpoints.blob`` names the local Blob service of :mod:`mocks.blob` (path-style,
@@ -172,8 +171,6 @@ class StorageAccount(ResourceType):
     ) -> dict[str, Any] | None:
         if action.lower() == "listkeys":
             return list_keys(cloud, body)
-        if action.lower() == "listservicesas":
-            return list_service_sas(cloud, body, payload)
         return None
 
 
@@ -252,15 +249,6 @@ def list_keys(cloud: Cloud, account: dict[str, Any]) -> dict[str, Any]:
     """``StorageAccountListKeysResult`` of a stored account: ``{"keys": [key1, key2]}``."""
     with cloud.store.tx():
         return _keys_body(_keys_record(cloud, account))
-
-
-def list_service_sas(cloud: Cloud, account: dict[str, Any], params: Any) -> dict[str, Any]:
-    """``ListServiceSasResponse``: a service SAS signed with the account's key
-    (:mod:`.sas`)."""
-    with cloud.store.tx():
-        record = _keys_record(cloud, account)
-    keys = {key["keyName"]: key["value"] for key in record["keys"]}
-    return importlib.import_module("mocks.storage.sas").list_service_sas(account, keys, params)
 
 
 def regenerate_key(cloud: Cloud, account: dict[str, Any], key_name: str) -> dict[str, Any]:

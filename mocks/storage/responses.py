@@ -28,13 +28,6 @@ def list_keys(cloud: Cloud, request: Request) -> Response:
     return Response.json(200, models.list_keys(cloud, _account(cloud, request)))
 
 
-def list_service_sas(cloud: Cloud, request: Request) -> Response:
-    """``POST …/storageAccounts/{name}/ListServiceSas`` with ``ServiceSasParameters``:
-    ``{"serviceSasToken": …}``."""
-    account = _account(cloud, request)
-    return Response.json(200, models.list_service_sas(cloud, account, request.json_object()))
-
-
 def regenerate_key(cloud: Cloud, request: Request) -> Response:
     """``POST …/storageAccounts/{name}/regenerateKey`` with ``{"keyName": "key1"}``."""
     account = _account(cloud, request)

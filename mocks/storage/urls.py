@@ -15,12 +15,6 @@ ROUTES: list[Route] = [
     Route("POST", _ACCOUNT + "/listKeys", responses.list_keys, "StorageAccounts_ListKeys"),
     Route(
         "POST",
-        _ACCOUNT + "/ListServiceSas",
-        responses.list_service_sas,
-        "StorageAccounts_ListServiceSAS",
-    ),
-    Route(
-        "POST",
         _ACCOUNT + "/regenerateKey",
         responses.regenerate_key,
         "StorageAccounts_RegenerateKey",

@@ -350,29 +350,6 @@ class ArmSession:
             self._keys[key] = value
         return value
 
-    def held_storage_key(self, rid: str) -> str | None:
-        """The key of storage account ``rid`` if this ArmSession read it already (the run
-        lease does), without a request; None otherwise."""
-        with self._lock:
-            return self._keys.get(rid.lower())
-
-    def service_sas(self, rid: str, parameters: dict[str, str]) -> str:
-        """A service SAS signed by ARM for storage account ``rid`` (``ListServiceSas`` with
-        ``ServiceSasParameters``): the client never holds the account key. Registered as a
-        secret."""
-        from cmgdeploy.domain.redact import register_secret
-
-        answer = self.raw("POST", f"{rid}/ListServiceSas", STORAGE_API, parameters)[1]
-        token = str(answer.get("serviceSasToken") or "")
-        if not token:
-            raise AzureError(
-                f"ListServiceSas of {rid} returned no serviceSasToken",
-                code="NoServiceSas",
-                target=rid,
-            )
-        register_secret(token)
-        return token
-
     # -- soft-deleted key vaults -----------------------------------------------------
     def list_deleted_vaults(self) -> list[DeletedVault]:
         """The subscription's soft-deleted key vaults."""

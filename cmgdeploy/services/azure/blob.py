@@ -1,16 +1,12 @@
-"""Blob service clients with the account's Shared Key (azure-storage-blob).
+"""The CMG's DSC package in its storage account, over the Blob service (azure-storage-blob).
 
-Authorised with the account's Shared Key (from ARM ``listKeys``). The run lease
-(``lease.py``) reads the key; a run that holds it (``scale``, ``up`` of an existing CMG)
-puts the package here too (:func:`upload_if_changed`: one block blob with its
-Content-MD5, skipped when the blob already holds the same MD5) and signs the extension's
-read-only SAS itself (:func:`read_sas`): the SDK is loaded and the key held, so no
-request is added. A run without the key (a fresh ``up``) uses ``blobsas.py`` (SAS tokens
-from ARM, no Storage SDK), and comes here only to make the package's container again
-where someone deleted it from an existing account.
+Authorised with the account's Shared Key (from ARM ``listKeys``): the package is put as
+one block blob with its Content-MD5, and skipped when the blob already holds the same
+MD5. The scale set's DSC extension reads it through a read-only service SAS for that
+one blob (the extension documents SAS tokens, no managed-identity download).
 Retries: cmgdeploy's one retry policy (Retry-After honoured, bounded), not the Storage
 SDK's own exponential policy (15 s first backoff, three tries): Storage throttles with
-503 ``ServerBusy``.
+503 ``ServerBusy``. The run lease (``lease.py``) uses the same client.
 """
 
 from __future__ import annotations
@@ -22,6 +18,11 @@ from typing import Any
 
 from cmgdeploy.domain.errors import AzureError
 from cmgdeploy.services.azure.retry import RetryPolicy
+
+
+def warm_up() -> None:
+    """Import the Blob SDK ahead of its first use (while a deployment is waited for)."""
+    import azure.storage.blob  # noqa: F401
 
 
 @contextlib.contextmanager
@@ -100,8 +101,7 @@ def upload_if_changed(
 
 
 def read_sas(account: str, key: str, container: str, blob: str, expiry: dt.datetime) -> str:
-    """A read-only service SAS for ``container/blob``, HTTPS only, valid until ``expiry``,
-    signed with the account key (what ARM's ``ListServiceSas`` answers, without a request)."""
+    """A read-only service SAS for ``container/blob``, HTTPS only, valid until ``expiry``."""
     from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 
     return str(

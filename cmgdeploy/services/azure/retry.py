@@ -60,7 +60,6 @@ SAFE_POST_SUFFIXES = (
     "/register",
     "/purge",  # purge of a soft-deleted vault: a repeat answers 404, which is "done"
     "/listkeys",  # a storage account's keys: reads only
-    "/listservicesas",  # a SAS signed with a storage account's key: computes, stores nothing
     "/oauth2/v2.0/token",
     "/oauth2/token",
     "/oauth2/v2.0/devicecode",

@@ -231,20 +231,13 @@ def test_package_uploaded_before_the_scale_set_and_only_once(
     up = cli("-e", cloud_env, "-o", "json", "--verbose", "up", "--name", "pkgcmg", *UP)
     assert up.code == 0, up.err
     assert "uploaded the DSC package to cmgdsc/cmgdsc.zip" in up.err
-    # The storage stage made the container: the only Blob request is the package's put
-    # (with a write SAS from ARM's ListServiceSas: no listKeys, no Storage SDK).
+    # The storage stage made the container: the only Blob request is the package's put.
     blob_ops = [
         e["operation"]
         for e in requestlog.read(local_azure.state_dir, mark)
         if e["operation"].startswith("Blob_") and e["path"].startswith("/pkgcmg/")
     ]
     assert blob_ops == ["Blob_PutBlob"], blob_ops
-    keyed = [
-        e["operation"]
-        for e in requestlog.read(local_azure.state_dir, mark)
-        if e["operation"].startswith("StorageAccounts_List")
-    ]
-    assert keyed == ["StorageAccounts_ListServiceSAS"] * 2, keyed  # write SAS, read SAS
     vmss = _vmss(local_azure, "pkgcmg")
     (extension,) = vmss["properties"]["virtualMachineProfile"]["extensionProfile"]["extensions"]
     url = extension["properties"]["settings"]["configuration"]["url"]
@@ -254,14 +247,12 @@ def test_package_uploaded_before_the_scale_set_and_only_once(
     from azure.core.exceptions import HttpResponseError
     from azure.storage.blob import BlobClient
 
-    from cmgdeploy.services.azure.blobsas import sas_parameters
-    from mocks.storage.sas import list_service_sas
+    from cmgdeploy.services.azure.blob import read_sas
 
-    # Signed as the local ARM's ListServiceSas signs the one cmgdeploy asks for.
     key = blob.credential.account_key
-    expiry = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    read = sas_parameters("pkgcmg", "cmgdsc", "cmgdsc.zip", "r", expiry)
-    sas = list_service_sas({"name": "pkgcmg"}, {"key1": key}, read)["serviceSasToken"]
+    sas = read_sas(
+        "pkgcmg", key, "cmgdsc", "cmgdsc.zip", dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    )
     reader = BlobClient.from_blob_url(f"{url}?{sas}", connection_verify=str(local_azure.ca_bundle))
     assert reader.download_blob().readall() == package
     with pytest.raises(HttpResponseError):

@@ -208,13 +208,6 @@ class FakeArm:
         self.calls.append("storage_key")
         return "a2V5"
 
-    def held_storage_key(self, rid: str) -> str | None:
-        return None
-
-    def service_sas(self, rid: str, parameters: dict[str, str]) -> str:
-        self.calls.append("service_sas")
-        return f"sp={parameters['signedPermission']}&sig=c2ln"
-
     def list_deleted_vaults(self) -> list[DeletedVault]:
         self.calls.append("list_deleted_vaults")
         return list(self.deleted_vaults)
