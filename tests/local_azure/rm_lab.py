@@ -31,17 +31,22 @@ def credential(az: LocalAzure) -> ClientSecretCredential:
     )
 
 
+def sdk_client(az: LocalAzure, client_class: Any) -> Any:
+    """An SDK management client on the local Azure, trusting its CA explicitly
+    (REQUESTS_CA_BUNDLE is preset here), polling fast."""
+    return client_class(
+        credential(az),
+        az.identity.subscription_id,
+        base_url=az.url,
+        credential_scopes=[SCOPE],
+        connection_verify=az.ca_bundle,
+        polling_interval=0.05,
+    )
+
+
 def clients(az: LocalAzure) -> tuple[ResourceManagementClient, DeploymentsMgmtClient]:
-    """SDK clients trusting the local CA explicitly (REQUESTS_CA_BUNDLE is preset here)."""
-    kwargs: dict[str, Any] = {
-        "base_url": az.url,
-        "credential_scopes": [SCOPE],
-        "connection_verify": az.ca_bundle,
-        "polling_interval": 0.05,
-    }
-    cred = credential(az)
-    sub = az.identity.subscription_id
-    return ResourceManagementClient(cred, sub, **kwargs), DeploymentsMgmtClient(cred, sub, **kwargs)
+    """The resource and deployment clients (see :func:`sdk_client`)."""
+    return sdk_client(az, ResourceManagementClient), sdk_client(az, DeploymentsMgmtClient)
 
 
 def raw(az: LocalAzure, method: str, path: str, body: Any = None) -> requests.Response:

@@ -284,29 +284,15 @@ def sdk(local_azure: Any) -> Any:
     """(ComputeManagementClient, resource group name) against the session's local Azure."""
     import uuid
 
-    from azure.identity import ClientSecretCredential
     from azure.mgmt.compute import ComputeManagementClient
     from azure.mgmt.resource.resources import ResourceManagementClient
+    from rm_lab import sdk_client
 
-    ident = local_azure.identity
-    cred = ClientSecretCredential(
-        ident.tenant_id,
-        ident.client_id,
-        ident.client_secret,
-        authority=local_azure.url,
-        disable_instance_discovery=True,
-        connection_verify=local_azure.ca_bundle,
-    )
-    kwargs = {
-        "base_url": local_azure.url,
-        "credential_scopes": ["https://management.azure.com/.default"],
-        "connection_verify": local_azure.ca_bundle,
-        "polling_interval": 0.05,
-    }
     group = f"cmp-{uuid.uuid4().hex[:8]}"
-    rm = ResourceManagementClient(cred, ident.subscription_id, **kwargs)
-    rm.resource_groups.create_or_update(group, {"location": "westeurope"})
-    return ComputeManagementClient(cred, ident.subscription_id, **kwargs), group
+    sdk_client(local_azure, ResourceManagementClient).resource_groups.create_or_update(
+        group, {"location": "westeurope"}
+    )
+    return sdk_client(local_azure, ComputeManagementClient), group
 
 
 def _vmss_json(size: str, capacity: int, location: str = "westeurope") -> dict[str, Any]:

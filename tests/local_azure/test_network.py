@@ -226,29 +226,15 @@ def sdk(local_azure: Any) -> Any:
     """(NetworkManagementClient, resource group name) against the session's local Azure."""
     import uuid
 
-    from azure.identity import ClientSecretCredential
     from azure.mgmt.network import NetworkManagementClient
     from azure.mgmt.resource.resources import ResourceManagementClient
+    from rm_lab import sdk_client
 
-    ident = local_azure.identity
-    cred = ClientSecretCredential(
-        ident.tenant_id,
-        ident.client_id,
-        ident.client_secret,
-        authority=local_azure.url,
-        disable_instance_discovery=True,
-        connection_verify=local_azure.ca_bundle,
-    )
-    kwargs = {
-        "base_url": local_azure.url,
-        "credential_scopes": ["https://management.azure.com/.default"],
-        "connection_verify": local_azure.ca_bundle,
-        "polling_interval": 0.05,
-    }
     group = f"net-{uuid.uuid4().hex[:8]}"
-    rm = ResourceManagementClient(cred, ident.subscription_id, **kwargs)
-    rm.resource_groups.create_or_update(group, {"location": "westeurope"})
-    return NetworkManagementClient(cred, ident.subscription_id, **kwargs), group
+    sdk_client(local_azure, ResourceManagementClient).resource_groups.create_or_update(
+        group, {"location": "westeurope"}
+    )
+    return sdk_client(local_azure, NetworkManagementClient), group
 
 
 def test_sdk_public_ip_fqdn_and_dns_checks(sdk: Any) -> None:
