@@ -241,17 +241,6 @@ class AuthSettings:
         }
 
 
-def load_auth_settings(
-    flags: Mapping[str, Any],
-    env: Mapping[str, str],
-    config: ConfigFile,
-    *,
-    secret_prompt: SecretPrompt | None = None,
-) -> AuthSettings:
-    """:func:`auth_settings` of the settings resolved from ``flags``, ``env``, ``config``."""
-    return auth_settings(resolve_settings(flags, env, config), secret_prompt=secret_prompt)
-
-
 def auth_settings(settings: Settings, *, secret_prompt: SecretPrompt | None = None) -> AuthSettings:
     """Auth settings: ``auth_method`` (``CMGDEPLOY_AUTH_METHOD``, ``[auth] method``),
     ``AZURE_TENANT_ID``, ``AZURE_CLIENT_ID``, ``AZURE_CLIENT_CERTIFICATE_PATH`` (or
@@ -317,13 +306,6 @@ class ManagementCertSettings:
         return {"path": str(self.path)}
 
 
-def load_management_cert(
-    flags: Mapping[str, Any], env: Mapping[str, str], config: ConfigFile
-) -> ManagementCertSettings | None:
-    """:func:`management_cert_settings` of the settings resolved from the arguments."""
-    return management_cert_settings(resolve_settings(flags, env, config))
-
-
 def management_cert_settings(settings: Settings) -> ManagementCertSettings | None:
     """``--management-cert`` / ``CMGDEPLOY_MANAGEMENT_CERT`` / ``management_cert``;
     password from ``CMGDEPLOY_MANAGEMENT_CERT_PASSWORD``. None when not given."""
@@ -354,13 +336,6 @@ class MigrateSettings:
             "allow_delete_classic": self.allow_delete_classic,
             "site_confirmed": self.site_confirmed,
         }
-
-
-def load_migrate_settings(
-    flags: Mapping[str, Any], env: Mapping[str, str], config: ConfigFile
-) -> MigrateSettings:
-    """:func:`migrate_settings` of the settings resolved from the arguments."""
-    return migrate_settings(resolve_settings(flags, env, config))
 
 
 def migrate_settings(settings: Settings) -> MigrateSettings:

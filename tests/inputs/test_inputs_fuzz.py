@@ -2,7 +2,7 @@
 type, ``CMGDEPLOY_*`` strings, and their precedence. (``tests/unit/services/test_spec_fuzz.py``
 fuzzes flag values; these go through files and environment variables.)
 
-Every property: ``load_spec`` / ``read_config`` / ``load_migrate_settings`` give a
+Every property: ``load_spec`` / ``read_config`` / ``migrate_settings`` give a
 valid result or an ``InputError`` whose field is the input that was changed, spelt as
 the user wrote it, and whose message contains that field name — never another exception.
 """
@@ -26,7 +26,8 @@ from cmgdeploy.services.config import (
     SPEC_KEYS,
     TABLES,
     TOP_KEYS,
-    load_migrate_settings,
+    migrate_settings,
+    resolve_settings,
 )
 from cmgdeploy.services.config import read_config as read_config_file
 from cmgdeploy.services.spec import CmgSpec, load_spec
@@ -233,7 +234,7 @@ def test_migrate_env_strings_are_applied_or_named(
     }
     config = read_config_file(write_toml(workdir, {}))
     try:
-        result = load_migrate_settings({}, env, config)
+        result = migrate_settings(resolve_settings({}, env, config))
     except InputError as err:
         assert_names(err, *env)
         return

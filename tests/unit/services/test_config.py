@@ -4,18 +4,42 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cmgdeploy.domain.errors import InputError
 from cmgdeploy.services import paths
 from cmgdeploy.services.config import (
+    AuthSettings,
     ConfigFile,
-    load_auth_settings,
-    load_management_cert,
-    load_migrate_settings,
+    ManagementCertSettings,
+    MigrateSettings,
+    auth_settings,
+    management_cert_settings,
+    migrate_settings,
     read_config,
+    resolve_settings,
 )
+
+
+def load_auth_settings(
+    flags: dict[str, Any], env: dict[str, str], config: ConfigFile, **kw: Any
+) -> AuthSettings:
+    return auth_settings(resolve_settings(flags, env, config), **kw)
+
+
+def load_management_cert(
+    flags: dict[str, Any], env: dict[str, str], config: ConfigFile
+) -> ManagementCertSettings | None:
+    return management_cert_settings(resolve_settings(flags, env, config))
+
+
+def load_migrate_settings(
+    flags: dict[str, Any], env: dict[str, str], config: ConfigFile
+) -> MigrateSettings:
+    return migrate_settings(resolve_settings(flags, env, config))
+
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
